@@ -1,0 +1,59 @@
+# Payments platform: one codebase, four Pulumi layers, three environments.
+# `make` alone lists the targets. Everything runs from the one virtualenv in .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?=
+CONFIRM ?=
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SETUP_STAMP := $(VENV)/.setup-complete
+
+.PHONY: help setup test lint plan bench package lock preview deploy destroy outputs
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
+
+setup: $(SETUP_STAMP) ## Create .venv and install pinned dependencies and PostgreSQL (idempotent)
+
+$(SETUP_STAMP): pyproject.toml constraints.txt tooling/install_system_packages.sh
+	@bash tooling/install_system_packages.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
+	@touch $@
+
+test: $(SETUP_STAMP) ## Run every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+	$(PY) -m pytest
+
+lint: $(SETUP_STAMP) ## ruff and mypy over all code
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy shared networking data application observability tooling functions/payments
+
+plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
+	$(PY) -m tooling.plan $(ENV)
+
+bench: $(SETUP_STAMP) ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
+	$(PY) -m tooling.bench
+
+package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, python3.11) and print its size and sha256
+	$(PY) functions/package.py
+
+lock: ## Re-resolve constraints.txt from pyproject.toml (needs network to PyPI)
+	bash tooling/lock.sh
+
+preview: $(SETUP_STAMP) ## pulumi preview of every layer in deploy order (ENV= required)
+	$(PY) -m tooling.stacks preview --env "$(ENV)" --confirm "$(CONFIRM)"
+
+deploy: $(SETUP_STAMP) ## pulumi up of every layer in deploy order (ENV= required; prod needs CONFIRM=prod)
+	$(PY) -m tooling.stacks deploy --env "$(ENV)" --confirm "$(CONFIRM)"
+
+destroy: $(SETUP_STAMP) ## pulumi destroy of every layer in reverse order (ENV= required; prod needs CONFIRM=prod)
+	$(PY) -m tooling.stacks destroy --env "$(ENV)" --confirm "$(CONFIRM)"
+
+outputs: $(SETUP_STAMP) ## Every layer's outputs and which downstream layer reads each one (ENV= required)
+	$(PY) -m tooling.stacks outputs --env "$(ENV)" --confirm "$(CONFIRM)"

@@ -1,0 +1,7 @@
+"""`data:` keys of the stack files, validated."""
+
+from shared.config import StrictModel
+
+
+class DataSettings(StrictModel):
+    pass

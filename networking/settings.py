@@ -1,0 +1,63 @@
+"""`networking:` keys of the stack files, validated."""
+
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from shared.config import StackConfig, StrictModel, read_stack_file, stack_files
+from shared.environments import Environment
+from shared.errors import PlatformConfigError
+
+NatStrategy = Literal["none", "single", "per_az"]
+
+
+class PeeringSettings(StrictModel):
+    """Optional VPC peering with the same layer of another environment (staging <-> prod)."""
+
+    enabled: bool = False
+    role: Literal["requester", "accepter"] = "requester"
+    peer_environment: Environment | None = None
+
+
+class NetworkingSettings(StrictModel):
+    vpc_cidr: IPv4Network
+    availability_zones: int = Field(ge=2, le=4)
+    nat_strategy: NatStrategy
+    peering: PeeringSettings = PeeringSettings()
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr_size(cls, cidr: IPv4Network) -> IPv4Network:
+        if not 16 <= cidr.prefixlen <= 20:
+            raise ValueError(f"{cidr} must be between a /16 and a /20 so each AZ gets its own subnets")
+        if not cidr.is_private:
+            raise ValueError(f"{cidr} is not a private (RFC 1918) range")
+        return cidr
+
+    @model_validator(mode="after")
+    def _peering_complete(self) -> "NetworkingSettings":
+        if self.peering.enabled and self.peering.peer_environment is None:
+            raise ValueError("peering.peerEnvironment is required when peering.enabled is true")
+        return self
+
+
+def check_across_environments(config: StackConfig[NetworkingSettings], project_dir: Path) -> None:
+    """VPC ranges of all environments must never overlap (peering and promotion depend on it)."""
+    own = config.platform.environment
+    if config.layer.peering.enabled and config.layer.peering.peer_environment == own:
+        raise PlatformConfigError(f"networking:peering.peerEnvironment: {own!r} cannot peer with itself")
+    clashes = []
+    for stack, path in stack_files(project_dir).items():
+        other = read_stack_file(path)
+        if other.get("platform:environment") == own:
+            continue
+        cidr = other.get("networking:vpcCidr")
+        if cidr and IPv4Network(cidr, strict=False).overlaps(config.layer.vpc_cidr):
+            clashes.append(f"{cidr} in {path.name} ({stack})")
+    if clashes:
+        raise PlatformConfigError(
+            f"networking:vpcCidr {config.layer.vpc_cidr} overlaps {', '.join(clashes)}; "
+            "every environment needs its own non-overlapping range"
+        )

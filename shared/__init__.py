@@ -1,0 +1,1 @@
+"""Rules every layer shares: typed config, naming, tagging, providers, stack references, contracts."""

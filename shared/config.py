@@ -1,0 +1,210 @@
+"""Typed, validated stack configuration.
+
+Every layer reads two namespaces from its `Pulumi.<stack>.yaml`: `platform:` (identical in all
+four layers of one environment) and its own project namespace. Both are validated with pydantic
+before any resource is declared; every problem is reported at once, naming the stack file, the
+key and what is allowed.
+"""
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar
+
+import pulumi
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from shared.environments import LOG_RETENTION_DAYS, Environment, Region
+from shared.errors import PlatformConfigError
+
+PLATFORM_NAMESPACE = "platform"
+# Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
+_ENGINE_NAMESPACES = ("pulumi",)
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+class StrictModel(BaseModel):
+    """camelCase keys as in Pulumi stack files; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+def _log_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{days} is not a CloudWatch Logs retention; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    return days
+
+
+def _account_id(value: str) -> str:
+    if not _ACCOUNT_ID.match(value):
+        raise ValueError(f"{value!r} is not a 12-digit AWS account id")
+    return value
+
+
+def _role_arn(value: str) -> str:
+    if not _ROLE_ARN.match(value):
+        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+    return value
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+AccountId = Annotated[str, AfterValidator(_account_id)]
+
+
+class PlatformConfig(StrictModel):
+    """`platform:` keys: who and where this environment is. Identical across the four layers."""
+
+    environment: Environment
+    environment_suffix: str = Field(
+        pattern=r"^[a-z0-9]{1,8}$",
+        description="1-8 lowercase letters or digits, so every name fits its service's limit (ALB: 32).",
+    )
+    region: Region
+    application: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")
+    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}$")
+    migration_date: date
+    log_retention_days: LogRetentionDays
+    allowed_account_ids: list[AccountId] = Field(min_length=1)
+    deploy_role_arn: Annotated[str, AfterValidator(_role_arn)] | None = None
+    localstack_endpoint: str | None = Field(default=None, pattern=r"^https?://[\w.-]+(:\d+)?/?$")
+    stack_org: str = Field(default="organization", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+    @model_validator(mode="after")
+    def _role_in_allowed_account(self) -> "PlatformConfig":
+        if self.deploy_role_arn and self.deploy_role_arn.split(":")[4] not in self.allowed_account_ids:
+            raise ValueError(
+                f"deployRoleArn is in account {self.deploy_role_arn.split(':')[4]}, "
+                f"which is not in allowedAccountIds {self.allowed_account_ids}"
+            )
+        return self
+
+
+LayerSettingsT = TypeVar("LayerSettingsT", bound=StrictModel)
+
+
+class StackConfig(BaseModel, Generic[LayerSettingsT]):
+    """A layer's whole configuration: the shared platform block and its own settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: PlatformConfig
+    layer: LayerSettingsT
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config values to programs as JSON strings."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _key_of(loc: tuple[Any, ...], project: str) -> str:
+    namespace = PLATFORM_NAMESPACE if loc[0] == "platform" else project
+    path = ".".join(str(part) for part in loc[1:])
+    return f"{namespace}:{path}" if path else namespace
+
+
+def _describe(error: Any, project: str, settings_model: type[StrictModel]) -> str:
+    key = _key_of(error["loc"], project)
+    kind = error["type"]
+    if kind == "missing":
+        return f"{key}: missing; declare it in the stack file"
+    if kind == "extra_forbidden":
+        model = PlatformConfig if error["loc"][0] == "platform" else settings_model
+        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items()))
+        return f"{key}: unknown key; allowed keys here: {allowed}"
+    message = error["msg"].removeprefix("Value error, ")
+    return (
+        f"{key}: {message} (got {error['input']!r})"
+        if "input" in error and kind != "value_error"
+        else f"{key}: {message}"
+    )
+
+
+def parse_stack_config(
+    raw: dict[str, Any],
+    project: str,
+    settings_model: type[LayerSettingsT],
+    stack_file: str,
+) -> StackConfig[LayerSettingsT]:
+    """Validate flat Pulumi config (`namespace:key` -> value) into a typed StackConfig.
+
+    Raises PlatformConfigError listing every problem, each with the key and what is allowed.
+    """
+    grouped: dict[str, dict[str, Any]] = {"platform": {}, "layer": {}}
+    problems: list[str] = []
+    for full_key, value in sorted(raw.items()):
+        namespace, _, key = full_key.partition(":")
+        if namespace == PLATFORM_NAMESPACE:
+            grouped["platform"][key] = _decode(value)
+        elif namespace == project:
+            grouped["layer"][key] = _decode(value)
+        elif namespace not in _ENGINE_NAMESPACES:
+            problems.append(
+                f"{full_key}: namespace {namespace!r} is not read by this layer; "
+                f"allowed namespaces: {PLATFORM_NAMESPACE}, {project}"
+                + (" (the AWS provider is configured from platform:region)" if namespace == "aws" else "")
+            )
+    try:
+        parsed = StackConfig[settings_model].model_validate(grouped)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        problems.extend(_describe(err, project, settings_model) for err in exc.errors())
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise PlatformConfigError(
+            f"Invalid stack configuration in {stack_file} ({len(problems)} problem(s)):\n{listing}"
+        )
+    return parsed
+
+
+def current_raw_config() -> dict[str, Any]:
+    """All config the Pulumi engine (or the mock runtime) handed to this program."""
+    return {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` block of a Pulumi.<stack>.yaml as flat `namespace:key` -> value strings.
+
+    Structured values become JSON strings, exactly as the Pulumi engine passes them.
+    """
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.get("config") or {}
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            flat[key] = value  # ciphertext: only the Pulumi CLI can decrypt it
+        elif isinstance(value, dict | list):
+            flat[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            flat[key] = "true" if value else "false"
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> StackConfig[LayerSettingsT]:
+    """Validate the running stack's config; also check the stack name matches platform:environment."""
+    stack = pulumi.get_stack()
+    stack_file = f"{project}/Pulumi.{stack}.yaml"
+    config = parse_stack_config(current_raw_config(), project, settings_model, stack_file)
+    environment = config.platform.environment
+    if stack != environment and not stack.startswith(f"{environment}-"):
+        raise PlatformConfigError(
+            f"Invalid stack configuration in {stack_file}: platform:environment is {environment!r} but the "
+            f"stack is {stack!r}; a stack must be named after its environment ({environment} or {environment}-<name>)"
+        )
+    return config
+
+
+def stack_files(project_dir: Path) -> dict[str, Path]:
+    """Stack name -> its Pulumi.<stack>.yaml, for every stack declared in a project directory."""
+    return {p.name[len("Pulumi.") : -len(".yaml")]: p for p in sorted(project_dir.glob("Pulumi.*.yaml"))}

@@ -1,0 +1,85 @@
+"""The stable contract between layers: what each layer exports and what it reads from below.
+
+Layers read the layers below them only through `pulumi.StackReference`, and only the keys
+listed here; tests check that every layer exports exactly its contract.
+"""
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
+
+_IDENTITY = {
+    "environment": "Environment name (dev, staging, prod): downstream layers refuse a mismatch.",
+    "region": "AWS region of the stack: downstream layers refuse a mismatch.",
+}
+
+
+@dataclass(frozen=True)
+class LayerContract:
+    name: str
+    exports: Mapping[str, str]
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def readers_of(self, key: str) -> list[str]:
+        """Layers that read `key` of this layer."""
+        return [c.name for c in CONTRACTS.values() if key in c.reads.get(self.name, ())]
+
+
+def _contract(
+    name: str, exports: dict[str, str], reads: dict[str, tuple[str, ...]] | None = None
+) -> LayerContract:
+    return LayerContract(
+        name=name,
+        exports=MappingProxyType({**_IDENTITY, **exports}),
+        reads=MappingProxyType(
+            {layer: ("environment", "region", *keys) for layer, keys in (reads or {}).items()}
+        ),
+    )
+
+
+NETWORKING = _contract(
+    "networking",
+    {
+        "accountId": "AWS account id the environment lives in.",
+        "vpcId": "VPC id.",
+        "vpcCidr": "VPC IPv4 CIDR block.",
+        "availabilityZones": "AZ names used, in subnet order.",
+        "publicSubnetIds": "Public subnet ids, one per AZ (ALB).",
+        "privateSubnetIds": "Private subnet ids, one per AZ (Lambda, databases, web tier).",
+        "privateRouteTableIds": "Private route table ids (one per AZ).",
+        "natGatewayIds": "NAT gateway ids (empty when natStrategy is none).",
+        "lambdaSecurityGroupId": "Security group of the payment Lambdas.",
+        "databaseSecurityGroupId": "Security group of PostgreSQL (ingress from the RDS proxy only).",
+        "proxySecurityGroupId": "Security group of the RDS proxy (ingress from the Lambdas only).",
+        "albSecurityGroupId": "Security group of the public ALB (443, and 80 for the redirect).",
+        "webSecurityGroupId": "Security group of the EC2 web tier (ingress from the ALB only).",
+        "endpointSecurityGroupId": "Security group of the interface VPC endpoints (443 from the VPC).",
+        "interfaceEndpointServices": "AWS services reachable privately through interface endpoints.",
+        "flowLogGroupName": "CloudWatch log group of the VPC flow logs.",
+        "peeringConnectionId": "VPC peering connection id, or null when peering is off.",
+    },
+)
+
+DATA = _contract(
+    "data",
+    {},
+    reads={"networking": ("vpcId", "privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
+)
+
+APPLICATION = _contract(
+    "application",
+    {},
+    reads={"networking": (), "data": ()},
+)
+
+OBSERVABILITY = _contract(
+    "observability",
+    {},
+    reads={"application": ()},
+)
+
+CONTRACTS: Mapping[str, LayerContract] = MappingProxyType(
+    {c.name: c for c in (NETWORKING, DATA, APPLICATION, OBSERVABILITY)}
+)

@@ -1,0 +1,39 @@
+"""The one AWS provider a stack uses: right region, right account, optionally a deploy role."""
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.config import PlatformConfig
+
+# Services the platform calls, pointed at LocalStack when platform:localstackEndpoint is set.
+_LOCALSTACK_SERVICES = (
+    "apigateway", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "elbv2", "iam", "kms", "lambda",
+    "rds", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts", "xray", "wafv2", "acm",
+)  # fmt: skip
+
+
+def aws_provider(platform: PlatformConfig, name: str = "aws", region: str | None = None) -> aws.Provider:
+    """Explicit provider: `allowed_account_ids` makes any run against another account fail."""
+    localstack = platform.localstack_endpoint
+    args = aws.ProviderArgs(
+        region=region or platform.region,
+        allowed_account_ids=list(platform.allowed_account_ids),
+        assume_roles=(
+            [
+                aws.ProviderAssumeRoleArgs(
+                    role_arn=platform.deploy_role_arn,
+                    session_name=f"pulumi-{platform.environment}-{platform.environment_suffix}",
+                )
+            ]
+            if platform.deploy_role_arn
+            else None
+        ),
+        endpoints=[aws.ProviderEndpointArgs(**{s: localstack for s in _LOCALSTACK_SERVICES})]
+        if localstack
+        else None,
+        s3_use_path_style=True if localstack else None,
+        skip_credentials_validation=True if localstack else None,
+        skip_metadata_api_check=True if localstack else None,
+        skip_requesting_account_id=True if localstack else None,
+    )
+    return aws.Provider(name, args=args)
