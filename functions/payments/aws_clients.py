@@ -1,0 +1,21 @@
+"""boto3 clients, created once per execution environment on first use (not at import)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Literal
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=3,
+    read_timeout=5,
+    max_pool_connections=50,
+)
+
+
+@functools.cache
+def client(service: Literal["dynamodb", "sqs", "sns", "s3", "secretsmanager"]) -> Any:
+    return boto3.client(service, config=_CONFIG)

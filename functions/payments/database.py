@@ -1,0 +1,123 @@
+"""The settlement worker's PostgreSQL connection: TLS verify-full, Secrets Manager credentials, reused.
+
+One connection per execution environment, opened on first use (the pending migrations are applied
+then) and reused by later invocations. A connection that went stale (proxy idle timeout, server
+restart, failover) is replaced and the work retried once; rejected credentials (a rotated secret)
+are fetched again and the connection retried once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pg8000.native
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from pg8000.exceptions import DatabaseError
+
+from payments import aws_clients
+from payments.observability import logger
+from payments.pg import REJECTED_CREDENTIALS_SQLSTATE, connection_lost, sqlstate, transaction
+from payments.schema_migrations import apply_migrations
+from payments.settings import SettlementWorkerSettings
+
+T = TypeVar("T")
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """PostgreSQL could not be reached or refused the work even on a fresh connection."""
+
+
+def tls_context(ca_bundle_path: str) -> ssl.SSLContext:
+    """verify-full: the server certificate must chain to the bundle and match the host name."""
+    try:
+        context = ssl.create_default_context(cafile=ca_bundle_path)
+    except (FileNotFoundError, ssl.SSLError) as error:
+        raise DatabaseUnavailableError(
+            f"cannot load the database CA bundle {ca_bundle_path!r} ({error}); set DB_CA_BUNDLE_PATH to a PEM file"
+        ) from error
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class Database:
+    def __init__(self, settings: SettlementWorkerSettings, *, migrate: bool) -> None:
+        self._settings = settings
+        self._secrets = SecretsProvider(boto3_client=aws_clients.client("secretsmanager"))
+        self._tls = tls_context(settings.db_ca_bundle_path)
+        self._migrate = migrate
+        self._connection: pg8000.native.Connection | None = None
+
+    def _credentials(self, *, refresh: bool) -> dict[str, Any]:
+        secret = self._secrets.get(
+            self._settings.db_secret_arn,
+            max_age=self._settings.db_secret_max_age_seconds,
+            transform="json",
+            force_fetch=refresh,
+        )
+        if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
+            raise DatabaseUnavailableError("the DB_SECRET_ARN secret must be JSON with 'username' and 'password'")
+        return secret
+
+    def _open(self) -> pg8000.native.Connection:
+        settings = self._settings
+        for attempt in range(2):
+            secret = self._credentials(refresh=attempt > 0)
+            try:
+                connection = pg8000.native.Connection(
+                    user=secret["username"],
+                    password=secret["password"],
+                    host=settings.db_proxy_endpoint,
+                    port=settings.db_port,
+                    database=settings.db_name,
+                    ssl_context=self._tls,
+                    timeout=settings.db_connect_timeout_seconds,
+                    application_name=settings.service_name,
+                )
+            except DatabaseError as error:
+                if sqlstate(error) == REJECTED_CREDENTIALS_SQLSTATE and attempt == 0:
+                    logger.warning("database rejected the cached credentials; reading the secret again")
+                    continue
+                raise
+            if self._migrate:
+                try:
+                    applied = apply_migrations(connection)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        connection.close()
+                    raise
+                logger.info("database schema is up to date", extra={"migrations_applied": applied})
+                self._migrate = False
+            return connection
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connection_or_open(self) -> pg8000.native.Connection:
+        if self._connection is None:
+            self._connection = self._open()
+        return self._connection
+
+    def in_transaction(self, work: Callable[[Any], T]) -> T:
+        """Run `work(connection)` in one transaction; on a lost connection, reconnect and retry once."""
+        for attempt in range(2):
+            try:
+                connection = self._connection_or_open()
+                with transaction(connection):
+                    return work(connection)
+            except Exception as error:
+                if not connection_lost(error):
+                    raise
+                self.close()
+                if attempt == 1:
+                    raise DatabaseUnavailableError(f"PostgreSQL unavailable: {type(error).__name__}") from error
+                logger.warning("database connection lost; reconnecting", extra={"error": type(error).__name__})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None

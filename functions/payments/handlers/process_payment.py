@@ -1,0 +1,161 @@
+"""POST /process-payment: validate, record PENDING, enqueue, answer 202 - exactly once per Idempotency-Key."""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from payments import aws_clients, metric_names
+from payments.errors import ApiError, ErrorCode
+from payments.http import error_response, json_response
+from payments.intake import parse_payment
+from payments.models import PaymentAccepted, PaymentCommand
+from payments.observability import logger, metrics, tracer
+from payments.queue import EnqueueError, enqueue_settlement
+from payments.settings import ProcessPaymentSettings
+from payments.storage_schema import IDEMPOTENCY
+from payments.transactions import TransactionStore, utc_now
+
+IDEMPOTENCY_KEY_PREFIX = "process-payment"
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    settings: ProcessPaymentSettings
+    idempotency: IdempotencyConfig
+    accept: Callable[..., PaymentAccepted]
+
+
+@functools.cache
+def _runtime() -> _Runtime:
+    """Built on the first invocation of an execution environment and reused after."""
+    settings = ProcessPaymentSettings.from_environ(os.environ)
+    dynamodb = aws_clients.client("dynamodb")
+    store = TransactionStore(settings.transactions_table_name, dynamodb)
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.idempotency_table_name,
+        key_attr=IDEMPOTENCY.key,
+        expiry_attr=IDEMPOTENCY.expiry,
+        in_progress_expiry_attr=IDEMPOTENCY.in_progress_expiry,
+        status_attr=IDEMPOTENCY.status,
+        data_attr=IDEMPOTENCY.data,
+        validation_key_attr=IDEMPOTENCY.validation,
+        boto3_client=dynamodb,
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="idempotency_key",
+        payload_validation_jmespath="payment",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=settings.idempotency_ttl_seconds,
+        hash_function="sha256",
+    )
+
+    def accept(command: PaymentCommand) -> PaymentAccepted:
+        return _record_and_enqueue(store, settings, command)
+
+    idempotent_accept = idempotent_function(
+        accept,
+        data_keyword_argument="command",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=PydanticSerializer(PaymentAccepted),
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
+    return _Runtime(settings=settings, idempotency=config, accept=idempotent_accept)
+
+
+@tracer.capture_method
+def _record_and_enqueue(
+    store: TransactionStore, settings: ProcessPaymentSettings, command: PaymentCommand
+) -> PaymentAccepted:
+    """Runs once per Idempotency-Key; an exception here releases the key so the client can retry."""
+    transaction_id = uuid.uuid4()
+    logger.append_keys(transaction_id=str(transaction_id))
+    store.create_pending(transaction_id, command.payment, utc_now())
+    try:
+        enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction_id)
+    except EnqueueError:
+        logger.exception("enqueue failed; marking the transaction FAILED")
+        if store.mark_enqueue_failed(transaction_id, utc_now()):
+            metrics.add_metric(name=metric_names.ENQUEUE_FAILED, unit=MetricUnit.Count, value=1)
+            raise
+        logger.warning("the settlement worker already claimed the transaction: it was enqueued after all")
+    metrics.add_metric(name=metric_names.PAYMENT_ACCEPTED, unit=MetricUnit.Count, value=1)
+    logger.info("payment accepted", extra={"amount_minor": command.payment.amount_minor})
+    return PaymentAccepted(transaction_id=transaction_id)
+
+
+def _accept(runtime: _Runtime, command: PaymentCommand) -> PaymentAccepted:
+    try:
+        return runtime.accept(command=command)
+    except IdempotencyAlreadyInProgressError:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            ErrorCode.REQUEST_IN_PROGRESS,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        ) from None
+    except IdempotencyValidationError:
+        raise ApiError(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This Idempotency-Key was used with a different body; use a new key for a new payment.",
+        ) from None
+    except EnqueueError:
+        raise ApiError(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            ErrorCode.ENQUEUE_FAILED,
+            "The payment was not accepted (nothing will be charged); retry with the same Idempotency-Key.",
+        ) from None
+    except IdempotencyPersistenceLayerError:
+        logger.exception("idempotency store unavailable")
+        raise ApiError(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            ErrorCode.SERVICE_UNAVAILABLE,
+            "The payment service is temporarily unavailable; retry with the same Idempotency-Key.",
+        ) from None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    runtime = _runtime()
+    runtime.idempotency.register_lambda_context(context)
+    try:
+        command = parse_payment(event, runtime.settings)
+        accepted = _accept(runtime, command)
+    except ApiError as error:
+        if error.status < HTTPStatus.INTERNAL_SERVER_ERROR:
+            metrics.add_metric(name=metric_names.PAYMENT_REJECTED, unit=MetricUnit.Count, value=1)
+        logger.info("payment refused", extra={"status": int(error.status), "error_code": error.code.value})
+        return error_response(error)
+    except Exception:
+        logger.exception("unexpected error")
+        return error_response(
+            ApiError(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                ErrorCode.INTERNAL_ERROR,
+                "Unexpected error; retry with the same Idempotency-Key.",
+            )
+        )
+    return json_response(HTTPStatus.ACCEPTED, accepted)

@@ -1,0 +1,66 @@
+"""GET /verify-payment?transaction_id=...: the transaction's status, amount, currency and timestamps, or 404."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from payments import aws_clients
+from payments.api_schema import VERIFY_QUERY_PARAMETER
+from payments.errors import ApiError, ErrorCode
+from payments.http import error_response, json_response
+from payments.models import TransactionView
+from payments.observability import logger, metrics, tracer
+from payments.settings import VerifyPaymentSettings
+from payments.transactions import TransactionStore
+
+_CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@functools.cache
+def _store() -> TransactionStore:
+    """Built on the first invocation of an execution environment and reused after."""
+    settings = VerifyPaymentSettings.from_environ(os.environ)
+    return TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb"))
+
+
+def _transaction_id(event: dict[str, Any]) -> UUID:
+    value = (event.get("queryStringParameters") or {}).get(VERIFY_QUERY_PARAMETER)
+    if not isinstance(value, str) or not _CANONICAL_UUID.fullmatch(value):
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            ErrorCode.INVALID_TRANSACTION_ID,
+            f"Pass the transaction_id returned by POST /process-payment as ?{VERIFY_QUERY_PARAMETER}=<uuid>.",
+        )
+    return UUID(value)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        transaction_id = _transaction_id(event)
+        transaction = _store().get(transaction_id)
+        if transaction is None:
+            raise ApiError(
+                HTTPStatus.NOT_FOUND,
+                ErrorCode.TRANSACTION_NOT_FOUND,
+                "No transaction has this id; check it against the 202 answer of POST /process-payment.",
+            )
+    except ApiError as error:
+        logger.info("verify refused", extra={"status": int(error.status), "error_code": error.code.value})
+        return error_response(error)
+    except Exception:
+        logger.exception("unexpected error")
+        return error_response(
+            ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, "Unexpected error; retry shortly.")
+        )
+    return json_response(HTTPStatus.OK, TransactionView.model_validate(transaction.model_dump()))

@@ -1,0 +1,1 @@
+"""Versioned SQL files, applied in order by payments.schema_migrations."""

@@ -1,0 +1,84 @@
+"""Typed models at the edges: the API request and responses, the queue message, the stored transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from payments.storage_schema import TransactionStatus
+
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
+
+MerchantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{3,64}$")]
+PaymentMethodToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,128}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class PaymentRequest(BaseModel):
+    """Body of POST /process-payment. The API Gateway model is generated from this class."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="PaymentRequest")
+
+    amount_minor: int = Field(
+        ge=1,
+        description="Amount in integer minor units of the currency (cents for USD); at most MAX_AMOUNT_MINOR_UNITS.",
+    )
+    currency: CurrencyCode = Field(description="ISO 4217 alphabetic code from the ALLOWED_CURRENCIES list.")
+    merchant_id: MerchantId = Field(description="Merchant the payment is for.")
+    payment_method_token: PaymentMethodToken = Field(
+        description="Token of a vaulted payment method; never a raw card number."
+    )
+
+
+class PaymentCommand(BaseModel):
+    """What the idempotency layer hashes: the Idempotency-Key header and the validated body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    idempotency_key: str
+    payment: PaymentRequest
+
+
+class PaymentAccepted(BaseModel):
+    """202 answer of POST /process-payment (stored as the idempotent response)."""
+
+    transaction_id: UUID
+    status: Literal[TransactionStatus.PENDING] = TransactionStatus.PENDING
+
+
+class Transaction(BaseModel):
+    """One item of the transactions table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    transaction_id: UUID
+    status: TransactionStatus
+    amount_minor: int
+    currency: str
+    merchant_id: str
+    created_at: datetime
+    updated_at: datetime
+    settled_at: datetime | None = None
+
+
+class TransactionView(BaseModel):
+    """200 answer of GET /verify-payment."""
+
+    transaction_id: UUID
+    status: TransactionStatus
+    amount_minor: int
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+    settled_at: datetime | None
+
+
+class SettlementMessage(BaseModel):
+    """Body of a payment-queue message: only the id; the transactions table is the source of truth."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    transaction_id: UUID

@@ -1,0 +1,82 @@
+"""DynamoDB table layouts shared by the data layer (which creates the tables) and the handlers.
+
+Pure constants: this module imports nothing heavy, so infrastructure code can read it without
+pulling boto3 or Powertools. Every table and attribute name the handlers use comes from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+KeyType = Literal["S", "N", "B"]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Key layout of one DynamoDB table (on-demand billing, so no capacity settings)."""
+
+    hash_key: str
+    hash_key_type: KeyType
+    range_key: str | None = None
+    range_key_type: KeyType | None = None
+    ttl_attribute: str | None = None
+
+    def key_schema(self) -> list[dict[str, str]]:
+        """`KeySchema` in the DynamoDB API shape."""
+        keys = [{"AttributeName": self.hash_key, "KeyType": "HASH"}]
+        if self.range_key is not None:
+            keys.append({"AttributeName": self.range_key, "KeyType": "RANGE"})
+        return keys
+
+    def attribute_definitions(self) -> list[dict[str, str]]:
+        """`AttributeDefinitions` in the DynamoDB API shape (key attributes only)."""
+        definitions = [{"AttributeName": self.hash_key, "AttributeType": self.hash_key_type}]
+        if self.range_key is not None and self.range_key_type is not None:
+            definitions.append({"AttributeName": self.range_key, "AttributeType": self.range_key_type})
+        return definitions
+
+
+class TransactionStatus(StrEnum):
+    """Lifecycle of a payment: PENDING -> SETTLED, or PENDING -> FAILED when it was never enqueued."""
+
+    PENDING = "PENDING"
+    SETTLED = "SETTLED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class TransactionAttributes:
+    """Attribute names of an item in the transactions table."""
+
+    transaction_id: str = "transaction_id"
+    status: str = "status"
+    amount_minor: str = "amount_minor"
+    currency: str = "currency"
+    merchant_id: str = "merchant_id"
+    payment_method_token: str = "payment_method_token"  # noqa: S105 (an attribute name)
+    created_at: str = "created_at"
+    updated_at: str = "updated_at"
+    settled_at: str = "settled_at"
+    settlement_claimed_at: str = "settlement_claimed_at"
+    failure_reason: str = "failure_reason"
+
+
+@dataclass(frozen=True)
+class IdempotencyAttributes:
+    """Attribute names of an idempotency record (the Powertools defaults, passed to it explicitly)."""
+
+    key: str = "id"
+    expiry: str = "expiration"
+    in_progress_expiry: str = "in_progress_expiration"
+    status: str = "status"
+    data: str = "data"
+    validation: str = "validation"
+
+
+TRANSACTION = TransactionAttributes()
+IDEMPOTENCY = IdempotencyAttributes()
+
+TRANSACTIONS_TABLE = TableSchema(hash_key=TRANSACTION.transaction_id, hash_key_type="S")
+IDEMPOTENCY_TABLE = TableSchema(hash_key=IDEMPOTENCY.key, hash_key_type="S", ttl_attribute=IDEMPOTENCY.expiry)
