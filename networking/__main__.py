@@ -60,9 +60,7 @@ InterfaceEndpoints(
 )
 flow_logs = FlowLogs("flow-logs", FlowLogsArgs(network.vpc.id, config.platform.log_retention_days), ctx, opts)
 peering = (
-    VpcPeering(
-        "peering", VpcPeeringArgs(settings.peering, network.vpc.id, private_route_table_ids), ctx, opts
-    )
+    VpcPeering("peering", VpcPeeringArgs(settings.peering, network.vpc.id, private_route_table_ids), ctx, opts)
     if settings.peering.enabled
     else None
 )

@@ -1,5 +1,6 @@
 """VPC endpoints, so payment traffic to AWS services never needs the internet."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -26,7 +27,7 @@ GATEWAY_SERVICES: tuple[str, ...] = ("s3", "dynamodb")
 @dataclass(frozen=True)
 class GatewayEndpointsArgs:
     vpc_id: pulumi.Input[str]
-    route_table_ids: list[pulumi.Input[str]]
+    route_table_ids: Sequence[pulumi.Input[str]]
 
 
 class GatewayEndpoints(pulumi.ComponentResource):
@@ -61,7 +62,7 @@ class GatewayEndpoints(pulumi.ComponentResource):
 @dataclass(frozen=True)
 class InterfaceEndpointsArgs:
     vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
 
 

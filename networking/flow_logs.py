@@ -18,9 +18,7 @@ class FlowLogsArgs:
 class FlowLogs(pulumi.ComponentResource):
     log_group: aws.cloudwatch.LogGroup
 
-    def __init__(
-        self, name: str, args: FlowLogsArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
-    ):
+    def __init__(self, name: str, args: FlowLogsArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:networking:FlowLogs", name, None, opts)
         group_name = ctx.name("vpc-flow-logs", "logs")
         account, region = ctx.account_id, ctx.region
@@ -31,9 +29,7 @@ class FlowLogs(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=7,
             policy=iam.to_json(
-                iam.document(
-                    iam.key_admin_statement(account), iam.logs_key_statement(region, account, group_name)
-                )
+                iam.document(iam.key_admin_statement(account), iam.logs_key_statement(region, account, group_name))
             ),
             tags=ctx.tags(ctx.name("kms-flow-logs")),
             opts=ctx.tagged_child(self),

@@ -4,6 +4,7 @@ Deploy order: the requester side first (it reads the peer's VPC), then the accep
 (it reads the requester's `peeringConnectionId`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -17,15 +18,13 @@ from shared.context import LayerContext
 class VpcPeeringArgs:
     settings: PeeringSettings
     vpc_id: pulumi.Input[str]
-    route_table_ids: list[pulumi.Input[str]]
+    route_table_ids: Sequence[pulumi.Input[str]]
 
 
 class VpcPeering(pulumi.ComponentResource):
     connection_id: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: VpcPeeringArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
-    ):
+    def __init__(self, name: str, args: VpcPeeringArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:networking:VpcPeering", name, None, opts)
         peer_env = args.settings.peer_environment
         peer = pulumi.StackReference(

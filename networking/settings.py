@@ -20,6 +20,12 @@ class PeeringSettings(StrictModel):
     role: Literal["requester", "accepter"] = "requester"
     peer_environment: Environment | None = None
 
+    @model_validator(mode="after")
+    def _peer_named(self) -> "PeeringSettings":
+        if self.enabled and self.peer_environment is None:
+            raise ValueError("peerEnvironment is required when enabled is true")
+        return self
+
 
 class NetworkingSettings(StrictModel):
     vpc_cidr: IPv4Network
@@ -35,12 +41,6 @@ class NetworkingSettings(StrictModel):
         if not cidr.is_private:
             raise ValueError(f"{cidr} is not a private (RFC 1918) range")
         return cidr
-
-    @model_validator(mode="after")
-    def _peering_complete(self) -> "NetworkingSettings":
-        if self.peering.enabled and self.peering.peer_environment is None:
-            raise ValueError("peering.peerEnvironment is required when peering.enabled is true")
-        return self
 
 
 def check_across_environments(config: StackConfig[NetworkingSettings], project_dir: Path) -> None:

@@ -1,5 +1,6 @@
 """VPC, public and private subnets per AZ, internet gateway, NAT per strategy, route tables."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
@@ -29,7 +30,7 @@ def nat_count(strategy: NatStrategy, az_count: int) -> int:
 @dataclass(frozen=True)
 class VpcArgs:
     cidr: IPv4Network
-    availability_zones: list[str]
+    availability_zones: Sequence[str]
     nat_strategy: NatStrategy
 
 
@@ -40,9 +41,7 @@ class Vpc(pulumi.ComponentResource):
     private_route_tables: list[aws.ec2.RouteTable]
     nat_gateways: list[aws.ec2.NatGateway]
 
-    def __init__(
-        self, name: str, args: VpcArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
-    ):
+    def __init__(self, name: str, args: VpcArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:networking:Vpc", name, None, opts)
         vpc_name = ctx.name("vpc", "ec2")
         self.vpc = aws.ec2.Vpc(
@@ -68,11 +67,11 @@ class Vpc(pulumi.ComponentResource):
         )
         public_cidrs, private_cidrs = subnet_cidrs(args.cidr, len(args.availability_zones))
         self.public_subnets = [
-            self._subnet(name, ctx, "public", i, az, cidr)
+            self._subnet(name, ctx, tier="public", index=i, az=az, cidr=cidr)
             for i, (az, cidr) in enumerate(zip(args.availability_zones, public_cidrs, strict=True))
         ]
         self.private_subnets = [
-            self._subnet(name, ctx, "private", i, az, cidr)
+            self._subnet(name, ctx, tier="private", index=i, az=az, cidr=cidr)
             for i, (az, cidr) in enumerate(zip(args.availability_zones, private_cidrs, strict=True))
         ]
 
@@ -137,9 +136,7 @@ class Vpc(pulumi.ComponentResource):
             }
         )
 
-    def _subnet(
-        self, name: str, ctx: LayerContext, tier: str, index: int, az: str, cidr: str
-    ) -> aws.ec2.Subnet:
+    def _subnet(self, name: str, ctx: LayerContext, *, tier: str, index: int, az: str, cidr: str) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
             f"{name}-{tier}-{index}",
             vpc_id=self.vpc.id,

@@ -24,6 +24,7 @@ PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
 _ENGINE_NAMESPACES = ("pulumi",)
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+_SUFFIX = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
@@ -47,6 +48,15 @@ def _account_id(value: str) -> str:
     return value
 
 
+def _suffix(value: str) -> str:
+    if not _SUFFIX.match(value):
+        raise ValueError(
+            f"{value!r} must be 1-8 lowercase letters or digits, so that every resource name "
+            "({type}-{environment}-{suffix}) fits its AWS service's limit (load balancers: 32 characters)"
+        )
+    return value
+
+
 def _role_arn(value: str) -> str:
     if not _ROLE_ARN.match(value):
         raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
@@ -61,10 +71,7 @@ class PlatformConfig(StrictModel):
     """`platform:` keys: who and where this environment is. Identical across the four layers."""
 
     environment: Environment
-    environment_suffix: str = Field(
-        pattern=r"^[a-z0-9]{1,8}$",
-        description="1-8 lowercase letters or digits, so every name fits its service's limit (ALB: 32).",
-    )
+    environment_suffix: Annotated[str, AfterValidator(_suffix)]
     region: Region
     application: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")
     cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}$")
@@ -120,7 +127,7 @@ def _describe(error: Any, project: str, settings_model: type[StrictModel]) -> st
         return f"{key}: missing; declare it in the stack file"
     if kind == "extra_forbidden":
         model = PlatformConfig if error["loc"][0] == "platform" else settings_model
-        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items()))
+        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items())) or "none"
         return f"{key}: unknown key; allowed keys here: {allowed}"
     message = error["msg"].removeprefix("Value error, ")
     return (

@@ -4,9 +4,9 @@ Layers read the layers below them only through `pulumi.StackReference`, and only
 listed here; tests check that every layer exports exactly its contract.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
 
@@ -27,15 +27,11 @@ class LayerContract:
         return [c.name for c in CONTRACTS.values() if key in c.reads.get(self.name, ())]
 
 
-def _contract(
-    name: str, exports: dict[str, str], reads: dict[str, tuple[str, ...]] | None = None
-) -> LayerContract:
+def _contract(name: str, exports: dict[str, str], reads: dict[str, tuple[str, ...]] | None = None) -> LayerContract:
     return LayerContract(
         name=name,
         exports=MappingProxyType({**_IDENTITY, **exports}),
-        reads=MappingProxyType(
-            {layer: ("environment", "region", *keys) for layer, keys in (reads or {}).items()}
-        ),
+        reads=MappingProxyType({layer: ("environment", "region", *keys) for layer, keys in (reads or {}).items()}),
     )
 
 
@@ -55,7 +51,7 @@ NETWORKING = _contract(
         "proxySecurityGroupId": "Security group of the RDS proxy (ingress from the Lambdas only).",
         "albSecurityGroupId": "Security group of the public ALB (443, and 80 for the redirect).",
         "webSecurityGroupId": "Security group of the EC2 web tier (ingress from the ALB only).",
-        "endpointSecurityGroupId": "Security group of the interface VPC endpoints (443 from the VPC).",
+        "endpointsSecurityGroupId": "Security group of the interface VPC endpoints (443 from the VPC).",
         "interfaceEndpointServices": "AWS services reachable privately through interface endpoints.",
         "flowLogGroupName": "CloudWatch log group of the VPC flow logs.",
         "peeringConnectionId": "VPC peering connection id, or null when peering is off.",

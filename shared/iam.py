@@ -51,7 +51,9 @@ def logs_key_statement(region: str, account_id: str, log_group_pattern: str) -> 
         "Resource": "*",
         "Condition": {
             "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_pattern}"
+                "kms:EncryptionContext:aws:logs:arn": (
+                    f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_pattern}"
+                )
             }
         },
     }

@@ -24,15 +24,9 @@ _WORD = r"^[A-Za-z0-9_+=,.@/-]+$"
 
 # Per-service limits from the AWS documentation for each resource's name.
 RULES: dict[str, NameRule] = {
-    "s3": _rule(
-        "S3 bucket", 63, r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", "lowercase letters, digits, dots, hyphens"
-    ),
-    "rds": _rule(
-        "RDS identifier", 63, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "lowercase letters, digits, hyphens"
-    ),
-    "rds-proxy": _rule(
-        "RDS Proxy", 60, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "lowercase letters, digits, hyphens"
-    ),
+    "s3": _rule("S3 bucket", 63, r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", "lowercase letters, digits, dots, hyphens"),
+    "rds": _rule("RDS identifier", 63, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "lowercase letters, digits, hyphens"),
+    "rds-proxy": _rule("RDS Proxy", 60, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "lowercase letters, digits, hyphens"),
     "elb": _rule("Load balancer / target group", 32, _ALNUM_HYPHEN, "letters, digits, hyphens"),
     "lambda": _rule("Lambda function", 64, r"^[A-Za-z0-9_-]+$", "letters, digits, hyphens, underscores"),
     "iam": _rule("IAM role or policy", 64, _WORD, "letters, digits and _+=,.@-"),
@@ -78,7 +72,5 @@ class Namer:
                 "Shorten platform:environmentSuffix or the resource type."
             )
         if not rule.pattern.match(name):
-            raise NameLimitError(
-                f"{rule.service} name {name!r} is not allowed; it may contain {rule.allowed}."
-            )
+            raise NameLimitError(f"{rule.service} name {name!r} is not allowed; it may contain {rule.allowed}.")
         return name

@@ -1,6 +1,5 @@
 """The one AWS provider a stack uses: right region, right account, optionally a deploy role."""
 
-import pulumi
 import pulumi_aws as aws
 
 from shared.config import PlatformConfig
@@ -28,9 +27,7 @@ def aws_provider(platform: PlatformConfig, name: str = "aws", region: str | None
             if platform.deploy_role_arn
             else None
         ),
-        endpoints=[aws.ProviderEndpointArgs(**{s: localstack for s in _LOCALSTACK_SERVICES})]
-        if localstack
-        else None,
+        endpoints=[aws.ProviderEndpointArgs(**{s: localstack for s in _LOCALSTACK_SERVICES})] if localstack else None,
         s3_use_path_style=True if localstack else None,
         skip_credentials_validation=True if localstack else None,
         skip_metadata_api_check=True if localstack else None,

@@ -75,9 +75,7 @@ class FakeAws(Mocks):
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         handler = _INVOKES.get(args.token)
         if handler is None:
-            raise NotImplementedError(
-                f"invoke {args.token} has no offline answer: add one to tooling/fake_aws.py"
-            )
+            raise NotImplementedError(f"invoke {args.token} has no offline answer: add one to tooling/fake_aws.py")
         return handler(self, args.args), []
 
 
@@ -174,9 +172,7 @@ def _db_cluster(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, d
 
 def _managed_secret(aws: FakeAws, name: str) -> dict[str, str]:
     return {
-        "secretArn": aws.arn(
-            "secretsmanager", f"secret:rds!db-{_hex(name, length=8)}-{_hex(name, length=6)}"
-        ),
+        "secretArn": aws.arn("secretsmanager", f"secret:rds!db-{_hex(name, length=8)}-{_hex(name, length=6)}"),
         "secretStatus": "active",
         "kmsKeyId": "",
     }
@@ -256,12 +252,8 @@ _BUILDERS: dict[str, Builder] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint", _vpc_endpoint_extra),
     "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": _ec2("pcx", "vpc-peering-connection"),
-    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": _ec2(
-        "pcx", "vpc-peering-connection"
-    ),
-    "aws:ec2/launchTemplate:LaunchTemplate": _ec2(
-        "lt", "launch-template", lambda a, args, rid: {"latestVersion": 1}
-    ),
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": _ec2("pcx", "vpc-peering-connection"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _ec2("lt", "launch-template", lambda a, args, rid: {"latestVersion": 1}),
     "aws:kms/key:Key": _kms_key,
     "aws:kms/replicaKey:ReplicaKey": _kms_key,
     "aws:kms/alias:Alias": _named("kms", lambda n: n),

@@ -6,18 +6,18 @@ urn, parent, provider, dependencies, protect), so offline plans and real exports
 
 import asyncio
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.mocks import set_mocks
+from pulumi.runtime.mocks import MockMonitor, set_mocks
 
 from tooling.fake_aws import FakeAws
 
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a mask, not a password)
 UNKNOWN_PLACEHOLDER = "[unknown]"
 
 
@@ -43,29 +43,30 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self._record(request, response.urn, request.object, custom=bool(request.custom))
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name): StackReferences
+    def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
         self._record(request, response.urn, request.properties, custom=True)
         return response
 
     def _record(self, request: Any, urn: str, properties: Any, custom: bool) -> None:
         inputs = rpc.deserialize_properties(properties, keep_unknowns=True)
-        state = self.resources[urn].state if urn in self.resources else {}
+        registration = self.resources.get(urn)
         self.records.append(
             {
                 "urn": urn,
+                "id": registration.id if registration else None,
                 "type": request.type,
                 "custom": custom,
                 "parent": request.parent or None,
                 "provider": request.provider or None,
                 "dependencies": sorted(set(getattr(request, "dependencies", []))),
                 "inputs": _plain(inputs),
-                "outputs": _plain(state),
+                "outputs": _plain(registration.state if registration else {}),
                 "protect": bool(getattr(request, "protect", False)),
                 "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
@@ -82,14 +83,19 @@ class LayerRun:
 
 
 def run_program(
+    *,
     project: str,
     stack: str,
     config: dict[str, Any],
     region: str,
     upstream: dict[str, dict[str, Any]],
     secret_keys: list[str] | None = None,
+    body: Callable[[], object] | None = None,
 ) -> LayerRun:
-    """Execute `<project>.__main__` under mocks; raise what the program raised."""
+    """Execute `<project>.__main__` (or `body`, for component tests) under mocks.
+
+    Raises what the program raised.
+    """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -101,7 +107,10 @@ def run_program(
         run = LayerRun(project, stack)
 
         def program() -> pulumi.Output[Any]:
-            runpy.run_module(f"{project}.__main__", run_name="__main__")
+            if body is None:
+                runpy.run_module(f"{project}.__main__", run_name="__main__")
+            else:
+                body()
             root = settings.get_root_resource()
             exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
             return pulumi.Output.from_input(exported).apply(run.outputs.update)

@@ -38,9 +38,7 @@ def stack_config(layer: str, env: str) -> tuple[dict[str, Any], list[str]]:
     """A layer's stack file as the engine would pass it; secrets become a visible placeholder."""
     path = REPO / layer / f"Pulumi.{env}.yaml"
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path.relative_to(REPO)} is missing: every layer needs a stack file per environment"
-        )
+        raise FileNotFoundError(f"{path.relative_to(REPO)} is missing: every layer needs a stack file per environment")
     config = read_stack_file(path)
     secret_keys = [k for k, v in config.items() if isinstance(v, dict)]
     return {k: (SECRET_PLACEHOLDER if k in secret_keys else v) for k, v in config.items()}, secret_keys
@@ -53,7 +51,9 @@ def plan_environment(env: str) -> dict[str, Any]:
         config, secret_keys = stack_config(layer, env)
         org = config.get("platform:stackOrg", DEFAULT_ORG)
         region = str(config.get("platform:region", ""))
-        run = run_program(layer, env, config, region, upstream, secret_keys)
+        run = run_program(
+            project=layer, stack=env, config=config, region=region, upstream=upstream, secret_keys=secret_keys
+        )
         fqn = f"{org}/{layer}/{env}"
         upstream[fqn] = run.outputs
         layers.append(LayerPlan(layer, layer, fqn, run.resources, run.outputs))
@@ -63,9 +63,7 @@ def plan_environment(env: str) -> dict[str, Any]:
 def summary(plan: dict[str, Any], console: Console) -> None:
     for layer in plan["layers"]:
         custom = [r for r in layer["resources"] if r["custom"] and not r["type"].startswith("pulumi:")]
-        table = Table(
-            title=f"{plan['environment']} / {layer['name']}: {len(custom)} resources", title_justify="left"
-        )
+        table = Table(title=f"{plan['environment']} / {layer['name']}: {len(custom)} resources", title_justify="left")
         table.add_column("resource type")
         table.add_column("count", justify="right")
         for resource_type, count in sorted(Counter(r["type"] for r in custom).items()):
@@ -84,9 +82,7 @@ def main(argv: list[str]) -> int:
     envs = argv or list(ENVIRONMENTS)
     unknown = [e for e in envs if e not in ENVIRONMENTS]
     if unknown:
-        console.print(
-            f"[red]Unknown environment {', '.join(unknown)}; allowed: {', '.join(ENVIRONMENTS)}[/red]"
-        )
+        console.print(f"[red]Unknown environment {', '.join(unknown)}; allowed: {', '.join(ENVIRONMENTS)}[/red]")
         return 2
     PLAN_DIR.mkdir(parents=True, exist_ok=True)
     for env in envs:

@@ -1,0 +1,42 @@
+"""Each environment's networking matches SPEC's table: region, CIDR, AZs, NAT, endpoints, flow logs."""
+
+import pytest
+
+from networking.endpoints import INTERFACE_SERVICES
+from tests.support import layer_of, planned, resources
+
+SPEC = {
+    "dev": {"region": "us-east-1", "cidr": "10.0.0.0/16", "azs": 2, "nats": 0},
+    "staging": {"region": "us-east-2", "cidr": "10.1.0.0/16", "azs": 3, "nats": 3},
+    "prod": {"region": "eu-west-1", "cidr": "10.2.0.0/16", "azs": 3, "nats": 3},
+}
+
+
+@pytest.mark.parametrize("env", SPEC)
+def test_networking_matches_the_environment_table(env):
+    expected = SPEC[env]
+    layer = layer_of(planned(env), "networking")
+    out = layer["outputs"]
+    assert out["environment"] == env
+    assert out["region"] == expected["region"]
+    assert out["vpcCidr"] == expected["cidr"]
+    assert out["availabilityZones"] == [f"{expected['region']}{c}" for c in "abc"[: expected["azs"]]]
+    assert len(out["publicSubnetIds"]) == len(out["privateSubnetIds"]) == expected["azs"]
+    assert len(resources(layer, "aws:ec2/natGateway:NatGateway")) == expected["nats"] == len(out["natGatewayIds"])
+    interface = [
+        r for r in resources(layer, "aws:ec2/vpcEndpoint:VpcEndpoint") if r["inputs"]["vpcEndpointType"] == "Interface"
+    ]
+    assert len(interface) == len(INTERFACE_SERVICES)
+    assert len(resources(layer, "aws:ec2/flowLog:FlowLog")) == 1
+    assert all(
+        r["provider"] and "pulumi:providers:aws" in r["provider"]
+        for r in layer["resources"]
+        if r["custom"] and r["type"].startswith("aws:")
+    )
+
+
+def test_environments_never_share_address_space():
+    from ipaddress import IPv4Network
+
+    cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in SPEC]
+    assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
