@@ -1,0 +1,495 @@
+"""`make preview|deploy|destroy|outputs ENV=<env>`: the real Pulumi CLI over the four layers.
+
+Layers run in `shared.contracts.DEPLOY_ORDER` (reversed for destroy); the first failing layer
+stops the run. Before anything is called, the driver refuses with one line and exit code 2 when
+the environment is unknown, prod is not confirmed (`--confirm prod`), the `pulumi` CLI is not on
+PATH, the self-managed backend has no passphrase, or AWS has no credentials.
+
+Decisions (docs/deploying.md explains them to users):
+- Stack names are always fully qualified, `<org>/<layer>/<env>`, with `<org>` from
+  `platform:stackOrg` (default `organization`), on every backend: they are exactly the names
+  the layers' StackReferences read (shared/stack_refs.py). Self-managed backends (file://,
+  s3://, gs://, azblob://, postgres://) only know the org `organization`.
+- `PULUMI_BACKEND_URL` unset: a file backend in the repo, `file://<repo>/.pulumi-state`.
+- Stacks are created on first use (`pulumi stack select --create`).
+- `deploy` and `destroy` skip Pulumi's preview except in prod, where the preview (with
+  `--diff`) is shown before the change is applied.
+- `destroy` refuses, before destroying anything, while any layer's stack holds `protect`ed
+  resources (prod's data stores); it prints the `pulumi state unprotect` command that makes a
+  teardown on purpose possible.
+"""
+
+import argparse
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from shared.config import read_stack_file
+from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from shared.environments import ENVIRONMENTS
+
+REPO = Path(__file__).resolve().parent.parent
+LOCAL_STATE = REPO / ".pulumi-state"
+DIY_ORG = "organization"
+SELF_MANAGED_SCHEMES = ("file", "s3", "gs", "azblob", "postgres")
+PROD = "prod"
+GUARDED_COMMANDS = ("deploy", "destroy")
+REFUSED = 2
+FAILED = 1
+INSTANCE_PROFILE_FLAG = "PLATFORM_AWS_INSTANCE_PROFILE"
+LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+class Refusal(Exception):
+    """A reason not to start: printed as one line, exit code 2, nothing destroyed or deployed."""
+
+
+class LayerFailure(Exception):
+    """A pulumi command failed for one layer."""
+
+
+class Stopped(Exception):
+    """The run stopped at a failing layer; later layers were not run."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One layer's stack of one environment, as its `Pulumi.<env>.yaml` declares it."""
+
+    layer: str
+    env: str
+    org: str
+    config: Mapping[str, Any]
+    secrets_provider: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.org}/{self.layer}/{self.env}"
+
+    @property
+    def cwd(self) -> Path:
+        return REPO / self.layer
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    defaulted: bool
+
+    @property
+    def self_managed(self) -> bool:
+        return self.url.split("://", 1)[0] in SELF_MANAGED_SCHEMES
+
+    def describe(self) -> str:
+        if self.defaulted:
+            return f"backend: {self.url} (local file backend inside the repo; PULUMI_BACKEND_URL is unset)"
+        return f"backend: {self.url} (from PULUMI_BACKEND_URL)"
+
+
+# --- arguments and the environment ---------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tooling.stacks",
+        description="Run the real Pulumi CLI over the four layers of one environment "
+        f"({' -> '.join(DEPLOY_ORDER)}; reversed for destroy). See docs/deploying.md.",
+    )
+    parser.add_argument("command", choices=("preview", "deploy", "destroy", "outputs"))
+    parser.add_argument("--env", default="", help=f"environment: {', '.join(ENVIRONMENTS)} (make: ENV=)")
+    parser.add_argument("--confirm", default="", help="must be 'prod' to deploy or destroy prod (make: CONFIRM=prod)")
+    return parser.parse_args(argv)
+
+
+def check_environment(command: str, env: str) -> None:
+    allowed = "|".join(ENVIRONMENTS)
+    if not env:
+        raise Refusal(f"ENV is required: make {command} ENV={allowed} (or --env)")
+    if env not in ENVIRONMENTS:
+        raise Refusal(f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)}")
+
+
+def check_confirmation(command: str, env: str, confirm: str) -> None:
+    if env == PROD and command in GUARDED_COMMANDS and confirm != PROD:
+        raise Refusal(
+            f"refusing to {command} prod without confirmation: run make {command} ENV=prod CONFIRM=prod "
+            "(or --confirm prod)"
+        )
+
+
+def load_stacks(env: str) -> list[Stack]:
+    return [load_stack(layer, env) for layer in DEPLOY_ORDER]
+
+
+def load_stack(layer: str, env: str) -> Stack:
+    path = REPO / layer / f"Pulumi.{env}.yaml"
+    if not path.is_file():
+        raise Refusal(f"{layer}/{path.name} is missing: every layer needs a stack file per environment")
+    config = read_stack_file(path)
+    document = yaml.safe_load(path.read_text()) or {}
+    return Stack(
+        layer=layer,
+        env=env,
+        org=str(config.get("platform:stackOrg", DIY_ORG)),
+        config=config,
+        secrets_provider=str(document.get("secretsprovider") or "passphrase"),
+    )
+
+
+# --- preflight: CLI, backend, passphrase, AWS credentials -----------------------------------
+
+
+def find_pulumi() -> str:
+    executable = shutil.which("pulumi")
+    if executable is None:
+        raise Refusal(
+            "the pulumi CLI is not on PATH: install it with `curl -fsSL https://get.pulumi.com | sh` "
+            "(or `brew install pulumi/tap/pulumi`, see https://www.pulumi.com/docs/install/) and open a new shell"
+        )
+    return executable
+
+
+def resolve_backend(environ: Mapping[str, str]) -> Backend:
+    url = environ.get("PULUMI_BACKEND_URL", "")
+    if url:
+        return Backend(url, defaulted=False)
+    return Backend(LOCAL_STATE.as_uri(), defaulted=True)
+
+
+def check_org(stacks: Sequence[Stack], backend: Backend) -> None:
+    orgs = {stack.org for stack in stacks}
+    if len(orgs) > 1:
+        raise Refusal(
+            f"platform:stackOrg differs between layers ({', '.join(sorted(orgs))}): "
+            "StackReferences need one org, set the same value in every layer's stack file"
+        )
+    if backend.self_managed and orgs != {DIY_ORG}:
+        raise Refusal(
+            f"platform:stackOrg is {orgs.pop()!r}, but a self-managed backend ({backend.url}) only has the org "
+            f"{DIY_ORG!r}: remove the key from the stack files or use a Pulumi Cloud backend"
+        )
+
+
+def check_passphrase(stacks: Sequence[Stack], backend: Backend, environ: Mapping[str, str]) -> None:
+    uses_passphrase = any(stack.secrets_provider.startswith("passphrase") for stack in stacks)
+    if not (backend.self_managed and uses_passphrase):
+        return
+    passphrase_file = environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+    if passphrase_file and not Path(passphrase_file).is_file():
+        raise Refusal(f"PULUMI_CONFIG_PASSPHRASE_FILE={passphrase_file} does not exist")
+    if "PULUMI_CONFIG_PASSPHRASE" not in environ and not passphrase_file:
+        raise Refusal(
+            "PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) is not set: the self-managed backend "
+            "encrypts secrets with it; export the same one for all layers (a StackReference needs it to "
+            "read the layer below)"
+        )
+
+
+def ini_sections(path: Path) -> set[str]:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return set()
+    return set(parser.sections())
+
+
+def profile_source(environ: Mapping[str, str], home: Path) -> str | None:
+    """Where the AWS CLI would find the selected profile (AWS_PROFILE, else `default`), if anywhere."""
+    name = environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"
+    credentials = Path(environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials")
+    config = Path(environ.get("AWS_CONFIG_FILE") or home / ".aws" / "config")
+    if name in ini_sections(credentials):
+        return f"profile {name!r} in {credentials}"
+    if {name, f"profile {name}"} & ini_sections(config):
+        return f"profile {name!r} in {config}"
+    return None
+
+
+def credential_source(environ: Mapping[str, str], home: Path) -> str | None:
+    """The first source of the AWS credential chain that is configured, checked without network."""
+    if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        return "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
+        return "AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN"
+    if environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        return "container credentials"
+    if environ.get(INSTANCE_PROFILE_FLAG) == "1":
+        return f"EC2 instance profile ({INSTANCE_PROFILE_FLAG}=1)"
+    return profile_source(environ, home)
+
+
+def check_named_profile(environ: Mapping[str, str], home: Path) -> None:
+    name = environ.get("AWS_PROFILE")
+    if name and profile_source(environ, home) is None:
+        raise Refusal(
+            f"AWS_PROFILE={name} is not a profile in ~/.aws/credentials or ~/.aws/config: "
+            "check the name (`aws configure list-profiles`) or unset it"
+        )
+
+
+def aws_credentials(stacks: Sequence[Stack], environ: Mapping[str, str], home: Path) -> dict[str, str]:
+    """Checks that AWS credentials exist; returns what the child needs on top of `environ`.
+
+    LocalStack (platform:localstackEndpoint in every layer's stack file) accepts any credentials:
+    fake ones are supplied when none are configured.
+    """
+    if all(stack.config.get("platform:localstackEndpoint") for stack in stacks):
+        if credential_source(environ, home):
+            return {}
+        print("AWS credentials: none configured, using test/test for LocalStack")
+        return dict(LOCALSTACK_CREDENTIALS)
+    check_named_profile(environ, home)
+    source = credential_source(environ, home)
+    if source is None:
+        raise Refusal(
+            "no AWS credentials found: set AWS_PROFILE (a profile in ~/.aws/credentials or ~/.aws/config, e.g. "
+            "after `aws configure` or `aws sso login`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "or point the stack files at LocalStack with platform:localstackEndpoint"
+        )
+    print(f"AWS credentials: {source}")
+    return {}
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+class PulumiCli:
+    """`pulumi <args> --cwd <layer> --stack <org>/<layer>/<env> --non-interactive` via subprocess."""
+
+    def __init__(self, executable: str, env: Mapping[str, str]) -> None:
+        self.executable = executable
+        self.env = dict(env)
+
+    def argv(self, stack: Stack, args: Sequence[str]) -> list[str]:
+        return [self.executable, *args, "--cwd", str(stack.cwd), "--stack", stack.name, "--non-interactive"]
+
+    def run(self, stack: Stack, *args: str) -> None:
+        """Runs with the terminal attached, so the user sees Pulumi's progress."""
+        completed = subprocess.run(self.argv(stack, args), env=self.env, check=False)
+        if completed.returncode != 0:
+            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {completed.returncode}")
+
+    def read_json(self, stack: Stack, *args: str) -> Any:
+        completed = subprocess.run(self.argv(stack, args), env=self.env, check=False, stdout=subprocess.PIPE, text=True)
+        if completed.returncode != 0:
+            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {completed.returncode}")
+        try:
+            return json.loads(completed.stdout or "null")
+        except json.JSONDecodeError as exc:
+            raise LayerFailure(f"`pulumi {' '.join(args)}` printed no JSON ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class Run:
+    command: str
+    env: str
+    stacks: Sequence[Stack]
+    cli: PulumiCli
+    backend: Backend
+
+    @property
+    def prod(self) -> bool:
+        return self.env == PROD
+
+
+def for_each_layer(stacks: Sequence[Stack], step: Callable[[Stack], None], action: str, hint: str = "") -> None:
+    """Runs `step` per layer in the given order; the first failure stops the run, naming the layer."""
+    for index, stack in enumerate(stacks):
+        print(f"==> {action} {stack.layer} ({stack.name})", flush=True)
+        try:
+            step(stack)
+        except LayerFailure as exc:
+            not_run = ", ".join(s.layer for s in stacks[index + 1 :]) or "none"
+            raise Stopped(
+                f"{action} stopped at layer {stack.layer} ({stack.name}): {exc}; not run: {not_run}{hint}"
+            ) from exc
+
+
+def ensure_stack(run: Run, stack: Stack) -> None:
+    run.cli.run(stack, "stack", "select", "--create")
+
+
+def apply_flags(run: Run) -> list[str]:
+    """Prod shows the preview (as a diff) before applying; other environments skip it."""
+    return ["--yes", "--diff"] if run.prod else ["--yes", "--skip-preview"]
+
+
+def preview(run: Run) -> None:
+    def step(stack: Stack) -> None:
+        ensure_stack(run, stack)
+        run.cli.run(stack, "preview")
+
+    hint = " (a layer's preview reads the layers below it: deploy them first)"
+    for_each_layer(run.stacks, step, run.command, hint)
+
+
+def deploy(run: Run) -> None:
+    def step(stack: Stack) -> None:
+        ensure_stack(run, stack)
+        run.cli.run(stack, "up", *apply_flags(run))
+
+    for_each_layer(run.stacks, step, run.command)
+
+
+def destroy(run: Run) -> None:
+    stacks = list(reversed(run.stacks))
+    protected: dict[str, list[str]] = {}
+
+    def inspect(stack: Stack) -> None:
+        ensure_stack(run, stack)
+        protected[stack.layer] = protected_resources(run.cli.read_json(stack, "stack", "export"))
+
+    for_each_layer(stacks, inspect, "check for protected resources in", "; nothing was destroyed")
+    refuse_protected(run, [s for s in stacks if protected[s.layer]], protected)
+    for_each_layer(stacks, lambda stack: run.cli.run(stack, "destroy", *apply_flags(run)), run.command)
+
+
+def protected_resources(export: Any) -> list[str]:
+    resources = ((export or {}).get("deployment") or {}).get("resources") or []
+    return [f"{r.get('type')} {str(r.get('urn', '')).rsplit('::', 1)[-1]}" for r in resources if r.get("protect")]
+
+
+def refuse_protected(run: Run, stacks: Sequence[Stack], protected: Mapping[str, list[str]]) -> None:
+    if not stacks:
+        return
+    backend = f"PULUMI_BACKEND_URL={run.backend.url} " if run.backend.defaulted else ""
+    confirm = " CONFIRM=prod" if run.prod else ""
+    for stack in stacks:
+        print(f"protected in {stack.name}: {', '.join(protected[stack.layer])}", file=sys.stderr)
+        print(
+            f"to tear them down on purpose: {backend}pulumi state unprotect --all --yes "
+            f"--cwd {stack.layer} --stack {stack.name}",
+            file=sys.stderr,
+        )
+    raise Refusal(
+        f"refusing to destroy {run.env}: {sum(len(protected[s.layer]) for s in stacks)} protected resources "
+        f"in {', '.join(s.name for s in stacks)}; nothing was destroyed. Unprotect them with the command "
+        f"above, then run make destroy ENV={run.env}{confirm} again"
+    )
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    key: str
+    value: str
+    description: str
+    readers: str
+    status: str  # "ok", "missing" (contract lists it, the stack lacks it) or "extra" (not in the contract)
+
+
+def output_rows(layer: str, outputs: Mapping[str, Any]) -> list[OutputRow]:
+    contract = CONTRACTS[layer]
+    rows = [
+        OutputRow(
+            key=key,
+            value=show_value(outputs[key]) if key in outputs else "-",
+            description=description,
+            readers=", ".join(contract.readers_of(key)) or "-",
+            status="ok" if key in outputs else "missing",
+        )
+        for key, description in contract.exports.items()
+    ]
+    extras = [key for key in outputs if key not in contract.exports]
+    rows += [OutputRow(key, show_value(outputs[key]), "not in the contract", "-", "extra") for key in extras]
+    return rows
+
+
+def show_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+STATUS_STYLE = {"ok": "", "missing": "bold red", "extra": "yellow"}
+STATUS_NOTE = {
+    "ok": "",
+    "missing": "MISSING: the contract lists it, the stack does not export it",
+    "extra": "NOT IN CONTRACT: add it to shared/contracts.py or stop exporting it",
+}
+
+
+def output_table(stack: Stack, rows: Iterable[OutputRow]) -> Table:
+    table = Table(title=f"{stack.name}", title_justify="left")
+    for column in ("output", "value", "description", "read by", "contract"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        style = STATUS_STYLE[row.status]
+        table.add_row(row.key, row.value, row.description, row.readers, STATUS_NOTE[row.status], style=style)
+    return table
+
+
+def outputs(run: Run) -> None:
+    console = Console()
+    mismatches: list[str] = []
+
+    def step(stack: Stack) -> None:
+        rows = output_rows(stack.layer, run.cli.read_json(stack, "stack", "output", "--json") or {})
+        console.print(output_table(stack, rows))
+        mismatches.extend(f"{stack.layer}.{r.key} ({r.status})" for r in rows if r.status != "ok")
+
+    for_each_layer(run.stacks, step, run.command, f" (is it deployed? make deploy ENV={run.env})")
+    if mismatches:
+        raise Stopped(f"outputs differ from the contract in shared/contracts.py: {', '.join(mismatches)}")
+
+
+COMMANDS: Mapping[str, Callable[[Run], None]] = {
+    "preview": preview,
+    "deploy": deploy,
+    "destroy": destroy,
+    "outputs": outputs,
+}
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path) -> Run:
+    """Every check that can refuse, in order; nothing is called before they all pass."""
+    check_environment(args.command, args.env)
+    check_confirmation(args.command, args.env, args.confirm)
+    stacks = load_stacks(args.env)
+    executable = find_pulumi()
+    backend = resolve_backend(environ)
+    check_org(stacks, backend)
+    check_passphrase(stacks, backend, environ)
+    extra_env = {} if args.command == "outputs" else aws_credentials(stacks, environ, home)
+    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url}
+    return Run(args.command, args.env, stacks, PulumiCli(executable, child_env), backend)
+
+
+def start(run: Run) -> None:
+    if run.backend.defaulted:
+        LOCAL_STATE.mkdir(exist_ok=True)
+    print(run.backend.describe(), flush=True)
+    COMMANDS[run.command](run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        start(prepare(args, os.environ, Path.home()))
+    except Refusal as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return REFUSED
+    except Stopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILED
+    print(f"{args.command} {args.env}: done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
