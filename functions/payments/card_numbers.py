@@ -1,8 +1,10 @@
 """Detects anything that looks like a primary account number (PAN) so it is refused, never stored.
 
-A candidate is a run of 13 or more digits, optionally grouped by single spaces or dashes
-("4111 1111 1111 1111"). Any 13-19 digit window of it that passes the Luhn check counts: a PAN
-hidden inside a longer digit string is still a PAN.
+A PAN is 13-19 digits passing the Luhn check, written plain ("4111111111111111") or in groups
+separated by single spaces or dashes ("4111 1111 1111 1111"). Every run of digit groups in the
+text is checked, and every span of whole groups in it that holds 13-19 digits: a PAN next to
+other numbers is still found. A plain run longer than 19 digits is checked window by window,
+since a PAN glued to other digits is still a PAN.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 _MIN_PAN_DIGITS = 13
 _MAX_PAN_DIGITS = 19
 _CANDIDATE = re.compile(rf"\d(?:[ -]?\d){{{_MIN_PAN_DIGITS - 1},}}")
+_SEPARATOR = re.compile(r"[ -]")
 
 
 def passes_luhn(digits: str) -> bool:
@@ -25,12 +28,28 @@ def passes_luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def contains_card_number(text: str) -> bool:
-    """True when `text` holds 13-19 consecutive (optionally grouped) digits passing Luhn."""
-    for match in _CANDIDATE.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        for length in range(_MIN_PAN_DIGITS, min(_MAX_PAN_DIGITS, len(digits)) + 1):
-            for start in range(len(digits) - length + 1):
-                if passes_luhn(digits[start : start + length]):
-                    return True
+def _long_run_hides_pan(digits: str) -> bool:
+    return any(
+        passes_luhn(digits[start : start + length])
+        for length in range(_MIN_PAN_DIGITS, _MAX_PAN_DIGITS + 1)
+        for start in range(len(digits) - length + 1)
+    )
+
+
+def _groups_hold_pan(groups: list[str]) -> bool:
+    for first in range(len(groups)):
+        if len(groups[first]) > _MAX_PAN_DIGITS and _long_run_hides_pan(groups[first]):
+            return True
+        digits = ""
+        for group in groups[first:]:
+            digits += group
+            if len(digits) > _MAX_PAN_DIGITS:
+                break
+            if len(digits) >= _MIN_PAN_DIGITS and passes_luhn(digits):
+                return True
     return False
+
+
+def contains_card_number(text: str) -> bool:
+    """True when `text` holds something that looks like a card number (see the module docstring)."""
+    return any(_groups_hold_pan(_SEPARATOR.split(match.group())) for match in _CANDIDATE.finditer(text))

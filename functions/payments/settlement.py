@@ -63,6 +63,7 @@ class Settler:
         ledger = self._database.in_transaction(lambda connection: record_settlement(connection, transaction))
         if ledger.notified:
             logger.info("transaction already settled; redelivered message acknowledged")
+            metrics.add_metric(name=metric_names.SETTLEMENT_REDELIVERED, unit=MetricUnit.Count, value=1)
             return Outcome.ALREADY_SETTLED
         self._store.mark_settled(transaction.transaction_id, ledger.settled_at)
         settings = self._settings
@@ -72,6 +73,7 @@ class Settler:
 
         if not ledger.newly_recorded:
             logger.info("finished a settlement an earlier attempt started")
+            metrics.add_metric(name=metric_names.SETTLEMENT_REDELIVERED, unit=MetricUnit.Count, value=1)
             return Outcome.ALREADY_SETTLED
         latency_ms = (ledger.settled_at - transaction.created_at).total_seconds() * 1000
         metrics.add_metric(name=metric_names.TRANSACTION_LATENCY, unit=MetricUnit.Milliseconds, value=latency_ms)

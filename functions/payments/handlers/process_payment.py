@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -68,6 +69,7 @@ def _runtime() -> _Runtime:
         raise_on_no_idempotency_key=True,
         expires_after_seconds=settings.idempotency_ttl_seconds,
         hash_function="sha256",
+        response_hook=_count_replay,
     )
 
     def accept(command: PaymentCommand) -> PaymentAccepted:
@@ -82,6 +84,11 @@ def _runtime() -> _Runtime:
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
     return _Runtime(settings=settings, idempotency=config, accept=idempotent_accept)
+
+
+def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
+    metrics.add_metric(name=metric_names.PAYMENT_REPLAYED, unit=MetricUnit.Count, value=1)
+    return response
 
 
 @tracer.capture_method
@@ -145,12 +152,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         command = parse_payment(event, runtime.settings)
         accepted = _accept(runtime, command)
     except ApiError as error:
-        if error.status < HTTPStatus.INTERNAL_SERVER_ERROR:
-            metrics.add_metric(name=metric_names.PAYMENT_REJECTED, unit=MetricUnit.Count, value=1)
+        rejected = error.status < HTTPStatus.INTERNAL_SERVER_ERROR
+        outcome = metric_names.PAYMENT_REJECTED if rejected else metric_names.PAYMENT_ERRORED
+        metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
         logger.info("payment refused", extra={"status": int(error.status), "error_code": error.code.value})
         return error_response(error)
     except Exception:
         logger.exception("unexpected error")
+        metrics.add_metric(name=metric_names.PAYMENT_ERRORED, unit=MetricUnit.Count, value=1)
         return error_response(
             ApiError(
                 HTTPStatus.INTERNAL_SERVER_ERROR,

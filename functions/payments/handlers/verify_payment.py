@@ -17,7 +17,7 @@ from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
 from payments.http import error_response, json_response
 from payments.models import TransactionView
-from payments.observability import logger, metrics, tracer
+from payments.observability import logger, tracer
 from payments.settings import VerifyPaymentSettings
 from payments.transactions import TransactionStore
 
@@ -44,7 +44,6 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         transaction_id = _transaction_id(event)

@@ -1,0 +1,164 @@
+"""The AWS side of the tests and the benchmark: a moto server and the resources the application layer makes.
+
+Everything runs against one `ThreadedMotoServer` on 127.0.0.1 (real HTTP, so concurrent requests
+are really concurrent); boto3 reaches it through AWS_ENDPOINT_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+TRANSACTIONS_TABLE_NAME = "transactions-test"
+IDEMPOTENCY_TABLE_NAME = "idempotency-test"
+MAX_RECEIVE_COUNT = 2
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """Start moto on a free loopback port; yield its endpoint URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback moto server)
+        response.read()
+
+
+@dataclass(frozen=True)
+class AwsResources:
+    clients: Mapping[str, Any]
+    kms_key_arn: str
+    queue_url: str
+    dlq_url: str
+    topic_arn: str
+    notifications_queue_url: str
+    bucket: str
+    secret_arn: str
+
+    def client(self, service: str) -> Any:
+        return self.clients[service]
+
+
+def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: str) -> None:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=schema.key_schema(),
+        AttributeDefinitions=schema.attribute_definitions(),
+        BillingMode="PAY_PER_REQUEST",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn},
+    )
+    if schema.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.ttl_attribute}
+        )
+
+
+def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
+    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT)."""
+    clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager")}
+    kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
+    _create_table(clients["dynamodb"], TRANSACTIONS_TABLE_NAME, TRANSACTIONS_TABLE, kms_key_arn)
+    _create_table(clients["dynamodb"], IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE, kms_key_arn)
+
+    sqs = clients["sqs"]
+    dlq_url = sqs.create_queue(QueueName="payments-dlq-test", Attributes={"KmsMasterKeyId": kms_key_arn})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName="payments-test",
+        Attributes={
+            "KmsMasterKeyId": kms_key_arn,
+            # 0 s so a failed message is visible again at once; the real queue waits out the Lambda timeout.
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+        },
+    )["QueueUrl"]
+
+    topic_arn = clients["sns"].create_topic(
+        Name="payments-notifications-test", Attributes={"KmsMasterKeyId": kms_key_arn}
+    )["TopicArn"]
+    notifications_queue_url = sqs.create_queue(QueueName="notifications-observer-test")["QueueUrl"]
+    notifications_arn = sqs.get_queue_attributes(QueueUrl=notifications_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    clients["sns"].subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=notifications_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+
+    bucket = "payments-audit-test"
+    clients["s3"].create_bucket(Bucket=bucket)
+    secret_arn = clients["secretsmanager"].create_secret(
+        Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
+    )["ARN"]
+    return AwsResources(
+        clients=clients,
+        kms_key_arn=kms_key_arn,
+        queue_url=queue_url,
+        dlq_url=dlq_url,
+        topic_arn=topic_arn,
+        notifications_queue_url=notifications_queue_url,
+        bucket=bucket,
+        secret_arn=secret_arn,
+    )
+
+
+def handler_environment(
+    resources: AwsResources, *, db_host: str, db_port: int, db_name: str, ca_file: str
+) -> dict[str, str]:
+    """The environment the application layer sets on the three functions."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": "payments",
+        "POWERTOOLS_METRICS_NAMESPACE": "Payments",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "TRANSACTIONS_TABLE_NAME": TRANSACTIONS_TABLE_NAME,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE_NAME,
+        "PAYMENT_QUEUE_URL": resources.queue_url,
+        "MAX_AMOUNT_MINOR_UNITS": "1000000",
+        "ALLOWED_CURRENCIES": "USD,EUR,GBP",
+        "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
+        "AUDIT_BUCKET_NAME": resources.bucket,
+        "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
+        "DB_SECRET_ARN": resources.secret_arn,
+        "DB_PROXY_ENDPOINT": db_host,
+        "DB_PORT": str(db_port),
+        "DB_NAME": db_name,
+        "DB_CA_BUNDLE_PATH": ca_file,
+        "DB_CONNECT_TIMEOUT_SECONDS": "3",
+    }
+
+
+def configure_process_environment(endpoint: str) -> None:
+    """Point every boto3 client of this process at moto with fake credentials (no real AWS, ever)."""
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+
+
+def table_items(resources: AwsResources, table: str) -> list[dict[str, Any]]:
+    return list(resources.client("dynamodb").scan(TableName=table, ConsistentRead=True)["Items"])

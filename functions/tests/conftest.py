@@ -1,0 +1,105 @@
+"""Session fixtures: a real PostgreSQL server (TLS, test-only CA) and a moto server; per-test AWS resources.
+
+Nothing here skips: a missing PostgreSQL or moto makes the session fail with the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aws_support import (
+    FAKE_CREDENTIALS,
+    AwsResources,
+    configure_process_environment,
+    create_resources,
+    handler_environment,
+    moto_server,
+    reset_moto,
+)
+from pg_server import APP_DATABASE, APP_USER, PostgresServer, running_postgres
+
+# Before anything creates a boto3 client: fake credentials and an endpoint that is never AWS.
+os.environ.update(FAKE_CREDENTIALS)
+os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server access logs
+
+from payments.handlers import process_payment, settlement_worker, verify_payment  # noqa: E402
+from payments.observability import logger as payments_logger  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with moto_server() as endpoint:
+        configure_process_environment(endpoint)
+        yield endpoint
+
+
+def reset_handler_state() -> None:
+    """A new execution environment: settings, clients' users and the DB connection are built again."""
+    process_payment._runtime.cache_clear()
+    verify_payment._store.cache_clear()
+    settlement_worker._settler.cache_clear()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, postgres: PostgresServer) -> AwsResources:
+    reset_moto(moto_endpoint)
+    return create_resources({"username": APP_USER, "password": postgres.app_password})
+
+
+@pytest.fixture
+def env(aws: AwsResources, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The three handlers configured as the application layer configures them."""
+    variables = handler_environment(
+        aws, db_host=postgres.host, db_port=postgres.port, db_name=APP_DATABASE, ca_file=str(postgres.pki.ca_file)
+    )
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    reset_handler_state()
+    yield variables
+    reset_handler_state()
+
+
+@dataclass
+class CapturedOutput:
+    stream: io.StringIO
+    capfd: pytest.CaptureFixture[str]
+
+    def text(self) -> str:
+        out, err = self.capfd.readouterr()
+        return self.stream.getvalue() + out + err
+
+
+@pytest.fixture
+def captured_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[CapturedOutput]:
+    """Everything logged at any level by any logger (Powertools JSON included) plus stdout/stderr."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(payments_logger.registered_formatter)
+    targets: list[Any] = [logging.getLogger(), logging.getLogger(payments_logger.service)]
+    previous = [(target, target.level) for target in targets]
+    for target in targets:
+        target.addHandler(handler)
+        target.setLevel(logging.DEBUG)
+    try:
+        yield CapturedOutput(stream, capfd)
+    finally:
+        for target, level in previous:
+            target.removeHandler(handler)
+            target.setLevel(level)

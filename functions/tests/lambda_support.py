@@ -1,0 +1,128 @@
+"""Stand-ins for what Lambda, API Gateway and the SQS event source mapping do around the handlers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_support import ACCOUNT_ID, REGION
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "payments-test"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:payments-test"
+    log_group_name: str = "/aws/lambda/payments-test"
+    log_stream_name: str = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    body: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """An API Gateway REST API proxy-integration event."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers or {}),
+        "multiValueHeaders": {name: [value] for name, value in (headers or {}).items()},
+        "queryStringParameters": dict(query) if query else None,
+        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "testapi",
+            "httpMethod": method,
+            "path": f"/test{path}",
+            "requestId": str(uuid.uuid4()),
+            "resourcePath": path,
+            "stage": "test",
+            "identity": {"sourceIp": "127.0.0.1", "apiKeyId": "test-key"},
+        },
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def payment_event(body: Mapping[str, Any] | str | None, key: str | None = "key-0001-test") -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    text = body if isinstance(body, str) or body is None else json.dumps(body)
+    return api_event("POST", "/process-payment", body=text, headers=headers)
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The Lambda event for messages received from SQS, as the event source mapping builds it."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    received: int
+    failed_message_ids: list[str]
+    handler_raised: bool
+
+
+def deliver_once(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> Delivery:
+    """One poll of the event source mapping (ReportBatchItemFailures on): receive up to 10, invoke, delete
+    what succeeded. If the handler raises, nothing is deleted, as on Lambda."""
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+        "Messages", []
+    )
+    if not received:
+        return Delivery(0, [], False)
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    try:
+        response = handler(sqs_event(received, queue_arn), FakeLambdaContext())
+    except Exception:
+        return Delivery(len(received), [message["MessageId"] for message in received], True)
+    failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
+    for message in received:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return Delivery(len(received), failed, False)
+
+
+def queue_depth(sqs: Any, queue_url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])

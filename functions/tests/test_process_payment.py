@@ -1,0 +1,220 @@
+"""POST /process-payment against moto: accept, replay, conflicts, enqueue failure, card numbers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from conftest import CapturedOutput, reset_handler_state
+from lambda_support import api_event, body_of, queue_depth
+from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+from payments.handlers import process_payment
+from payments.queue import EnqueueError, enqueue_settlement
+from payments.transactions import TransactionStore, utc_now
+
+
+def _messages(aws: AwsResources) -> list[dict[str, Any]]:
+    sqs = aws.client("sqs")
+    received = sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(message["Body"]) for message in received]
+
+
+def test_accepts_a_payment_records_it_pending_and_enqueues_it(aws: AwsResources, env: dict[str, str]) -> None:
+    response = submit()
+
+    assert response["statusCode"] == 202
+    body = body_of(response)
+    assert set(body) == {"transaction_id", "status"}
+    assert body["status"] == "PENDING"
+    (item,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
+    assert item["transaction_id"] == {"S": body["transaction_id"]}
+    assert item["status"] == {"S": "PENDING"}
+    assert item["amount_minor"] == {"N": "1250"}
+    assert item["currency"] == {"S": "USD"}
+    assert item["merchant_id"] == {"S": "merchant-001"}
+    (record,) = table_items(aws, IDEMPOTENCY_TABLE_NAME)
+    assert record["status"] == {"S": "COMPLETED"}
+    assert record["id"]["S"].startswith(f"{process_payment.IDEMPOTENCY_KEY_PREFIX}#")
+    assert "key-0001-test" not in json.dumps(record), "the raw Idempotency-Key is stored only hashed"
+    assert _messages(aws) == [{"transaction_id": body["transaction_id"]}]
+
+
+def test_replay_returns_the_first_response_and_does_no_new_work(aws: AwsResources, env: dict[str, str]) -> None:
+    first = submit()
+    # Same key, same body in another field order and spacing: a replay, not a different body.
+    reordered = json.dumps(dict(reversed(list(VALID_BODY.items()))), indent=2)
+    second = submit(reordered, key="key-0001-test")
+
+    assert first["statusCode"] == second["statusCode"] == 202
+    assert body_of(first) == body_of(second)
+    assert len(table_items(aws, TRANSACTIONS_TABLE_NAME)) == 1
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 1
+
+
+def test_idempotency_key_header_is_case_insensitive(aws: AwsResources, env: dict[str, str]) -> None:
+    first = submit()
+    event = api_event(
+        "POST", "/process-payment", body=json.dumps(VALID_BODY), headers={"idempotency-key": "key-0001-test"}
+    )
+    second = submit(event=event)
+
+    assert body_of(first) == body_of(second)
+    assert len(table_items(aws, TRANSACTIONS_TABLE_NAME)) == 1
+
+
+def test_same_key_with_a_different_body_is_422(aws: AwsResources, env: dict[str, str]) -> None:
+    submit()
+    response = submit({**VALID_BODY, "amount_minor": 9999})
+
+    assert response["statusCode"] == 422
+    assert error_code(response) == "IDEMPOTENCY_KEY_REUSED"
+    assert len(table_items(aws, TRANSACTIONS_TABLE_NAME)) == 1
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 1
+
+
+def test_missing_idempotency_key_is_400_and_writes_nothing(aws: AwsResources, env: dict[str, str]) -> None:
+    response = submit(key=None)
+
+    assert response["statusCode"] == 400
+    assert error_code(response) == "IDEMPOTENCY_KEY_MISSING"
+    assert_nothing_written(aws)
+
+
+def test_same_key_while_the_first_request_runs_is_409(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_enqueue(*args: Any) -> str:
+        entered.set()
+        assert release.wait(10), "the test never released the first request"
+        return enqueue_settlement(*args)
+
+    monkeypatch.setattr(process_payment, "enqueue_settlement", slow_enqueue)
+    results: dict[str, dict[str, Any]] = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", submit()))
+    first.start()
+    assert entered.wait(10), "the first request never reached the enqueue step"
+    try:
+        second = submit()
+    finally:
+        release.set()
+        first.join(10)
+
+    assert second["statusCode"] == 409
+    assert error_code(second) == "REQUEST_IN_PROGRESS"
+    assert results["first"]["statusCode"] == 202
+    assert body_of(submit()) == body_of(results["first"]), "after it finished, the key replays the first answer"
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 1
+
+
+def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url.replace("payments-test", "no-such-queue"))
+    reset_handler_state()
+
+    failed = submit()
+
+    assert failed["statusCode"] == 503
+    assert error_code(failed) == "ENQUEUE_FAILED"
+    (item,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
+    assert item["status"] == {"S": "FAILED"}
+    assert item["failure_reason"] == {"S": "ENQUEUE_FAILED"}
+    assert table_items(aws, IDEMPOTENCY_TABLE_NAME) == [], "the idempotency record must not stick"
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 0
+
+    monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url)
+    reset_handler_state()
+    retried = submit()
+
+    assert retried["statusCode"] == 202
+    new_id = body_of(retried)["transaction_id"]
+    assert new_id != item["transaction_id"]["S"]
+    statuses = {row["transaction_id"]["S"]: row["status"]["S"] for row in table_items(aws, TRANSACTIONS_TABLE_NAME)}
+    assert statuses == {item["transaction_id"]["S"]: "FAILED", new_id: "PENDING"}
+    assert _messages(aws) == [{"transaction_id": new_id}]
+
+
+def test_enqueue_error_after_the_worker_claimed_the_message_still_answers_202(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SendMessage reported an error but had delivered the message and the worker already took it."""
+    store = TransactionStore(TRANSACTIONS_TABLE_NAME, aws.client("dynamodb"))
+
+    def delivered_then_failed(client: Any, queue_url: str, transaction_id: Any) -> str:
+        enqueue_settlement(client, queue_url, transaction_id)
+        assert store.claim_for_settlement(transaction_id, utc_now()) is not None
+        raise EnqueueError("timeout after delivery")
+
+    monkeypatch.setattr(process_payment, "enqueue_settlement", delivered_then_failed)
+    response = submit()
+
+    assert response["statusCode"] == 202
+    (item,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
+    assert item["status"] == {"S": "PENDING"}
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 1
+
+
+def test_unexpected_storage_error_is_500_json_and_releases_the_key(aws: AwsResources, env: dict[str, str]) -> None:
+    aws.client("dynamodb").delete_table(TableName=TRANSACTIONS_TABLE_NAME)
+
+    response = submit()
+
+    assert response["statusCode"] == 500
+    assert error_code(response) == "INTERNAL_ERROR"
+    assert table_items(aws, IDEMPOTENCY_TABLE_NAME) == []
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 0
+
+
+PAN = "4111111111111111"
+AMEX = "378282246310005"
+CARD_BODIES = {
+    "token is a PAN": {**VALID_BODY, "payment_method_token": PAN},
+    "PAN inside the token": {**VALID_BODY, "payment_method_token": f"tok_{PAN}_x"},
+    "PAN grouped with spaces in merchant": {**VALID_BODY, "merchant_id": "4111 1111 1111 1111"},
+    "PAN grouped with dashes in an unknown field": {**VALID_BODY, "card": "4111-1111-1111-1111"},
+    "PAN as a number": {**VALID_BODY, "card_number": int(PAN)},
+    "Amex in a nested object": {**VALID_BODY, "source": {"number": AMEX, "cvc": "123"}},
+    "PAN hidden with JSON unicode escapes": json.dumps(VALID_BODY).replace(
+        '"pm_tok_abcdefgh"', '"' + "".join(f"\\u{ord(c):04x}" for c in PAN) + '"'
+    ),
+    "PAN in malformed JSON": '{"payment_method_token": "' + PAN + '", ',
+    "PAN as a field name": {**VALID_BODY, PAN: "x"},
+}
+
+
+@pytest.mark.parametrize("body", CARD_BODIES.values(), ids=CARD_BODIES.keys())
+def test_card_numbers_are_refused_never_stored_or_logged(
+    aws: AwsResources, env: dict[str, str], captured_logs: CapturedOutput, body: Any
+) -> None:
+    response = submit(body)
+
+    assert response["statusCode"] == 400
+    assert error_code(response) == "CARD_NUMBER_REFUSED"
+    assert_nothing_written(aws)
+    output = captured_logs.text()
+    assert '"error_code":"CARD_NUMBER_REFUSED"' in output.replace(" ", ""), "the refusal itself must be logged"
+    for secret in (PAN, AMEX, "4111 1111", "4111-1111", "u0034u0031"):
+        assert secret not in output.replace("\\", "")
+        assert secret not in response["body"].replace("\\", "")
+
+
+def test_card_number_in_the_idempotency_key_is_refused(
+    aws: AwsResources, env: dict[str, str], captured_logs: CapturedOutput
+) -> None:
+    response = submit(key=f"key-{PAN}")
+
+    assert response["statusCode"] == 400
+    assert error_code(response) == "CARD_NUMBER_REFUSED"
+    assert_nothing_written(aws)
+    assert PAN not in captured_logs.text()
+
+
+def test_luhn_invalid_long_digit_strings_are_not_mistaken_for_cards(aws: AwsResources, env: dict[str, str]) -> None:
+    response = submit({**VALID_BODY, "payment_method_token": "pm_4111111111111112"})
+
+    assert response["statusCode"] == 202
