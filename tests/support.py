@@ -34,6 +34,7 @@ def run_layer(
     layer: str,
     env: str,
     overrides: dict[str, Any] | None = None,
+    *,
     drop: tuple[str, ...] = (),
     extra_upstream: dict[str, dict[str, Any]] | None = None,
     body: Callable[[], object] | None = None,

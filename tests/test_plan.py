@@ -69,7 +69,7 @@ def test_plan_has_four_layers_in_deploy_order_with_the_documented_shape(env):
         assert layer["project"] == layer["name"]
         assert layer["resources"], layer["name"]
         for resource in layer["resources"]:
-            assert RESOURCE_KEYS <= set(resource), resource["urn"]
+            assert set(resource) >= RESOURCE_KEYS, resource["urn"]
     json.dumps(plan)  # serialisable as written to build/plan/<env>.json
 
 

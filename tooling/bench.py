@@ -27,7 +27,9 @@ def plan_times(console: Console) -> None:
         table.add_column(column)
     for env in ENVIRONMENTS:
         seconds = statistics.median(time_command([sys.executable, "-m", "tooling.plan", env]) for _ in range(RUNS))
-        table.add_row(env, f"{seconds:.2f}", f"< {PLAN_TARGET_SECONDS:.0f}", "yes" if seconds < PLAN_TARGET_SECONDS else "NO")
+        table.add_row(
+            env, f"{seconds:.2f}", f"< {PLAN_TARGET_SECONDS:.0f}", "yes" if seconds < PLAN_TARGET_SECONDS else "NO"
+        )
     console.print(table)
 
 

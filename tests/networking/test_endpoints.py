@@ -14,7 +14,7 @@ def plan(request):
 
 
 def test_gateway_endpoints_serve_every_private_route_table(plan):
-    env, layer = plan
+    _, layer = plan
     region = layer["outputs"]["region"]
     gateways = [r["inputs"] for r in resources(layer, ENDPOINT) if r["inputs"]["vpcEndpointType"] == "Gateway"]
     assert sorted(g["serviceName"] for g in gateways) == sorted(f"com.amazonaws.{region}.{s}" for s in GATEWAY_SERVICES)
@@ -23,7 +23,7 @@ def test_gateway_endpoints_serve_every_private_route_table(plan):
 
 
 def test_interface_endpoints_in_every_private_subnet_with_private_dns(plan):
-    env, layer = plan
+    _, layer = plan
     region = layer["outputs"]["region"]
     interfaces = [r["inputs"] for r in resources(layer, ENDPOINT) if r["inputs"]["vpcEndpointType"] == "Interface"]
     assert sorted(i["serviceName"] for i in interfaces) == sorted(

@@ -1,5 +1,7 @@
 """Each environment's networking matches SPEC's table: region, CIDR, AZs, NAT, endpoints, flow logs."""
 
+from ipaddress import IPv4Network
+
 import pytest
 
 from networking.endpoints import INTERFACE_SERVICES
@@ -36,7 +38,5 @@ def test_networking_matches_the_environment_table(env):
 
 
 def test_environments_never_share_address_space():
-    from ipaddress import IPv4Network
-
     cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in SPEC]
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
