@@ -22,8 +22,8 @@ setup: $(SETUP_STAMP) ## Create .venv and install pinned dependencies and Postgr
 $(SETUP_STAMP): pyproject.toml constraints.txt tooling/install_system_packages.sh
 	@bash tooling/install_system_packages.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
 	@touch $@
 
 test: $(SETUP_STAMP) ## Run every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
