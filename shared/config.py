@@ -8,6 +8,7 @@ key and what is allowed.
 
 import json
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
@@ -120,21 +121,32 @@ def _key_of(loc: tuple[Any, ...], project: str) -> str:
     return f"{namespace}:{path}" if path else namespace
 
 
-def _describe(error: Any, project: str, settings_model: type[StrictModel]) -> str:
-    key = _key_of(error["loc"], project)
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The nested model that holds the last key of `path` (keys as written, i.e. aliases)."""
+    for part in path:
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _describe(error: Any, project: str, settings_model: type[StrictModel], secret_keys: Collection[str]) -> str:
+    loc = error["loc"]
+    key = _key_of(loc, project)
     kind = error["type"]
     if kind == "missing":
         return f"{key}: missing; declare it in the stack file"
     if kind == "extra_forbidden":
-        model = PlatformConfig if error["loc"][0] == "platform" else settings_model
-        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items())) or "none"
-        return f"{key}: unknown key; allowed keys here: {allowed}"
+        model = _model_at(PlatformConfig if loc[0] == "platform" else settings_model, loc[1:-1])
+        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items())) if model else ""
+        return f"{key}: unknown key; allowed keys here: {allowed or 'none'}"
     message = error["msg"].removeprefix("Value error, ")
-    return (
-        f"{key}: {message} (got {error['input']!r})"
-        if "input" in error and kind != "value_error"
-        else f"{key}: {message}"
-    )
+    if "input" not in error or kind == "value_error":
+        return f"{key}: {message}"
+    shown = "value hidden: it is a secret" if key.split(".")[0] in secret_keys else f"got {error['input']!r}"
+    return f"{key}: {message} ({shown})"
 
 
 def parse_stack_config(
@@ -142,10 +154,12 @@ def parse_stack_config(
     project: str,
     settings_model: type[LayerSettingsT],
     stack_file: str,
+    secret_keys: Collection[str] = frozenset(),
 ) -> StackConfig[LayerSettingsT]:
     """Validate flat Pulumi config (`namespace:key` -> value) into a typed StackConfig.
 
-    Raises PlatformConfigError listing every problem, each with the key and what is allowed.
+    Raises PlatformConfigError listing every problem, each with the key and what is allowed;
+    values of `secret_keys` are never echoed.
     """
     grouped: dict[str, dict[str, Any]] = {"platform": {}, "layer": {}}
     problems: list[str] = []
@@ -164,7 +178,7 @@ def parse_stack_config(
     try:
         parsed = StackConfig[settings_model].model_validate(grouped)  # type: ignore[valid-type]
     except ValidationError as exc:
-        problems.extend(_describe(err, project, settings_model) for err in exc.errors())
+        problems.extend(_describe(err, project, settings_model, secret_keys) for err in exc.errors())
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise PlatformConfigError(
@@ -202,7 +216,9 @@ def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> Sta
     """Validate the running stack's config; also check the stack name matches platform:environment."""
     stack = pulumi.get_stack()
     stack_file = f"{project}/Pulumi.{stack}.yaml"
-    config = parse_stack_config(current_raw_config(), project, settings_model, stack_file)
+    raw = current_raw_config()
+    secret_keys = {key for key in raw if pulumi.runtime.config.is_config_secret(key)}
+    config = parse_stack_config(raw, project, settings_model, stack_file, secret_keys)
     environment = config.platform.environment
     if stack != environment and not stack.startswith(f"{environment}-"):
         raise PlatformConfigError(

@@ -154,3 +154,22 @@ def test_stack_must_be_named_after_its_environment(declared):
     with pytest.raises(PlatformConfigError, match="a stack must be named after its environment"):
         run_layer("networking", "dev", {"platform:environment": "staging"})
     assert [n for n in declared if not n.startswith("pulumi:pulumi:Stack")] == []
+
+
+def test_unknown_nested_key_lists_the_nested_models_keys():
+    raw = {**base_config("networking", "prod"), "networking:peering": '{"enabled": false, "peerEnv": "staging"}'}
+    with pytest.raises(PlatformConfigError) as error:
+        parse_stack_config(raw, "networking", NetworkingSettings, "networking/Pulumi.prod.yaml")
+    assert "networking:peering.peerEnv: unknown key; allowed keys here: enabled, peerEnvironment, role" in str(
+        error.value
+    )
+
+
+def test_secret_values_are_never_echoed_in_errors():
+    raw = {**base_config("networking", "prod"), "networking:availabilityZones": "hunter2-secret"}
+    with pytest.raises(PlatformConfigError) as error:
+        parse_stack_config(
+            raw, "networking", NetworkingSettings, "networking/Pulumi.prod.yaml", {"networking:availabilityZones"}
+        )
+    assert "hunter2" not in str(error.value)
+    assert "networking:availabilityZones" in str(error.value) and "value hidden" in str(error.value)
