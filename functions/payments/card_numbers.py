@@ -1,6 +1,6 @@
 """Detects anything that looks like a primary account number (PAN) so it is refused, never stored.
 
-A PAN is 13-19 digits passing the Luhn check, written plain ("4111111111111111") or in groups
+A PAN is 13-19 digits, not starting with 0, passing the Luhn check, written plain ("4111111111111111") or in groups
 separated by single spaces or dashes ("4111 1111 1111 1111"). Every run of digit groups in the
 text is checked, and every span of whole groups in it that holds 13-19 digits: a PAN next to
 other numbers is still found. A plain run longer than 19 digits is checked window by window,
@@ -28,9 +28,14 @@ def passes_luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _could_be_pan(digits: str) -> bool:
+    # Card numbers never start with 0 (ISO/IEC 7812 major industry identifier 0 is not issued to cards).
+    return digits[0] != "0" and passes_luhn(digits)
+
+
 def _long_run_hides_pan(digits: str) -> bool:
     return any(
-        passes_luhn(digits[start : start + length])
+        _could_be_pan(digits[start : start + length])
         for length in range(_MIN_PAN_DIGITS, _MAX_PAN_DIGITS + 1)
         for start in range(len(digits) - length + 1)
     )
@@ -45,7 +50,7 @@ def _groups_hold_pan(groups: list[str]) -> bool:
             digits += group
             if len(digits) > _MAX_PAN_DIGITS:
                 break
-            if len(digits) >= _MIN_PAN_DIGITS and passes_luhn(digits):
+            if len(digits) >= _MIN_PAN_DIGITS and _could_be_pan(digits):
                 return True
     return False
 

@@ -123,7 +123,7 @@ class TransactionStore:
                 UpdateExpression="SET #status = :settled, #settled = :at, #updated = :at",
                 ConditionExpression="#status = :pending",
                 ExpressionAttributeNames={
-                    **_NAMES,
+                    "#status": TRANSACTION.status,
                     "#settled": TRANSACTION.settled_at,
                     "#updated": TRANSACTION.updated_at,
                 },
