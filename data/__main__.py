@@ -1,15 +1,126 @@
-"""Data layer: reads the networking contract; its data stores arrive with the data-layer issue."""
+"""Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
+SSM parameters and optional DR copies. Reads networking; exports the DATA contract."""
 
 import pulumi
 
-from data.settings import DataSettings
+from data.alb_logs_bucket import AlbLogsBucket, AlbLogsBucketArgs
+from data.audit_bucket import AuditBucket, AuditBucketArgs
+from data.database import Database, DatabaseArgs
+from data.dr import DisasterRecovery, DisasterRecoveryArgs
+from data.kms import DataKey, DataKeyArgs
+from data.parameters import Parameters, ParametersArgs
+from data.proxy import DatabaseProxy, DatabaseProxyArgs
+from data.settings import DataSettings, check_data_config
+from data.tables import PaymentTables, PaymentTablesArgs
 from shared.bootstrap import start_layer
 from shared.stack_refs import UpstreamStack
 
-# --- configuration ---
+# --- configuration: validated (including rules across data: and platform:) before anything exists ---
+check_data_config()
 config, ctx = start_layer("data", DataSettings)
+settings, platform = config.layer, config.platform
+protect = settings.protect_data_stores
 networking = UpstreamStack("networking", "data", config.platform)
+private_subnet_ids = networking.require("privateSubnetIds")
+opts = ctx.component_opts()
+
+# --- components ---
+key = DataKey("data-key", DataKeyArgs("data", ctx.region, protect), ctx, opts)
+database = Database(
+    "database",
+    DatabaseArgs(
+        settings=settings,
+        subnet_ids=private_subnet_ids,
+        security_group_id=networking.require("databaseSecurityGroupId"),
+        kms_key_arn=key.arn,
+        log_retention_days=platform.log_retention_days,
+    ),
+    ctx,
+    opts,
+)
+proxy = DatabaseProxy(
+    "db-proxy",
+    DatabaseProxyArgs(
+        subnet_ids=private_subnet_ids,
+        security_group_id=networking.require("proxySecurityGroupId"),
+        secret_arn=database.secret_arn,
+        kms_key_arn=key.arn,
+        target=database.proxy_target,
+        depends_on=[database],
+    ),
+    ctx,
+    opts,
+)
+tables = PaymentTables("tables", PaymentTablesArgs(key.arn, settings.point_in_time_recovery, protect), ctx, opts)
+audit_args = AuditBucketArgs(
+    kms_key_arn=key.arn,
+    transition_days=settings.audit_transition_days,
+    expiration_days=settings.audit_expiration_days,
+    noncurrent_expiration_days=settings.audit_noncurrent_expiration_days,
+    incomplete_upload_days=settings.incomplete_upload_days,
+    protect=protect,
+    region=ctx.region,
+)
+audit = AuditBucket("audit", audit_args, ctx, opts)
+alb_logs = AlbLogsBucket(
+    "alb-logs", AlbLogsBucketArgs(platform.log_retention_days, settings.incomplete_upload_days), ctx, opts
+)
+parameter_prefix = ctx.namer.check(f"/{ctx.name('data')}", "ssm")  # /data-<env>-<suffix>
+Parameters(
+    "parameters",
+    ParametersArgs(
+        prefix=parameter_prefix,
+        kms_key_arn=key.arn,
+        settings={
+            "TRANSACTIONS_TABLE_NAME": tables.tables["transactions"].name,
+            "IDEMPOTENCY_TABLE_NAME": tables.tables["idempotency"].name,
+            "AUDIT_BUCKET_NAME": audit.bucket.bucket,
+            "AUDIT_KMS_KEY_ARN": key.arn,
+            "DB_SECRET_ARN": database.secret_arn,
+            "DB_PROXY_ENDPOINT": proxy.endpoint,
+            "DB_PORT": database.port.apply(str),
+            "DB_NAME": settings.database_name,
+        },
+    ),
+    ctx,
+    opts,
+)
+dr = (
+    DisasterRecovery(
+        "dr",
+        DisasterRecoveryArgs(
+            region=settings.dr.region,
+            source_key_arn=key.arn,
+            audit=audit_args,
+            source_bucket=audit.bucket,
+            source_versioning=audit.versioning,
+            db_instance_arn=database.arn if settings.engine == "postgres" else None,
+            backup_retention_days=settings.backup_retention_days,
+        ),
+        ctx,
+        opts,
+    )
+    if settings.dr.enabled
+    else None
+)
 
 # --- exports: the contract in shared/contracts.py ---
-pulumi.export("environment", config.platform.environment)
-pulumi.export("region", config.platform.region)
+pulumi.export("environment", platform.environment)
+pulumi.export("region", platform.region)
+pulumi.export("kmsKeyArn", key.arn)
+pulumi.export("databaseEngine", settings.engine)
+pulumi.export("databaseIdentifier", database.identifier)
+pulumi.export("databaseEndpoint", database.address)
+pulumi.export("databasePort", database.port)
+pulumi.export("databaseName", settings.database_name)
+pulumi.export("databaseSecretArn", database.secret_arn)
+pulumi.export("proxyEndpoint", proxy.endpoint)
+for logical, table in tables.tables.items():
+    pulumi.export(f"{logical}TableName", table.name)
+    pulumi.export(f"{logical}TableArn", table.arn)
+pulumi.export("auditBucketName", audit.bucket.bucket)
+pulumi.export("auditBucketArn", audit.bucket.arn)
+pulumi.export("albLogsBucketName", alb_logs.bucket.bucket)
+pulumi.export("albLogsBucketArn", alb_logs.bucket.arn)
+pulumi.export("parameterPrefix", parameter_prefix)
+pulumi.export("drRegion", settings.dr.region if dr else None)

@@ -1,7 +1,207 @@
-"""`data:` keys of the stack files, validated."""
+"""`data:` keys of the stack files, validated before any resource is declared.
 
-from shared.config import StrictModel
+Every value of SPEC's environment table lives in the stack files (no silent defaults for them);
+the remaining keys have one default shared by every environment, so they cannot drift apart.
+"""
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, Literal
+
+import pulumi
+from pydantic import Field, field_validator, model_validator
+
+from shared.config import PLATFORM_NAMESPACE, StackConfig, StrictModel, current_raw_config, parse_stack_config
+from shared.environments import Region
+from shared.errors import PlatformConfigError
+
+PROJECT = "data"
+Engine = Literal["postgres", "aurora-postgresql"]
+
+# Instance families RDS for PostgreSQL 14 offers (current generation), and the sizes we accept.
+# micro/small are refused: Performance Insights and a payments ledger need at least a medium.
+INSTANCE_FAMILIES: tuple[str, ...] = (
+    "t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m7g", "m7i",
+    "r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i",
+)  # fmt: skip
+INSTANCE_SIZES: tuple[str, ...] = (
+    "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+)  # fmt: skip
+_INSTANCE_CLASS = re.compile(r"^db\.([a-z0-9]+)\.([a-z0-9]+)$")
+# "14" follows the newest 14.x (auto minor upgrades then cause no diff); "14.<minor>" pins one.
+_ENGINE_VERSION = re.compile(r"^14(\.\d{1,2})?$")
+# Aurora Serverless v2 capacity, in ACUs of 0.5.
+MIN_ACU, MAX_ACU = Decimal("0.5"), Decimal("256")
+_DAY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+_WEEK_WINDOW = re.compile(rf"^{_DAY}:([01]\d|2[0-3]):[0-5]\d-{_DAY}:([01]\d|2[0-3]):[0-5]\d$")
+# Performance Insights keeps 7 days free, or a multiple of 31 days up to 731.
+PI_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 714, 31), 731)
+# PCI DSS 10.5.1: audit trail history is kept for at least 12 months.
+PROD_MIN_AUDIT_EXPIRATION_DAYS = 365
+
+
+class AuroraSettings(StrictModel):
+    """Aurora PostgreSQL Serverless v2 capacity (used when engine is aurora-postgresql)."""
+
+    min_capacity: Decimal = Field(description="Smallest capacity in ACUs (0.5 to 256, steps of 0.5).")
+    max_capacity: Decimal = Field(description="Largest capacity in ACUs (0.5 to 256, steps of 0.5).")
+
+    @field_validator("min_capacity", "max_capacity")
+    @classmethod
+    def _acu(cls, value: Decimal) -> Decimal:
+        if not MIN_ACU <= value <= MAX_ACU or value % Decimal("0.5") != 0:
+            raise ValueError(f"{value} ACU is not allowed; use {MIN_ACU} to {MAX_ACU} in steps of 0.5")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AuroraSettings":
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"minCapacity {self.min_capacity} is above maxCapacity {self.max_capacity}; "
+                "minCapacity must be at most maxCapacity"
+            )
+        return self
+
+
+class DrSettings(StrictModel):
+    """Optional disaster recovery copies in a second region (off by default)."""
+
+    enabled: bool = False
+    region: Region = "us-west-2"
 
 
 class DataSettings(StrictModel):
-    pass
+    # --- PostgreSQL: SPEC's table (instance class, Multi-AZ, backups) and the engine switch ---
+    engine: Engine
+    engine_version: str
+    instance_class: str
+    multi_az: bool
+    backup_retention_days: int = Field(ge=1, le=35)
+    aurora: AuroraSettings
+    # --- DynamoDB and the audit trail: SPEC's table ---
+    point_in_time_recovery: bool
+    audit_transition_days: int = Field(ge=0, le=3650, description="Days until Intelligent-Tiering.")
+    audit_expiration_days: int = Field(ge=1, le=3650, description="Days until audit objects expire.")
+    # --- prod data stores are protected; set false on purpose before a full teardown ---
+    protect_data_stores: bool
+    dr: DrSettings = DrSettings()
+    # --- one value for every environment ---
+    database_name: str = Field(default="payments", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    master_username: str = Field(default="payments_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    allocated_storage_gb: int = Field(default=20, ge=20, le=65536)
+    max_allocated_storage_gb: int = Field(default=100, ge=20, le=65536)
+    backup_window: str = Field(default="03:00-04:00", pattern=_DAY_WINDOW.pattern)
+    maintenance_window: str = Field(default="sun:04:30-sun:05:30", pattern=_WEEK_WINDOW.pattern)
+    performance_insights_retention_days: int = 7
+    secret_rotation_days: int = Field(default=30, ge=1, le=365)
+    audit_noncurrent_expiration_days: int = Field(default=30, ge=1, le=3650)
+    incomplete_upload_days: int = Field(default=7, ge=1, le=365)
+
+    @field_validator("engine_version")
+    @classmethod
+    def _engine_version(cls, value: str) -> str:
+        if not _ENGINE_VERSION.match(value):
+            raise ValueError(
+                f"{value!r} is not PostgreSQL 14; allowed: '14' (newest 14.x, minor upgrades automatic) "
+                "or '14.<minor>' such as '14.15'"
+            )
+        return value
+
+    @field_validator("instance_class")
+    @classmethod
+    def _instance_class(cls, value: str) -> str:
+        match = _INSTANCE_CLASS.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not an RDS instance class; expected db.<family>.<size>")
+        family, size = match.groups()
+        if family not in INSTANCE_FAMILIES:
+            raise ValueError(
+                f"unknown instance class family 'db.{family}'; allowed families: "
+                + ", ".join(f"db.{f}" for f in INSTANCE_FAMILIES)
+            )
+        if size not in INSTANCE_SIZES:
+            raise ValueError(f"instance size {size!r} is not allowed; allowed sizes: {', '.join(INSTANCE_SIZES)}")
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in PI_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} days is not a Performance Insights retention; allowed: 7, 731 or a multiple of 31"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DataSettings":
+        problems = []
+        if self.audit_expiration_days <= self.audit_transition_days:
+            problems.append(
+                f"auditExpirationDays ({self.audit_expiration_days}) must be greater than "
+                f"auditTransitionDays ({self.audit_transition_days})"
+            )
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            problems.append(
+                f"maxAllocatedStorageGb ({self.max_allocated_storage_gb}) must be at least "
+                f"allocatedStorageGb ({self.allocated_storage_gb})"
+            )
+        if self.dr.enabled and self.engine == "aurora-postgresql":
+            problems.append(
+                "dr.enabled: cross-region replication of automated backups exists for RDS instances only; "
+                "with engine aurora-postgresql set dr.enabled to false (Aurora DR needs a global database)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def platform_problems(raw: dict[str, Any]) -> list[str]:
+    """Rules that compare `data:` keys with the `platform:` block (pydantic sees one at a time)."""
+    problems = []
+    region = raw.get(f"{PLATFORM_NAMESPACE}:region")
+    environment = raw.get(f"{PLATFORM_NAMESPACE}:environment")
+    dr = raw.get(f"{PROJECT}:dr")
+    if isinstance(dr, str) and dr.startswith("{"):
+        try:
+            dr = json.loads(dr)
+        except json.JSONDecodeError:
+            dr = None  # reported by the model
+    if isinstance(dr, dict) and dr.get("enabled") in (True, "true") and dr.get("region", "us-west-2") == region:
+        problems.append(
+            f"{PROJECT}:dr.region: {region!r} is the primary region (platform:region); "
+            "DR copies must go to another region"
+        )
+    expiration = raw.get(f"{PROJECT}:auditExpirationDays")
+    if environment == "prod" and str(expiration).isdigit() and int(str(expiration)) < PROD_MIN_AUDIT_EXPIRATION_DAYS:
+        problems.append(
+            f"{PROJECT}:auditExpirationDays: prod keeps audit records at least "
+            f"{PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {expiration}"
+        )
+    return problems
+
+
+def parse_data_config(raw: dict[str, Any], stack_file: str) -> StackConfig[DataSettings]:
+    """parse_stack_config plus the cross-namespace rules, every problem reported at once."""
+    extra = platform_problems(raw)
+    try:
+        config = parse_stack_config(raw, PROJECT, DataSettings, stack_file)
+    except PlatformConfigError as error:
+        if not extra:
+            raise
+        listed = [line for line in str(error).splitlines() if line.startswith("  - ")]
+        raise _config_error(stack_file, [*(p.removeprefix("  - ") for p in listed), *extra]) from None
+    if extra:
+        raise _config_error(stack_file, extra)
+    return config
+
+
+def check_data_config() -> None:
+    """Fail the run (before the provider or any resource exists) when the data config is invalid."""
+    parse_data_config(current_raw_config(), f"{PROJECT}/Pulumi.{pulumi.get_stack()}.yaml")
+
+
+def _config_error(stack_file: str, problems: list[str]) -> PlatformConfigError:
+    listing = "\n".join(f"  - {p}" for p in problems)
+    return PlatformConfigError(f"Invalid stack configuration in {stack_file} ({len(problems)} problem(s)):\n{listing}")

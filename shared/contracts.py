@@ -60,14 +60,50 @@ NETWORKING = _contract(
 
 DATA = _contract(
     "data",
-    {},
-    reads={"networking": ("vpcId", "privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
+    {
+        "kmsKeyArn": "ARN of the data key (CMK): RDS, secrets, DynamoDB, audit bucket, SSM, SQS, SNS, Lambda env.",
+        "databaseEngine": "postgres (RDS instance) or aurora-postgresql (Aurora Serverless v2 cluster).",
+        "databaseIdentifier": "DB instance identifier (postgres) or DB cluster identifier (aurora-postgresql).",
+        "databaseEndpoint": "Host name of the database (writer) endpoint; clients use proxyEndpoint.",
+        "databasePort": "PostgreSQL port (5432) of the database and the proxy.",
+        "databaseName": "Database holding the settlement ledger.",
+        "databaseSecretArn": "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted.",
+        "proxyEndpoint": "Host name of the RDS Proxy the Lambdas connect to (TLS required).",
+        "transactionsTableName": "DynamoDB table of payment transactions (key schema: payments.storage_schema).",
+        "transactionsTableArn": "ARN of the transactions table (IAM scoping, promotion workflows).",
+        "idempotencyTableName": "DynamoDB table of idempotency records (TTL attribute from payments.storage_schema).",
+        "idempotencyTableArn": "ARN of the idempotency table.",
+        "auditBucketName": "S3 bucket of the audit trail (SSE-KMS with kmsKeyArn, versioned, TLS only).",
+        "auditBucketArn": "ARN of the audit bucket.",
+        "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
+        "albLogsBucketArn": "ARN of the ALB access-log bucket.",
+        "parameterPrefix": "SSM Parameter Store path holding the functions' data settings (e.g. /data-prod-p01).",
+        "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
+    },
+    reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
 APPLICATION = _contract(
     "application",
     {},
-    reads={"networking": (), "data": ()},
+    reads={
+        "networking": (),
+        "data": (
+            "kmsKeyArn",
+            "databaseSecretArn",
+            "proxyEndpoint",
+            "databasePort",
+            "databaseName",
+            "transactionsTableName",
+            "transactionsTableArn",
+            "idempotencyTableName",
+            "idempotencyTableArn",
+            "auditBucketName",
+            "auditBucketArn",
+            "albLogsBucketName",
+            "parameterPrefix",
+        ),
+    },
 )
 
 OBSERVABILITY = _contract(

@@ -323,3 +323,21 @@ _INVOKES: dict[str, Callable[[FakeAws, dict[str, Any]], dict[str, Any]]] = {
         "architecture": "arm64",
     },
 }
+
+
+# --- data layer ---
+def _random_password(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    length = int(args.inputs.get("length", 32))
+    fake = (_hex("random-password", args.name, length=64) * 4)[:length]
+    return "none", {"result": fake, "bcryptHash": f"$2a$10${_hex(fake, length=53)}"}
+
+
+def _proxy_default_target_group(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    proxy = str(args.inputs.get("dbProxyName", "proxy"))
+    return proxy, {"name": "default", "arn": aws.arn("rds", f"target-group:prx-tg-{_hex(proxy)}")}
+
+
+_BUILDERS |= {
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": _proxy_default_target_group,
+}

@@ -1,0 +1,96 @@
+"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, expiring."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from shared import iam
+from shared.context import LayerContext
+
+
+@dataclass(frozen=True)
+class AlbLogsBucketArgs:
+    expiration_days: int
+    incomplete_upload_days: int
+
+
+class AlbLogsBucket(pulumi.ComponentResource):
+    bucket: aws.s3.Bucket
+
+    def __init__(
+        self, name: str, args: AlbLogsBucketArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("payments:data:AlbLogsBucket", name, None, opts)
+        account = ctx.account_id
+        bucket_name = ctx.namer.global_name("alb-logs", account, ctx.region)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=bucket_name,
+            force_destroy=True,
+            tags=ctx.tags(bucket_name),
+            opts=ctx.tagged_child(self),
+        )
+        bucket = self.bucket.id
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=ctx.child(self)
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=ctx.child(self),
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=ctx.child(self),
+        )
+        # The regional Elastic Load Balancing account (regions before August 2022) and the log
+        # delivery service principal (newer regions) may write this account's prefix only.
+        elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        log_objects = self.bucket.arn.apply(lambda arn: f"{arn}/AWSLogs/{account}/*")
+        aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket,
+            policy=iam.to_json(
+                iam.document(
+                    iam.deny_insecure_transport(self.bucket.arn),
+                    {
+                        "Sid": "RegionalElbAccountWritesLogs",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": elb_account.arn},
+                        "Action": "s3:PutObject",
+                        "Resource": log_objects,
+                    },
+                    {
+                        "Sid": "ElbLogDeliveryWritesLogs",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": log_objects,
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                    },
+                )
+            ),
+            opts=ctx.child(self, depends_on=[public_access]),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket,
+            rules=[
+                {
+                    "id": "alb-log-retention",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": args.expiration_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": args.incomplete_upload_days},
+                }
+            ],
+            opts=ctx.child(self),
+        )
+        self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})

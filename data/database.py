@@ -1,0 +1,242 @@
+"""PostgreSQL 14 for the settlement ledger: an RDS instance, or Aurora Serverless v2 (config switch).
+
+Both paths share the same guarantees: private subnets, storage and Performance Insights encrypted
+with the data key, `rds.force_ssl=1`, IAM database auth, log exports into pre-created encrypted log
+groups with the platform's retention, master credentials generated and kept by RDS in Secrets
+Manager (encrypted with the data key, rotated every `secretRotationDays`), clean teardown
+(no deletion protection, no final snapshot) and `protect` where the environment asks for it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from data.settings import DataSettings
+from shared.context import LayerContext
+
+POSTGRES_PORT = 5432
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+# Parameters of both engines: TLS only, and who connected (never statement text: card data rules).
+PARAMETERS: dict[str, str] = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
+LOG_EXPORTS: dict[str, list[str]] = {"postgres": ["postgresql", "upgrade"], "aurora-postgresql": ["postgresql"]}
+SERVERLESS_INSTANCE_CLASS = "db.serverless"
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    settings: DataSettings
+    subnet_ids: pulumi.Input[list[str]]
+    security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+
+
+class Database(pulumi.ComponentResource):
+    """Outputs: `address`, `port`, `database_name`, `identifier`, `arn`, `secret_arn`, `engine`.
+
+    Aurora: `auto_minor_version_upgrade` is set on each instance (the cluster-level flag is for
+    Multi-AZ DB clusters).
+    """
+
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    identifier: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("payments:data:Database", name, None, opts)
+        self._name, self._ctx, self._args = name, ctx, args
+        settings = args.settings
+        self.engine = settings.engine
+        self.database_name = settings.database_name
+        self.protect = settings.protect_data_stores
+        major = settings.engine_version.split(".")[0]
+
+        subnet_group_name = ctx.name("db-subnets", "rds")
+        self.subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=subnet_group_name,
+            description="PostgreSQL: private subnets only",
+            subnet_ids=args.subnet_ids,
+            tags=ctx.tags(subnet_group_name),
+            opts=ctx.tagged_child(self),
+        )
+        if settings.engine == "postgres":
+            self._instance(f"postgres{major}")
+        else:
+            self._aurora(f"aurora-postgresql{major}")
+        self.rotation = aws.secretsmanager.SecretRotation(
+            f"{name}-secret-rotation",
+            secret_id=self.secret_arn,
+            rotation_rules={"automatically_after_days": settings.secret_rotation_days},
+            opts=ctx.child(self),
+        )
+        self.register_outputs(
+            {
+                "address": self.address,
+                "port": self.port,
+                "identifier": self.identifier,
+                "secretArn": self.secret_arn,
+            }
+        )
+
+    @property
+    def proxy_target(self) -> dict[str, pulumi.Input[str]]:
+        """How an RDS Proxy target names this database."""
+        if self.engine == "postgres":
+            return {"db_instance_identifier": self.identifier}
+        return {"db_cluster_identifier": self.identifier}
+
+    def _log_groups(self, kind: str, identifier: str) -> list[aws.cloudwatch.LogGroup]:
+        """Created before the database, so exports land encrypted and expire (RDS would not)."""
+        ctx, args = self._ctx, self._args
+        groups = []
+        for log in LOG_EXPORTS[self.engine]:
+            group_name = ctx.namer.check(f"/aws/rds/{kind}/{identifier}/{log}", "logs")
+            groups.append(
+                aws.cloudwatch.LogGroup(
+                    f"{self._name}-logs-{log}",
+                    name=group_name,
+                    retention_in_days=args.log_retention_days,
+                    kms_key_id=args.kms_key_arn,
+                    tags=ctx.tags(group_name),
+                    opts=ctx.tagged_child(self),
+                )
+            )
+        return groups
+
+    def _common(self) -> dict[str, Any]:
+        """Arguments both engines' database resources take with the same meaning."""
+        settings, args = self._args.settings, self._args
+        return {
+            "engine_version": settings.engine_version,
+            "db_subnet_group_name": self.subnet_group.name,
+            "vpc_security_group_ids": [args.security_group_id],
+            "storage_encrypted": True,
+            "kms_key_id": args.kms_key_arn,
+            "manage_master_user_password": True,
+            "master_user_secret_kms_key_id": args.kms_key_arn,
+            "iam_database_authentication_enabled": True,
+            "backup_retention_period": settings.backup_retention_days,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": False,
+            "skip_final_snapshot": True,
+            "delete_automated_backups": True,
+            "allow_major_version_upgrade": False,
+            "port": POSTGRES_PORT,
+            "enabled_cloudwatch_logs_exports": LOG_EXPORTS[self.engine],
+        }
+
+    def _performance_insights(self) -> dict[str, Any]:
+        return {
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": self._args.kms_key_arn,
+            "performance_insights_retention_period": self._args.settings.performance_insights_retention_days,
+        }
+
+    def _instance(self, family: str) -> None:
+        ctx, settings, name = self._ctx, self._args.settings, self._name
+        identifier = ctx.name("postgres", "rds")
+        parameter_group_name = ctx.name(family, "rds")
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-parameters",
+            name=parameter_group_name,
+            family=family,
+            description="Payments PostgreSQL: TLS only (rds.force_ssl), connection logging",
+            parameters=[{"name": k, "value": v, "apply_method": "immediate"} for k, v in PARAMETERS.items()],
+            tags=ctx.tags(parameter_group_name),
+            opts=ctx.tagged_child(self),
+        )
+        common = self._common()
+        common |= {"backup_window": settings.backup_window, "auto_minor_version_upgrade": True}
+        instance = aws.rds.Instance(
+            f"{name}-instance",
+            identifier=identifier,
+            engine="postgres",
+            instance_class=settings.instance_class,
+            multi_az=settings.multi_az,
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            storage_type="gp3",
+            db_name=settings.database_name,
+            username=settings.master_username,
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            ca_cert_identifier=CA_CERTIFICATE,
+            maintenance_window=settings.maintenance_window,
+            tags=ctx.tags(identifier),
+            opts=ctx.tagged_child(self, protect=self.protect, depends_on=self._log_groups("instance", identifier)),
+            **common,
+            **self._performance_insights(),
+        )
+        self.resource: pulumi.CustomResource = instance
+        self.address, self.port = instance.address, instance.port
+        self.identifier, self.arn = instance.identifier, instance.arn
+        self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
+
+    def _aurora(self, family: str) -> None:
+        ctx, settings, name = self._ctx, self._args.settings, self._name
+        identifier = ctx.name("aurora", "rds")
+        parameter_group_name = ctx.name(family, "rds")
+        parameters = aws.rds.ClusterParameterGroup(
+            f"{name}-cluster-parameters",
+            name=parameter_group_name,
+            family=family,
+            description="Payments Aurora PostgreSQL: TLS only (rds.force_ssl), connection logging",
+            parameters=[{"name": k, "value": v, "apply_method": "immediate"} for k, v in PARAMETERS.items()],
+            tags=ctx.tags(parameter_group_name),
+            opts=ctx.tagged_child(self),
+        )
+        cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            cluster_identifier=identifier,
+            engine="aurora-postgresql",
+            engine_mode="provisioned",
+            database_name=settings.database_name,
+            master_username=settings.master_username,
+            db_cluster_parameter_group_name=parameters.name,
+            serverlessv2_scaling_configuration={
+                "min_capacity": float(settings.aurora.min_capacity),
+                "max_capacity": float(settings.aurora.max_capacity),
+            },
+            preferred_backup_window=settings.backup_window,
+            preferred_maintenance_window=settings.maintenance_window,
+            tags=ctx.tags(identifier),
+            opts=ctx.tagged_child(self, protect=self.protect, depends_on=self._log_groups("cluster", identifier)),
+            **self._common(),
+        )
+        # Multi-AZ for Aurora: a reader in another AZ that failover promotes.
+        self.instances = [
+            aws.rds.ClusterInstance(
+                f"{name}-cluster-instance-{index + 1}",
+                identifier=ctx.namer.check(f"{identifier}-{index + 1}", "rds"),
+                cluster_identifier=cluster.id,
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                engine_version=cluster.engine_version,
+                instance_class=SERVERLESS_INSTANCE_CLASS,
+                db_subnet_group_name=self.subnet_group.name,
+                publicly_accessible=False,
+                ca_cert_identifier=CA_CERTIFICATE,
+                auto_minor_version_upgrade=True,
+                copy_tags_to_snapshot=True,
+                promotion_tier=index,
+                tags=ctx.tags(f"{identifier}-{index + 1}"),
+                opts=ctx.tagged_child(self, protect=self.protect),
+                **self._performance_insights(),
+            )
+            for index in range(2 if settings.multi_az else 1)
+        ]
+        self.resource = cluster
+        self.address, self.port = cluster.endpoint, cluster.port
+        self.identifier, self.arn = cluster.cluster_identifier, cluster.arn
+        self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
+
+
+def _managed_secret_arn(secrets: Any) -> str:
+    """The ARN of the secret RDS created for the master user (manage_master_user_password)."""
+    if not secrets or not secrets[0].secret_arn:
+        raise RuntimeError("RDS returned no master user secret although manage_master_user_password is set")
+    return str(secrets[0].secret_arn)

@@ -1,0 +1,84 @@
+"""SSM Parameter Store: the data-layer settings the payment functions read, under one prefix.
+
+Parameter names are the functions' own environment variable names (payments/settings.py), in
+kebab case: `DB_PROXY_ENDPOINT` -> `<prefix>/db-proxy-endpoint`. A setting the functions no
+longer declare fails the run, so the two cannot drift. Secrets are SecureString with the data
+key; their values come from generated secrets or Pulumi secrets, never from plain stack config.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+from payments.settings import ENVIRONMENT_VARIABLES
+
+from shared.context import LayerContext
+from shared.errors import ContractError
+
+AUDIT_SIGNING_KEY = "audit-signing-key"
+
+
+def parameter_name(variable: str) -> str:
+    return variable.lower().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class ParametersArgs:
+    prefix: str
+    kms_key_arn: pulumi.Input[str]
+    settings: Mapping[str, pulumi.Input[str]]  # function environment variable -> value
+
+
+class Parameters(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ParametersArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("payments:data:Parameters", name, None, opts)
+        unknown = sorted(set(args.settings) - set(ENVIRONMENT_VARIABLES))
+        if unknown:
+            raise ContractError(
+                f"data parameters {', '.join(unknown)} are not environment variables the functions read "
+                "(payments/settings.py ENVIRONMENT_VARIABLES)"
+            )
+        for variable, value in args.settings.items():
+            self._parameter(
+                parameter_name(variable), value, ENVIRONMENT_VARIABLES[variable], secure=False, ctx=ctx, args=args
+            )
+        # HMAC key for tamper evidence of audit records (PCI DSS 10.3.2): generated, never in config.
+        signing_key = random.RandomPassword(
+            f"{name}-{AUDIT_SIGNING_KEY}", length=64, special=False, opts=ctx.child(self)
+        )
+        self.audit_signing_key = self._parameter(
+            AUDIT_SIGNING_KEY,
+            signing_key.result,
+            "HMAC-SHA256 key that signs audit records (tamper evidence)",
+            secure=True,
+            ctx=ctx,
+            args=args,
+        )
+        self.register_outputs({"prefix": args.prefix})
+
+    def _parameter(
+        self,
+        leaf: str,
+        value: pulumi.Input[str],
+        description: str,
+        *,
+        secure: bool,
+        ctx: LayerContext,
+        args: ParametersArgs,
+    ) -> aws.ssm.Parameter:
+        full_name = ctx.namer.check(f"{args.prefix}/{leaf}", "ssm")
+        return aws.ssm.Parameter(
+            f"{self._name}-{leaf}",
+            name=full_name,
+            type="SecureString" if secure else "String",
+            key_id=args.kms_key_arn if secure else None,
+            # pulumi-aws keeps `value` secret in state; plain settings stay readable in `insecure_value`.
+            value=value if secure else None,
+            insecure_value=None if secure else value,
+            description=description[:1024],
+            tier="Standard",
+            tags=ctx.tags(full_name),
+            opts=ctx.tagged_child(self),
+        )

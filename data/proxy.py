@@ -1,0 +1,113 @@
+"""RDS Proxy in front of PostgreSQL for the Lambdas: pooled connections that survive failover.
+
+Clients must use TLS (`require_tls`); the proxy's certificate is issued by ACM under the Amazon
+roots, so the functions verify it with `verify-full` against the Amazon Linux trust store.
+Client authentication is the database password from the RDS-managed secret (`iam_auth`
+DISABLED): the functions read `username`/`password` from DB_SECRET_ARN (payments/settings.py),
+and the proxy looks the same credentials up in the same secret. Switching to IAM tokens means
+setting `CLIENT_IAM_AUTH = "REQUIRED"` and granting the functions `rds-db:connect`.
+"""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from shared import iam
+from shared.context import LayerContext
+
+CLIENT_IAM_AUTH = "DISABLED"
+IDLE_CLIENT_TIMEOUT_SECONDS = 1800
+
+
+@dataclass(frozen=True)
+class DatabaseProxyArgs:
+    subnet_ids: pulumi.Input[list[str]]
+    security_group_id: pulumi.Input[str]
+    secret_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    target: dict[str, pulumi.Input[str]]  # db_instance_identifier or db_cluster_identifier
+    depends_on: list[pulumi.Resource]
+
+
+class DatabaseProxy(pulumi.ComponentResource):
+    proxy: aws.rds.Proxy
+
+    def __init__(
+        self, name: str, args: DatabaseProxyArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("payments:data:DatabaseProxy", name, None, opts)
+        region, account = ctx.region, ctx.account_id
+        proxy_name = ctx.name("db-proxy", "rds-proxy")
+        role_name = ctx.name("role-db-proxy", "iam")
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            description="RDS Proxy reads the database secret (and nothing else)",
+            assume_role_policy=iam.to_json(iam.service_trust("rds.amazonaws.com", account)),
+            tags=ctx.tags(role_name),
+            opts=ctx.tagged_child(self),
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=iam.to_json(
+                iam.document(
+                    {
+                        "Sid": "ReadDatabaseSecret",
+                        "Effect": "Allow",
+                        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                        "Resource": args.secret_arn,
+                    },
+                    {
+                        "Sid": "DecryptDatabaseSecret",
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": args.kms_key_arn,
+                        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+                    },
+                )
+            ),
+            opts=ctx.child(self),
+        )
+        self.proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            name=proxy_name,
+            engine_family="POSTGRESQL",
+            require_tls=True,
+            debug_logging=False,  # would log SQL text
+            idle_client_timeout=IDLE_CLIENT_TIMEOUT_SECONDS,
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[args.security_group_id],
+            auths=[
+                {
+                    "auth_scheme": "SECRETS",
+                    "secret_arn": args.secret_arn,
+                    "iam_auth": CLIENT_IAM_AUTH,
+                    "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
+                    "description": "Master credentials kept and rotated by RDS",
+                }
+            ],
+            tags=ctx.tags(proxy_name),
+            opts=ctx.tagged_child(self, depends_on=[policy]),
+        )
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-target-group",
+            db_proxy_name=self.proxy.name,
+            connection_pool_config={
+                "max_connections_percent": 90,
+                "max_idle_connections_percent": 50,
+                "connection_borrow_timeout": 120,
+            },
+            opts=ctx.child(self),
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-target",
+            db_proxy_name=self.proxy.name,
+            target_group_name=target_group.name,
+            **args.target,
+            opts=ctx.child(self, depends_on=args.depends_on),
+        )
+        self.endpoint = self.proxy.endpoint
+        self.register_outputs({"endpoint": self.proxy.endpoint, "arn": self.proxy.arn})
