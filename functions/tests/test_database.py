@@ -1,0 +1,219 @@
+"""PostgreSQL access: TLS verify-full, credential rotation, connection reuse, migrations, append-only ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import threading
+import uuid
+from typing import Any
+
+import pg8000.native
+import pytest
+from aws_support import AwsResources
+from payments import schema_migrations
+from payments.database import Database, DatabaseUnavailableError
+from payments.settings import SettlementWorkerSettings
+from pg8000.exceptions import DatabaseError
+from pg_server import APP_DATABASE, APP_USER, PostgresServer
+
+
+def _database(env: dict[str, str], migrate: bool = False, **overrides: str) -> Database:
+    return Database(SettlementWorkerSettings.from_environ({**env, **overrides}), migrate=migrate)
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain = []
+    current: BaseException | None = error
+    while current is not None:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _fresh_database(postgres: PostgresServer) -> str:
+    name = f"fresh_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(name)
+    return name
+
+
+def test_connection_is_tls_and_reused_across_invocations(aws: AwsResources, env: dict[str, str]) -> None:
+    database = _database(env)
+    query = "SELECT ssl, pg_backend_pid() FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+    try:
+        ((encrypted, first_pid),) = database.in_transaction(lambda connection: connection.run(query))
+        ((_, second_pid),) = database.in_transaction(lambda connection: connection.run(query))
+    finally:
+        database.close()
+
+    assert encrypted is True
+    assert first_pid == second_pid
+
+
+def test_certificate_from_another_ca_is_refused(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    database = _database(env, DB_CA_BUNDLE_PATH=str(postgres.pki.other_ca_file))
+
+    with pytest.raises(DatabaseUnavailableError) as raised:
+        database.in_transaction(lambda connection: connection.run("SELECT 1"))
+
+    assert any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(raised.value))
+
+
+def test_host_name_not_in_the_certificate_is_refused(aws: AwsResources, env: dict[str, str]) -> None:
+    """The certificate names 127.0.0.1 only: reaching the same server as "localhost" must fail (verify-full)."""
+    database = _database(env, DB_PROXY_ENDPOINT="localhost")
+
+    with pytest.raises(DatabaseUnavailableError) as raised:
+        database.in_transaction(lambda connection: connection.run("SELECT 1"))
+
+    verification = [cause for cause in _causes(raised.value) if isinstance(cause, ssl.SSLCertVerificationError)]
+    assert verification and "localhost" in str(verification[0])
+
+
+def test_missing_ca_bundle_says_which_variable_to_fix(aws: AwsResources, env: dict[str, str]) -> None:
+    with pytest.raises(DatabaseUnavailableError, match="DB_CA_BUNDLE_PATH"):
+        _database(env, DB_CA_BUNDLE_PATH="/nonexistent/ca.pem")
+
+
+def test_server_refuses_unencrypted_connections(postgres: PostgresServer) -> None:
+    with pytest.raises(DatabaseError) as raised:
+        pg8000.native.Connection(
+            user=APP_USER,
+            password=postgres.app_password,
+            host=postgres.host,
+            port=postgres.port,
+            database=APP_DATABASE,
+            ssl_context=False,  # None would mean "TLS without verification" to pg8000
+            timeout=5,
+        )
+
+    assert "no encryption" in str(raised.value)
+
+
+def test_rotated_password_is_read_again_from_secrets_manager(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    database = _database(env)
+    try:
+        database.in_transaction(lambda connection: connection.run("SELECT 1"))  # caches the secret
+        database.close()
+        rotated = f"rotated-{uuid.uuid4().hex}"
+        postgres.set_app_password(rotated)
+        aws.client("secretsmanager").put_secret_value(
+            SecretId=aws.secret_arn, SecretString=json.dumps({"username": APP_USER, "password": rotated})
+        )
+
+        ((user,),) = database.in_transaction(lambda connection: connection.run("SELECT current_user"))
+    finally:
+        database.close()
+
+    assert user == APP_USER
+
+
+def test_migrations_apply_once_and_are_recorded(postgres: PostgresServer) -> None:
+    connection = postgres.connect(_fresh_database(postgres), APP_USER)
+    try:
+        first = schema_migrations.apply_migrations(connection)
+        second = schema_migrations.apply_migrations(connection)
+        recorded = connection.run("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        tables = {row[0] for row in connection.run("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    finally:
+        connection.close()
+
+    expected = [migration.version for migration in schema_migrations.load_migrations()]
+    assert first == expected and expected[0] == "0001"
+    assert second == []
+    assert [row[0] for row in recorded] == expected
+    assert {"schema_migrations", "ledger_entries", "settlements"} <= tables
+
+
+def test_concurrent_cold_starts_migrate_once(postgres: PostgresServer) -> None:
+    name = _fresh_database(postgres)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        connection = postgres.connect(name, APP_USER)
+        try:
+            results.append(schema_migrations.apply_migrations(connection))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert sorted(results, key=len) == [[], [], [], ["0001"]]
+
+
+def test_an_edited_migration_is_refused(postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = postgres.connect(_fresh_database(postgres), APP_USER)
+    try:
+        schema_migrations.apply_migrations(connection)
+        edited = [
+            schema_migrations.Migration(migration.version, migration.name, migration.sql + "\n-- edited\n")
+            for migration in schema_migrations.load_migrations()
+        ]
+        monkeypatch.setattr(schema_migrations, "load_migrations", lambda: edited)
+
+        with pytest.raises(schema_migrations.MigrationError, match="new migration"):
+            schema_migrations.apply_migrations(connection)
+    finally:
+        connection.close()
+
+
+def test_one_shot_migrate_command(aws: AwsResources, env: dict[str, str], postgres: PostgresServer) -> None:
+    name = _fresh_database(postgres)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "payments.migrate"],
+        env={**os.environ, **env, "DB_NAME": name},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    connection = postgres.connect(name, APP_USER)
+    try:
+        assert connection.run("SELECT version FROM schema_migrations") == [["0001"]]
+    finally:
+        connection.close()
+
+
+def test_ledger_entries_are_append_only(postgres: PostgresServer) -> None:
+    connection = postgres.connect(_fresh_database(postgres), APP_USER)
+    try:
+        schema_migrations.apply_migrations(connection)
+        connection.run(
+            "INSERT INTO ledger_entries (transaction_id, merchant_id, amount_minor, currency, accepted_at)"
+            " VALUES (gen_random_uuid(), 'merchant-001', 100, 'USD', now())"
+        )
+        for statement in (
+            "UPDATE ledger_entries SET amount_minor = 1",
+            "DELETE FROM ledger_entries",
+            "TRUNCATE ledger_entries CASCADE",
+        ):
+            with pytest.raises(DatabaseError, match="append-only"):
+                connection.run(statement)
+        duplicate: Any = connection.run("SELECT transaction_id FROM ledger_entries")[0][0]
+        with pytest.raises(DatabaseError, match="ledger_entries_one_per_transaction"):
+            connection.run(
+                "INSERT INTO ledger_entries (transaction_id, merchant_id, amount_minor, currency, accepted_at)"
+                " VALUES (:id, 'merchant-001', 100, 'USD', now())",
+                id=duplicate,
+            )
+    finally:
+        connection.close()
