@@ -6,6 +6,7 @@ the remaining keys have one default shared by every environment, so they cannot 
 
 import json
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -182,11 +183,13 @@ def platform_problems(raw: dict[str, Any]) -> list[str]:
     return problems
 
 
-def parse_data_config(raw: dict[str, Any], stack_file: str) -> StackConfig[DataSettings]:
+def parse_data_config(
+    raw: dict[str, Any], stack_file: str, secret_keys: Collection[str] = frozenset()
+) -> StackConfig[DataSettings]:
     """parse_stack_config plus the cross-namespace rules, every problem reported at once."""
     extra = platform_problems(raw)
     try:
-        config = parse_stack_config(raw, PROJECT, DataSettings, stack_file)
+        config = parse_stack_config(raw, PROJECT, DataSettings, stack_file, secret_keys)
     except PlatformConfigError as error:
         if not extra:
             raise
@@ -199,7 +202,9 @@ def parse_data_config(raw: dict[str, Any], stack_file: str) -> StackConfig[DataS
 
 def check_data_config() -> None:
     """Fail the run (before the provider or any resource exists) when the data config is invalid."""
-    parse_data_config(current_raw_config(), f"{PROJECT}/Pulumi.{pulumi.get_stack()}.yaml")
+    raw = current_raw_config()
+    secret_keys = {key for key in raw if pulumi.runtime.config.is_config_secret(key)}
+    parse_data_config(raw, f"{PROJECT}/Pulumi.{pulumi.get_stack()}.yaml", secret_keys)
 
 
 def _config_error(stack_file: str, problems: list[str]) -> PlatformConfigError:

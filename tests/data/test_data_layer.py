@@ -1,0 +1,249 @@
+"""The data layer of every environment, as `make plan` declares it: SPEC's table and the issue's points."""
+
+import pytest
+from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
+
+from data.database import LOG_EXPORTS, PARAMETERS
+from data.proxy import CLIENT_IAM_AUTH
+from shared.contracts import DATA
+from tests.data.common import (
+    ACCOUNT,
+    ENVIRONMENTS,
+    SPEC,
+    TYPES,
+    by_name,
+    data_layer,
+    key_arn,
+    named,
+    networking_outputs,
+    policy_of,
+    statement,
+)
+from tests.support import one, resources
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_postgres_instance_matches_the_environment_table(env):
+    expected, layer = SPEC[env], data_layer(env)
+    db = one(layer, TYPES["instance"])["inputs"]
+    assert db["identifier"] == f"postgres-{env}-{expected['suffix']}"
+    assert db["engine"] == "postgres"
+    assert db["engineVersion"] == "14"
+    assert db["instanceClass"] == expected["instance_class"]
+    assert db["multiAz"] is expected["multi_az"]
+    assert db["backupRetentionPeriod"] == expected["backup_days"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_postgres_is_private_encrypted_audited_and_cleanly_destroyable(env):
+    layer, net = data_layer(env), networking_outputs(env)
+    key = key_arn(layer)
+    db = one(layer, TYPES["instance"])["inputs"]
+    # placement: the networking layer's private subnets and database security group
+    subnets = one(layer, TYPES["subnet_group"])["inputs"]
+    assert subnets["subnetIds"] == net["privateSubnetIds"]
+    assert db["dbSubnetGroupName"] == subnets["name"]
+    assert db["vpcSecurityGroupIds"] == [net["databaseSecurityGroupId"]]
+    assert db["publiclyAccessible"] is False
+    # encryption with the data key: storage, Performance Insights, the managed master secret
+    assert db["storageEncrypted"] is True and db["kmsKeyId"] == key
+    assert db["performanceInsightsEnabled"] is True and db["performanceInsightsKmsKeyId"] == key
+    assert db["manageMasterUserPassword"] is True and db["masterUserSecretKmsKeyId"] == key
+    assert "password" not in db
+    # access and audit
+    assert db["iamDatabaseAuthenticationEnabled"] is True
+    assert db["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    # maintenance and teardown
+    assert db["autoMinorVersionUpgrade"] is True
+    assert db["allowMajorVersionUpgrade"] is False
+    assert db["copyTagsToSnapshot"] is True
+    assert db["deletionProtection"] is False
+    assert db["skipFinalSnapshot"] is True
+    assert db["deleteAutomatedBackups"] is True
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_parameter_group_forces_tls(env):
+    layer = data_layer(env)
+    group = one(layer, TYPES["parameter_group"])["inputs"]
+    assert group["family"] == "postgres14"
+    params = {p["name"]: p["value"] for p in group["parameters"]}
+    assert params["rds.force_ssl"] == "1"
+    assert params == PARAMETERS
+    assert one(layer, TYPES["instance"])["inputs"]["parameterGroupName"] == group["name"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_exported_logs_land_in_encrypted_groups_with_the_platform_retention(env):
+    expected, layer = SPEC[env], data_layer(env)
+    identifier = one(layer, TYPES["instance"])["inputs"]["identifier"]
+    groups = {g["inputs"]["name"]: g for g in resources(layer, TYPES["log_group"])}
+    assert set(groups) == {f"/aws/rds/instance/{identifier}/{log}" for log in LOG_EXPORTS["postgres"]}
+    for group in groups.values():
+        assert group["inputs"]["retentionInDays"] == expected["log_retention"]
+        assert group["inputs"]["kmsKeyId"] == key_arn(layer)
+    # the database waits for its log groups, so RDS never creates unencrypted ones first
+    instance = one(layer, TYPES["instance"])
+    assert {g["urn"] for g in groups.values()} <= set(instance["dependencies"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_master_secret_rotates_every_30_days(env):
+    layer = data_layer(env)
+    secret_arn = one(layer, TYPES["instance"])["outputs"]["masterUserSecrets"][0]["secretArn"]
+    rotation = one(layer, TYPES["rotation"])["inputs"]
+    assert rotation["secretId"] == secret_arn
+    assert rotation["rotationRules"] == {"automaticallyAfterDays": 30}
+    assert "rotationLambdaArn" not in rotation  # RDS rotates its own managed secret
+    assert layer["outputs"]["databaseSecretArn"] == secret_arn
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
+    layer, net = data_layer(env), networking_outputs(env)
+    proxy = one(layer, TYPES["proxy"])
+    inputs = proxy["inputs"]
+    secret_arn = layer["outputs"]["databaseSecretArn"]
+    assert inputs["name"] == f"db-proxy-{env}-{SPEC[env]['suffix']}"
+    assert inputs["engineFamily"] == "POSTGRESQL"
+    assert inputs["requireTls"] is True
+    assert inputs["debugLogging"] is False
+    assert inputs["vpcSubnetIds"] == net["privateSubnetIds"]
+    assert inputs["vpcSecurityGroupIds"] == [net["proxySecurityGroupId"]]
+    (auth,) = inputs["auths"]
+    assert auth["authScheme"] == "SECRETS"
+    assert auth["secretArn"] == secret_arn
+    assert auth["iamAuth"] == CLIENT_IAM_AUTH == "DISABLED"
+    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
+    # its role may read exactly that secret and decrypt it only through Secrets Manager
+    role = named(layer, "role", "db-proxy-role")
+    assert inputs["roleArn"] == role["outputs"]["arn"]
+    trust = policy_of({"inputs": {"policy": role["inputs"]["assumeRolePolicy"]}})["Statement"][0]
+    assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+    policy = policy_of(named(layer, "role_policy", "db-proxy-role-policy"))
+    read = statement(policy, "ReadDatabaseSecret")
+    assert read["Resource"] == secret_arn
+    assert set(read["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+    decrypt = statement(policy, "DecryptDatabaseSecret")
+    assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == key_arn(layer)
+    via = decrypt["Condition"]["StringEquals"]["kms:ViaService"]
+    assert via == f"secretsmanager.{SPEC[env]['region']}.amazonaws.com"
+    # default target group pointing at the instance
+    target = one(layer, TYPES["target"])["inputs"]
+    assert target["dbProxyName"] == inputs["name"]
+    assert target["targetGroupName"] == "default"
+    assert target["dbInstanceIdentifier"] == one(layer, TYPES["instance"])["inputs"]["identifier"]
+    assert one(layer, TYPES["target_group"])["inputs"]["dbProxyName"] == inputs["name"]
+    assert layer["outputs"]["proxyEndpoint"] == proxy["outputs"]["endpoint"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_tables_follow_the_functions_schema_on_demand_encrypted_with_pitr_per_environment(env):
+    layer = data_layer(env)
+    tables = by_name(layer, "table")
+    assert set(tables) == {"tables-transactions", "tables-idempotency"}
+    for logical, schema in (("transactions", TRANSACTIONS_TABLE), ("idempotency", IDEMPOTENCY_TABLE)):
+        table = tables[f"tables-{logical}"]["inputs"]
+        assert table["name"] == f"{logical}-{env}-{SPEC[env]['suffix']}"
+        assert table["hashKey"] == schema.hash_key
+        assert table["attributes"] == [{"name": schema.hash_key, "type": schema.hash_key_type}]
+        assert table.get("rangeKey") == schema.range_key
+        assert table["billingMode"] == "PAY_PER_REQUEST"
+        assert table["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": key_arn(layer)}
+        assert table["pointInTimeRecovery"] == {"enabled": SPEC[env]["pitr"]}
+        assert table["deletionProtectionEnabled"] is False
+        assert layer["outputs"][f"{logical}TableName"] == table["name"]
+        assert layer["outputs"][f"{logical}TableArn"] == tables[f"tables-{logical}"]["outputs"]["arn"]
+    assert tables["tables-idempotency"]["inputs"]["ttl"] == {"attributeName": "expiration", "enabled": True}
+    assert IDEMPOTENCY_TABLE.ttl_attribute == "expiration"
+    assert "ttl" not in tables["tables-transactions"]["inputs"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_data_stores_are_protected_in_prod_only(env):
+    layer = data_layer(env)
+    stores = [
+        one(layer, TYPES["instance"]),
+        *resources(layer, TYPES["table"]),
+        named(layer, "bucket", "audit-bucket"),
+        named(layer, "key", "data-key-key"),
+    ]
+    assert len(stores) == 5
+    assert [s["protect"] for s in stores] == [SPEC[env]["protect"]] * 5
+    # nothing else is protected, and nothing is retained on delete (clean teardown)
+    others = [r for r in layer["resources"] if r["custom"] and r not in stores]
+    assert not any(r["protect"] for r in others)
+    assert not any(r["retainOnDelete"] for r in layer["resources"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_parameters_hold_the_functions_settings_and_a_secure_string_with_the_key(env):
+    layer = data_layer(env)
+    prefix = f"/data-{env}-{SPEC[env]['suffix']}"
+    assert layer["outputs"]["parameterPrefix"] == prefix
+    parameters = {p["inputs"]["name"]: p["inputs"] for p in resources(layer, TYPES["parameter"])}
+    outputs = layer["outputs"]
+    plain = {
+        "transactions-table-name": outputs["transactionsTableName"],
+        "idempotency-table-name": outputs["idempotencyTableName"],
+        "audit-bucket-name": outputs["auditBucketName"],
+        "audit-kms-key-arn": outputs["kmsKeyArn"],
+        "db-secret-arn": outputs["databaseSecretArn"],
+        "db-proxy-endpoint": outputs["proxyEndpoint"],
+        "db-port": "5432",
+        "db-name": "payments",
+    }
+    assert set(parameters) == {f"{prefix}/{leaf}" for leaf in [*plain, "audit-signing-key"]}
+    for leaf, value in plain.items():
+        parameter = parameters[f"{prefix}/{leaf}"]
+        assert parameter["type"] == "String"
+        assert parameter["insecureValue"] == value
+    secure = parameters[f"{prefix}/audit-signing-key"]
+    assert secure["type"] == "SecureString"
+    assert secure["keyId"] == key_arn(layer)
+    assert secure["value"] == "[secret]"  # generated, and kept secret in state
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_exports_are_exactly_the_documented_contract(env):
+    layer, expected = data_layer(env), SPEC[env]
+    outputs = layer["outputs"]
+    assert set(outputs) == set(DATA.exports)
+    assert outputs["environment"] == env and outputs["region"] == expected["region"]
+    db = one(layer, TYPES["instance"])
+    assert outputs["databaseEngine"] == "postgres"
+    assert outputs["databaseIdentifier"] == db["inputs"]["identifier"]
+    assert outputs["databaseEndpoint"] == db["outputs"]["address"]
+    assert outputs["databasePort"] == 5432
+    assert outputs["databaseName"] == db["inputs"]["dbName"] == "payments"
+    assert outputs["kmsKeyArn"] == key_arn(layer)
+    assert outputs["auditBucketName"] == f"audit-{env}-{expected['suffix']}-{ACCOUNT}-{expected['region']}"
+    assert outputs["auditBucketArn"] == f"arn:aws:s3:::{outputs['auditBucketName']}"
+    assert outputs["albLogsBucketName"] == f"alb-logs-{env}-{expected['suffix']}-{ACCOUNT}-{expected['region']}"
+    assert outputs["albLogsBucketArn"] == f"arn:aws:s3:::{outputs['albLogsBucketName']}"
+    assert outputs["drRegion"] is None
+    assert all(DATA.exports[key].strip() for key in outputs)
+
+
+def _environment_neutral(inputs, env):
+    """Inputs that are not names, ARNs or ids of this environment (those differ by construction)."""
+    marks = (f"-{env}-", SPEC[env]["region"], "sg-", "subnet-", "arn:aws:")
+    return {k: v for k, v in inputs.items() if k != "tags" and not any(m in str(v) for m in marks)}
+
+
+@pytest.mark.parametrize("kind", ["instance", "proxy", "table", "lifecycle", "parameter_group"])
+def test_only_declared_values_differ_between_staging_and_prod(kind):
+    declared = {"instance": {"instanceClass", "backupRetentionPeriod"}, "lifecycle": {"rules"}}
+    staging, prod = data_layer("staging"), data_layer("prod")
+    s_resources, p_resources = by_name(staging, kind), by_name(prod, kind)
+    assert set(s_resources) == set(p_resources)
+    for logical in s_resources:
+        s = _environment_neutral(s_resources[logical]["inputs"], "staging")
+        p = _environment_neutral(p_resources[logical]["inputs"], "prod")
+        differing = {k for k in set(s) | set(p) if s.get(k) != p.get(k)}
+        allowed = declared.get(kind, set()) if logical != "alb-logs-lifecycle" else {"rules"}
+        assert differing <= allowed, f"{logical}: undeclared differences {differing - allowed}"
+    if kind == "instance":
+        (s,), (p,) = s_resources.values(), p_resources.values()
+        assert (s["inputs"]["instanceClass"], p["inputs"]["instanceClass"]) == ("db.t3.medium", "db.r5.large")
