@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pg8000.exceptions import DatabaseError
 
 from payments import aws_clients
-from payments.observability import logger
+from payments.observability import logger, tracer
 from payments.pg import REJECTED_CREDENTIALS_SQLSTATE, connection_lost, sqlstate, transaction
 from payments.schema_migrations import apply_migrations
 from payments.settings import SettlementWorkerSettings
@@ -100,6 +100,7 @@ class Database:
             self._connection = self._open()
         return self._connection
 
+    @tracer.capture_method(capture_response=False)
     def in_transaction(self, work: Callable[[Any], T]) -> T:
         """Run `work(connection)` in one transaction; on a lost connection, reconnect and retry once."""
         for attempt in range(2):

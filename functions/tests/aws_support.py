@@ -7,6 +7,7 @@ are really concurrent); boto3 reaches it through AWS_ENDPOINT_URL.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,7 @@ FAKE_CREDENTIALS = {
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto on a free loopback port; yield its endpoint URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

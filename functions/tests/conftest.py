@@ -30,10 +30,9 @@ os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
-logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server access logs
 
-from payments.handlers import process_payment, settlement_worker, verify_payment  # noqa: E402
-from payments.observability import logger as payments_logger  # noqa: E402
+from payments.handlers import process_payment, settlement_worker, verify_payment
+from payments.observability import logger as payments_logger
 
 
 @pytest.fixture(scope="session")

@@ -47,8 +47,8 @@ def _settler() -> Settler:
 
 
 def _settle_record(record: SQSRecord) -> None:
-    logger.append_keys(message_id=record.message_id, receive_count=record.attributes.approximate_receive_count)
     try:
+        logger.append_keys(message_id=record.message_id, receive_count=record.attributes.get("ApproximateReceiveCount"))
         try:
             message = SettlementMessage.model_validate_json(record.body)
         except ValidationError:

@@ -1,0 +1,169 @@
+"""Build the Lambda deployment artifact: build/lambda/payments.zip for python3.11 on linux arm64.
+
+    .venv/bin/python functions/package.py        (or: make package)
+
+One zip for the three functions: the `payments` package plus the `lambda` dependency list of
+pyproject.toml, resolved with constraints.txt from manylinux2014 aarch64 / CPython 3.11 wheels only.
+What the Lambda Python runtime already ships (boto3 and its dependencies) is left out. The zip is
+deterministic: sorted entries, fixed timestamps and modes, no bin/ or bytecode, so the same inputs
+give the same bytes and Pulumi sees no change. Installed dependencies are cached under build/ keyed
+by everything that decides them, so a second run does no network work.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = ROOT / "functions" / "payments"
+OUTPUT = ROOT / "build" / "lambda" / "payments.zip"
+DEPS_CACHE = ROOT / "build" / "lambda" / "deps"
+CONSTRAINTS = ROOT / "constraints.txt"
+
+PLATFORM = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.11")
+# Shipped by the AWS Lambda python3.11 runtime: boto3 and everything it depends on.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"})
+FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+APP_SUFFIXES = (".py", ".sql", ".typed")
+
+
+def lambda_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["optional-dependencies"]["lambda"]
+    if not requirements:
+        raise SystemExit("pyproject.toml [project.optional-dependencies] lambda is empty")
+    return list(requirements)
+
+
+def _cache_key(requirements: list[str]) -> str:
+    if not CONSTRAINTS.is_file():
+        raise SystemExit(f"{CONSTRAINTS} is missing: run `make lock` to create the lock file")
+    decided_by = {
+        "requirements": requirements,
+        "constraints": CONSTRAINTS.read_text(),
+        "platform": PLATFORM,
+        "runtime_provided": sorted(RUNTIME_PROVIDED),
+    }
+    return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def installed_dependencies(requirements: list[str]) -> Path:
+    """The dependency tree for the target platform, installed once per cache key."""
+    target = DEPS_CACHE / _cache_key(requirements)
+    if (target / ".complete").is_file():
+        print(f"dependencies: cached in {target.relative_to(ROOT)}")
+        return target
+    DEPS_CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=DEPS_CACHE))
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--only-binary=:all:",
+        *PLATFORM,
+        "--target",
+        str(staging),
+        "-c",
+        str(CONSTRAINTS),
+        *requirements,
+    ]
+    print(f"dependencies: installing {', '.join(requirements)} for linux arm64 / CPython 3.11")
+    try:
+        subprocess.run(command, check=True)
+        (staging / ".complete").write_text("\n".join(requirements) + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _normalize(name: str) -> str:
+    """PEP 503 normalized project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _runtime_provided_files(deps: Path) -> set[str]:
+    """Every file (relative path) that belongs to a distribution the Lambda runtime already has."""
+    excluded: set[str] = set()
+    for dist_info in deps.glob("*.dist-info"):
+        metadata = email.parser.HeaderParser().parsestr((dist_info / "METADATA").read_text(encoding="utf-8"))
+        if _normalize(metadata["Name"]) in RUNTIME_PROVIDED:
+            excluded.add(dist_info.name)
+            for line in (dist_info / "RECORD").read_text().splitlines():
+                excluded.add(line.split(",", 1)[0])
+    return excluded
+
+
+def _excluded(relative: Path) -> bool:
+    return relative.parts[0] == "bin" or "__pycache__" in relative.parts or relative.suffix in (".pyc", ".pyo")
+
+
+def zip_entries(deps: Path) -> Iterator[tuple[str, Path]]:
+    """(archive name, source file) for every file of the zip, in sorted order."""
+    runtime_files = _runtime_provided_files(deps)
+    entries: dict[str, Path] = {}
+    for path in deps.rglob("*"):
+        relative = path.relative_to(deps)
+        if not path.is_file() or relative.name == ".complete" or _excluded(relative):
+            continue
+        if relative.as_posix() in runtime_files or relative.parts[0] in runtime_files:
+            continue
+        entries[relative.as_posix()] = path
+    for path in PACKAGE_DIR.rglob("*"):
+        relative = path.relative_to(PACKAGE_DIR.parent)
+        if path.is_file() and path.suffix in APP_SUFFIXES and not _excluded(relative):
+            entries[relative.as_posix()] = path
+    for name in sorted(entries):
+        yield name, entries[name]
+
+
+def write_zip(destination: Path, entries: Iterator[tuple[str, Path]]) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, source in entries:
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, so the mode bits are honoured
+            archive.writestr(info, source.read_bytes(), compresslevel=9)
+    partial.replace(destination)
+
+
+def build() -> Path:
+    deps = installed_dependencies(lambda_requirements())
+    write_zip(OUTPUT, zip_entries(deps))
+    return OUTPUT
+
+
+def main() -> int:
+    artifact = build()
+    data = artifact.read_bytes()
+    digest = hashlib.sha256(data)
+    print(f"artifact: {artifact.relative_to(ROOT)}")
+    print(f"size: {len(data)} bytes ({len(data) / 1_000_000:.2f} MB)")
+    print(f"sha256: {digest.hexdigest()}")
+    print(f"sha256 (base64, Lambda CodeSha256): {base64.b64encode(digest.digest()).decode()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
