@@ -52,7 +52,9 @@ class AlbLogsBucket(pulumi.ComponentResource):
         )
         # The regional Elastic Load Balancing account (regions before August 2022) and the log
         # delivery service principal (newer regions) may write this account's prefix only.
-        elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        elb_account = aws.elb.get_service_account_output(
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=ctx.provider)
+        )
         log_objects = self.bucket.arn.apply(lambda arn: f"{arn}/AWSLogs/{account}/*")
         aws.s3.BucketPolicy(
             f"{name}-policy",

@@ -72,6 +72,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-secret-rotation",
             secret_id=self.secret_arn,
             rotation_rules={"automatically_after_days": settings.secret_rotation_days},
+            rotate_immediately=False,  # a changed schedule never rotates credentials in the middle of an up
             opts=ctx.child(self),
         )
         self.register_outputs(
@@ -172,7 +173,6 @@ class Database(pulumi.ComponentResource):
             **common,
             **self._performance_insights(),
         )
-        self.resource: pulumi.CustomResource = instance
         self.address, self.port = instance.address, instance.port
         self.identifier, self.arn = instance.identifier, instance.arn
         self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
@@ -229,7 +229,6 @@ class Database(pulumi.ComponentResource):
             )
             for index in range(2 if settings.multi_az else 1)
         ]
-        self.resource = cluster
         self.address, self.port = cluster.endpoint, cluster.port
         self.identifier, self.arn = cluster.cluster_identifier, cluster.arn
         self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)

@@ -1,8 +1,9 @@
 """SSM Parameter Store: the data-layer settings the payment functions read, under one prefix.
 
 Parameter names are the functions' own environment variable names (payments/settings.py), in
-kebab case: `DB_PROXY_ENDPOINT` -> `<prefix>/db-proxy-endpoint`. A setting the functions no
-longer declare fails the run, so the two cannot drift. Secrets are SecureString with the data
+kebab case: `DB_PROXY_ENDPOINT` -> `<prefix>/db-proxy-endpoint`; tests/data checks that every
+one is a variable the functions declare (checked there rather than here: importing the
+functions' settings models would cost every plan ~0.1 s). Secrets are SecureString with the data
 key; their values come from generated secrets or Pulumi secrets, never from plain stack config.
 """
 
@@ -12,12 +13,21 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-from payments.settings import ENVIRONMENT_VARIABLES
 
 from shared.context import LayerContext
-from shared.errors import ContractError
 
 AUDIT_SIGNING_KEY = "audit-signing-key"
+# The functions' environment variables whose values this layer owns (payments/settings.py).
+FUNCTION_SETTINGS: tuple[str, ...] = (
+    "TRANSACTIONS_TABLE_NAME",
+    "IDEMPOTENCY_TABLE_NAME",
+    "AUDIT_BUCKET_NAME",
+    "AUDIT_KMS_KEY_ARN",
+    "DB_SECRET_ARN",
+    "DB_PROXY_ENDPOINT",
+    "DB_PORT",
+    "DB_NAME",
+)
 
 
 def parameter_name(variable: str) -> str:
@@ -34,15 +44,18 @@ class ParametersArgs:
 class Parameters(pulumi.ComponentResource):
     def __init__(self, name: str, args: ParametersArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:data:Parameters", name, None, opts)
-        unknown = sorted(set(args.settings) - set(ENVIRONMENT_VARIABLES))
-        if unknown:
-            raise ContractError(
-                f"data parameters {', '.join(unknown)} are not environment variables the functions read "
-                "(payments/settings.py ENVIRONMENT_VARIABLES)"
+        if set(args.settings) != set(FUNCTION_SETTINGS):
+            raise ValueError(
+                f"data parameters must be exactly {', '.join(FUNCTION_SETTINGS)}; got {sorted(args.settings)}"
             )
         for variable, value in args.settings.items():
             self._parameter(
-                parameter_name(variable), value, ENVIRONMENT_VARIABLES[variable], secure=False, ctx=ctx, args=args
+                parameter_name(variable),
+                value,
+                f"{variable} of the payment functions (payments/settings.py)",
+                secure=False,
+                ctx=ctx,
+                args=args,
             )
         # HMAC key for tamper evidence of audit records (PCI DSS 10.3.2): generated, never in config.
         signing_key = random.RandomPassword(

@@ -1,9 +1,11 @@
 """The data layer of every environment, as `make plan` declares it: SPEC's table and the issue's points."""
 
 import pytest
+from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT
 from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 
 from data.database import LOG_EXPORTS, PARAMETERS
+from data.parameters import FUNCTION_SETTINGS, parameter_name
 from data.proxy import CLIENT_IAM_AUTH
 from shared.contracts import DATA
 from tests.data.common import (
@@ -94,6 +96,7 @@ def test_master_secret_rotates_every_30_days(env):
     rotation = one(layer, TYPES["rotation"])["inputs"]
     assert rotation["secretId"] == secret_arn
     assert rotation["rotationRules"] == {"automaticallyAfterDays": 30}
+    assert rotation["rotateImmediately"] is False
     assert "rotationLambdaArn" not in rotation  # RDS rotates its own managed secret
     assert layer["outputs"]["databaseSecretArn"] == secret_arn
 
@@ -247,3 +250,11 @@ def test_only_declared_values_differ_between_staging_and_prod(kind):
     if kind == "instance":
         (s,), (p,) = s_resources.values(), p_resources.values()
         assert (s["inputs"]["instanceClass"], p["inputs"]["instanceClass"]) == ("db.t3.medium", "db.r5.large")
+
+
+def test_parameters_are_named_after_variables_the_functions_declare():
+    assert set(FUNCTION_SETTINGS) <= set(ENVIRONMENT_VARIABLES)
+    worker = HANDLER_ENVIRONMENT["payments.handlers.settlement_worker.handler"]
+    assert {"DB_SECRET_ARN", "DB_PROXY_ENDPOINT", "DB_NAME", "AUDIT_BUCKET_NAME"} <= set(worker)
+    leaves = {p["inputs"]["name"].rsplit("/", 1)[1] for p in resources(data_layer("dev"), TYPES["parameter"])}
+    assert {parameter_name(v) for v in FUNCTION_SETTINGS} == leaves - {"audit-signing-key"}
