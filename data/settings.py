@@ -169,7 +169,7 @@ def platform_problems(raw: dict[str, Any]) -> list[str]:
             dr = json.loads(dr)
         except json.JSONDecodeError:
             dr = None  # reported by the model
-    if isinstance(dr, dict) and dr.get("enabled") in (True, "true") and dr.get("region", "us-west-2") == region:
+    if isinstance(dr, dict) and dr.get("enabled") in (True, "true") and dr.get("region", DrSettings().region) == region:
         problems.append(
             f"{PROJECT}:dr.region: {region!r} is the primary region (platform:region); "
             "DR copies must go to another region"
