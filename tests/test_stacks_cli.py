@@ -10,8 +10,10 @@ the checkout. The environment is built from scratch: PATH holds only the fake `p
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +70,15 @@ class Checkout:
     def calls(self) -> list[dict[str, Any]]:
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
+        entries = [json.loads(line) for line in self.log.read_text().splitlines()]
+        return [entry for entry in entries if "event" not in entry]
+
+    def finished(self) -> list[dict[str, Any]]:
+        """Calls the fake completed after FAKE_PULUMI_SLEEP (not killed half-way)."""
+        if not self.log.exists():
+            return []
+        entries = [json.loads(line) for line in self.log.read_text().splitlines()]
+        return [entry for entry in entries if entry.get("event") == "finished"]
 
     def operations(self, verb: str) -> list[dict[str, Any]]:
         """Calls whose first word is `verb` (`up`, `preview`, `destroy`, `stack`)."""
@@ -231,8 +241,16 @@ def test_passphrase_file_is_accepted_and_must_exist(checkout: Checkout, tmp_path
 def test_pulumi_cloud_backend_needs_no_passphrase(checkout: Checkout) -> None:
     del checkout.env["PULUMI_CONFIG_PASSPHRASE"]
     checkout.env["PULUMI_BACKEND_URL"] = "https://api.pulumi.com"
+    checkout.set_stack_config("dev", {"platform:stackOrg": "acme"})
 
     assert checkout.stacks("preview", "--env", "dev").returncode == 0
+
+
+def test_pulumi_cloud_backend_needs_a_real_org(checkout: Checkout) -> None:
+    checkout.env["PULUMI_BACKEND_URL"] = "https://api.pulumi.com"
+
+    _assert_refused(checkout.stacks("preview", "--env", "dev"), "set platform:stackOrg to your Pulumi organization")
+    assert not checkout.log.exists()
 
 
 # --- prod confirmation -------------------------------------------------------------------------
@@ -255,7 +273,7 @@ def test_prod_deploy_with_confirm_shows_the_preview_before_applying(checkout: Ch
     assert result.returncode == 0, result.output
     ups = checkout.operations("up")
     assert [c["stack"] for c in ups] == [f"organization/{layer}/prod" for layer in DEPLOY_ORDER]
-    assert all("--skip-preview" not in c["argv"] and "--yes" in c["argv"] for c in ups)
+    assert all("--skip-preview" not in c["argv"] and {"--yes", "--diff"} <= set(c["argv"]) for c in ups)
 
 
 @pytest.mark.parametrize("target", ["preview", "outputs"])
@@ -426,6 +444,30 @@ def test_a_failing_check_before_destroy_destroys_nothing(checkout: Checkout) -> 
     assert result.returncode == 1
     assert "nothing was destroyed" in result.stderr
     assert checkout.operations("destroy") == []
+
+
+def test_ctrl_c_lets_pulumi_finish_and_stops_before_the_next_layer(checkout: Checkout) -> None:
+    checkout.env["FAKE_PULUMI_SLEEP"] = "1"
+    python = str(checkout.root / ".venv" / "bin" / "python")
+    process = subprocess.Popen(
+        [python, "-m", "tooling.stacks", "deploy", "--env", "dev"],
+        cwd=checkout.root,
+        env=checkout.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not checkout.operations("up") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 1, stderr
+    assert "deploy stopped at layer networking" in stderr
+    assert "interrupted" in stderr
+    assert [(c["argv"][0], c["layer"]) for c in checkout.finished()] == [("up", "networking")]
+    assert {c["layer"] for c in checkout.calls()} == {"networking"}
 
 
 # --- outputs -------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ PROD = "prod"
 GUARDED_COMMANDS = ("deploy", "destroy")
 REFUSED = 2
 FAILED = 1
+INTERRUPTED = 130
 INSTANCE_PROFILE_FLAG = "PLATFORM_AWS_INSTANCE_PROFILE"
 LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
@@ -179,6 +180,11 @@ def check_org(stacks: Sequence[Stack], backend: Backend) -> None:
             f"platform:stackOrg is {orgs.pop()!r}, but a self-managed backend ({backend.url}) only has the org "
             f"{DIY_ORG!r}: remove the key from the stack files or use a Pulumi Cloud backend"
         )
+    if not backend.self_managed and orgs == {DIY_ORG}:
+        raise Refusal(
+            f"platform:stackOrg is {DIY_ORG!r} (the self-managed default), but {backend.url} is a Pulumi Cloud "
+            "backend: set platform:stackOrg to your Pulumi organization in every layer's stack file"
+        )
 
 
 def check_passphrase(stacks: Sequence[Stack], backend: Backend, environ: Mapping[str, str]) -> None:
@@ -277,18 +283,36 @@ class PulumiCli:
 
     def run(self, stack: Stack, *args: str) -> None:
         """Runs with the terminal attached, so the user sees Pulumi's progress."""
-        completed = subprocess.run(self.argv(stack, args), env=self.env, check=False)
-        if completed.returncode != 0:
-            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {completed.returncode}")
+        self._finish(args, subprocess.Popen(self.argv(stack, args), env=self.env))
 
     def read_json(self, stack: Stack, *args: str) -> Any:
-        completed = subprocess.run(self.argv(stack, args), env=self.env, check=False, stdout=subprocess.PIPE, text=True)
-        if completed.returncode != 0:
-            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {completed.returncode}")
+        process = subprocess.Popen(self.argv(stack, args), env=self.env, stdout=subprocess.PIPE, text=True)
+        stdout = self._finish(args, process)
         try:
-            return json.loads(completed.stdout or "null")
+            return json.loads(stdout or "null")
         except json.JSONDecodeError as exc:
             raise LayerFailure(f"`pulumi {' '.join(args)}` printed no JSON ({exc})") from exc
+
+    @staticmethod
+    def _finish(args: Sequence[str], process: "subprocess.Popen[str] | subprocess.Popen[bytes]") -> str:
+        """Waits for pulumi, even through Ctrl-C: pulumi gets the same signal and cancels cleanly.
+
+        Killing it instead would leave the stack locked with pending operations. An interrupted
+        layer counts as failed, so no later layer starts.
+        """
+        interrupted = False
+        while True:
+            try:
+                stdout, _ = process.communicate()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+                print("interrupted: waiting for pulumi to stop cleanly", file=sys.stderr, flush=True)
+        if interrupted:
+            raise LayerFailure(f"`pulumi {' '.join(args)}` was interrupted (Ctrl-C)")
+        if process.returncode != 0:
+            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {process.returncode}")
+        return stdout if isinstance(stdout, str) else ""
 
 
 @dataclass(frozen=True)
@@ -329,7 +353,7 @@ def apply_flags(run: Run) -> list[str]:
 def preview(run: Run) -> None:
     def step(stack: Stack) -> None:
         ensure_stack(run, stack)
-        run.cli.run(stack, "preview")
+        run.cli.run(stack, "preview", *(["--diff"] if run.prod else []))
 
     hint = " (a layer's preview reads the layers below it: deploy them first)"
     for_each_layer(run.stacks, step, run.command, hint)
@@ -487,6 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stopped as exc:
         print(f"error: {exc}", file=sys.stderr)
         return FAILED
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return INTERRUPTED
     print(f"{args.command} {args.env}: done")
     return 0
 
