@@ -375,7 +375,7 @@ def destroy(run: Run) -> None:
         ensure_stack(run, stack)
         protected[stack.layer] = protected_resources(run.cli.read_json(stack, "stack", "export"))
 
-    for_each_layer(stacks, inspect, "check for protected resources in", "; nothing was destroyed")
+    for_each_layer(stacks, inspect, "destroy (protection check)", "; nothing was destroyed")
     refuse_protected(run, [s for s in stacks if protected[s.layer]], protected)
     for_each_layer(stacks, lambda stack: run.cli.run(stack, "destroy", *apply_flags(run)), run.command)
 
@@ -400,7 +400,7 @@ def refuse_protected(run: Run, stacks: Sequence[Stack], protected: Mapping[str, 
     raise Refusal(
         f"refusing to destroy {run.env}: {sum(len(protected[s.layer]) for s in stacks)} protected resources "
         f"in {', '.join(s.name for s in stacks)}; nothing was destroyed. Unprotect them with the command "
-        f"above, then run make destroy ENV={run.env}{confirm} again"
+        f"above (or see docs/deploying.md), then run make destroy ENV={run.env}{confirm} again"
     )
 
 
