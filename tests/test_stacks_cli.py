@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from tooling.stacks import INSTANCE_PROFILE_FLAG, credential_source
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_BIN = REPO / "tests" / "fake_bin"
@@ -536,3 +537,27 @@ def test_help_lists_the_commands() -> None:
     )
     assert done.returncode == 0
     assert "{preview,deploy,destroy,outputs}" in done.stdout
+
+
+# --- the credential chain, in-process -------------------------------------------------------
+
+
+def test_credential_files_named_by_the_environment_are_read(tmp_path: Path) -> None:
+    credentials = tmp_path / "creds.ini"
+    credentials.write_text("[ci]\naws_access_key_id = AKIA\n")
+    environ = {"AWS_PROFILE": "ci", "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
+
+    assert credential_source(environ, tmp_path) == f"profile 'ci' in {credentials}"
+    assert credential_source({"AWS_PROFILE": "ci"}, tmp_path) is None
+
+
+def test_a_malformed_aws_config_counts_as_no_credentials(tmp_path: Path) -> None:
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "config").write_text("not an ini file\n[default\n")
+
+    assert credential_source({}, tmp_path) is None
+
+
+def test_the_instance_profile_escape_hatch_needs_an_explicit_1(tmp_path: Path) -> None:
+    assert credential_source({INSTANCE_PROFILE_FLAG: "1"}, tmp_path)
+    assert credential_source({INSTANCE_PROFILE_FLAG: "yes"}, tmp_path) is None
