@@ -211,6 +211,7 @@ def test_default_backend_is_a_file_backend_inside_the_repo(checkout: Checkout) -
     assert state.is_dir()
     assert {c["env"]["PULUMI_BACKEND_URL"] for c in checkout.calls()} == {state.as_uri()}
     assert f"backend: {state.as_uri()} (local file backend inside the repo" in result.stdout
+    assert ".pulumi-state/" in (REPO / ".gitignore").read_text().split(), "the state must stay out of git"
 
 
 def test_pulumi_backend_url_is_respected_when_set(checkout: Checkout) -> None:
