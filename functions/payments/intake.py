@@ -99,11 +99,15 @@ def _validate(document: Any) -> PaymentRequest:
     try:
         return PaymentRequest.model_validate(document)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])[:64] or 'body'}: {item['msg']}"
-            for item in error.errors(include_url=False, include_input=False, include_context=False)
-        )
-        raise ApiError(HTTPStatus.BAD_REQUEST, ErrorCode.VALIDATION_FAILED, problems) from None
+        problems: list[str] = []
+        for item in error.errors(include_url=False, include_input=False, include_context=False):
+            if item["type"] == "extra_forbidden":  # the name is the client's: do not echo it
+                problem = f"unknown field (accepted: {', '.join(PaymentRequest.model_fields)})"
+            else:
+                problem = f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}"
+            if problem not in problems:
+                problems.append(problem)
+        raise ApiError(HTTPStatus.BAD_REQUEST, ErrorCode.VALIDATION_FAILED, "; ".join(problems)) from None
 
 
 def _check_limits(payment: PaymentRequest, settings: ProcessPaymentSettings) -> None:

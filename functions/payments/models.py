@@ -59,6 +59,7 @@ class Transaction(BaseModel):
     amount_minor: int
     currency: str
     merchant_id: str
+    payment_method_token: str
     created_at: datetime
     updated_at: datetime
     settled_at: datetime | None = None

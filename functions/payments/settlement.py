@@ -8,7 +8,6 @@ only while PostgreSQL shows none was sent.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,12 +28,6 @@ class UnknownTransactionError(LookupError):
     """The message names a transaction that is not in the transactions table."""
 
 
-class Outcome(StrEnum):
-    SETTLED = "SETTLED"
-    ALREADY_SETTLED = "ALREADY_SETTLED"
-    SKIPPED_FAILED = "SKIPPED_FAILED"
-
-
 class Settler:
     def __init__(
         self,
@@ -51,20 +44,20 @@ class Settler:
         self._sns = sns
 
     @tracer.capture_method
-    def settle(self, message: SettlementMessage) -> Outcome:
+    def settle(self, message: SettlementMessage) -> None:
         transaction = self._store.claim_for_settlement(message.transaction_id, utc_now())
         if transaction is None:
             raise UnknownTransactionError(f"transaction {message.transaction_id} is not in the transactions table")
         if transaction.status == TransactionStatus.FAILED:
             logger.warning("transaction was marked FAILED before settlement; not settling it")
             metrics.add_metric(name=metric_names.SETTLEMENT_SKIPPED, unit=MetricUnit.Count, value=1)
-            return Outcome.SKIPPED_FAILED
+            return
 
         ledger = self._database.in_transaction(lambda connection: record_settlement(connection, transaction))
         if ledger.notified:
             logger.info("transaction already settled; redelivered message acknowledged")
             metrics.add_metric(name=metric_names.SETTLEMENT_REDELIVERED, unit=MetricUnit.Count, value=1)
-            return Outcome.ALREADY_SETTLED
+            return
         self._store.mark_settled(transaction.transaction_id, ledger.settled_at)
         settings = self._settings
         write_audit_record(self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, transaction, ledger)
@@ -74,9 +67,8 @@ class Settler:
         if not ledger.newly_recorded:
             logger.info("finished a settlement an earlier attempt started")
             metrics.add_metric(name=metric_names.SETTLEMENT_REDELIVERED, unit=MetricUnit.Count, value=1)
-            return Outcome.ALREADY_SETTLED
+            return
         latency_ms = (ledger.settled_at - transaction.created_at).total_seconds() * 1000
         metrics.add_metric(name=metric_names.TRANSACTION_LATENCY, unit=MetricUnit.Milliseconds, value=latency_ms)
         metrics.add_metric(name=metric_names.PAYMENT_SETTLED, unit=MetricUnit.Count, value=1)
         logger.info("transaction settled", extra={"ledger_entry_id": ledger.entry_id, "latency_ms": latency_ms})
-        return Outcome.SETTLED

@@ -22,6 +22,10 @@ _DESERIALIZER = TypeDeserializer()
 _NAMES = {"#status": TRANSACTION.status, "#claimed": TRANSACTION.settlement_claimed_at}
 
 
+class PaymentMismatchError(ValueError):
+    """The transaction id is taken by a different payment (same Idempotency-Key, different body)."""
+
+
 class SettlementConflictError(RuntimeError):
     """The ledger holds an entry for a transaction DynamoDB does not show as PENDING or SETTLED."""
 
@@ -51,7 +55,35 @@ class TransactionStore:
     def _key(self, transaction_id: UUID) -> dict[str, dict[str, str]]:
         return {TRANSACTION.transaction_id: {"S": str(transaction_id)}}
 
-    def create_pending(self, transaction_id: UUID, payment: PaymentRequest, now: datetime) -> None:
+    def record_pending(self, transaction_id: UUID, payment: PaymentRequest, now: datetime) -> TransactionStatus:
+        """Write the transaction PENDING, or resume the one an earlier attempt wrote; return its status.
+
+        A transaction an earlier attempt marked FAILED (it could not be enqueued) becomes PENDING
+        again. A different payment under the same id raises PaymentMismatchError.
+        """
+        try:
+            self._put_pending(transaction_id, payment, now)
+        except ClientError as error:
+            if not _conditional_failure(error):
+                raise
+            existing = error.response.get("Item") or {}
+        else:
+            return TransactionStatus.PENDING
+        transaction = _transaction(existing)
+        stored = (
+            transaction.amount_minor,
+            transaction.currency,
+            transaction.merchant_id,
+            transaction.payment_method_token,
+        )
+        if stored != (payment.amount_minor, payment.currency, payment.merchant_id, payment.payment_method_token):
+            raise PaymentMismatchError(f"transaction {transaction_id} exists with a different payment")
+        if transaction.status == TransactionStatus.FAILED:
+            self._reopen_failed(transaction_id, now)
+            return TransactionStatus.PENDING
+        return transaction.status
+
+    def _put_pending(self, transaction_id: UUID, payment: PaymentRequest, now: datetime) -> None:
         self._client.put_item(
             TableName=self._table,
             Item={
@@ -66,7 +98,30 @@ class TransactionStore:
             },
             ConditionExpression="attribute_not_exists(#id)",
             ExpressionAttributeNames={"#id": TRANSACTION.transaction_id},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
+
+    def _reopen_failed(self, transaction_id: UUID, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(transaction_id),
+                UpdateExpression="SET #status = :pending, #updated = :now REMOVE #reason",
+                ConditionExpression="#status = :failed",
+                ExpressionAttributeNames={
+                    "#status": TRANSACTION.status,
+                    "#updated": TRANSACTION.updated_at,
+                    "#reason": TRANSACTION.failure_reason,
+                },
+                ExpressionAttributeValues={
+                    ":failed": {"S": TransactionStatus.FAILED.value},
+                    ":pending": {"S": TransactionStatus.PENDING.value},
+                    ":now": _timestamp(now),
+                },
+            )
+        except ClientError as error:
+            if not _conditional_failure(error):  # a concurrent retry reopened it first: same outcome
+                raise
 
     def mark_enqueue_failed(self, transaction_id: UUID, now: datetime) -> bool:
         """PENDING -> FAILED unless the worker already claimed it; False means it will settle."""

@@ -151,7 +151,7 @@ def handler_environment(
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,
         "DB_CA_BUNDLE_PATH": ca_file,
-        "DB_CONNECT_TIMEOUT_SECONDS": "3",
+        "DB_CONNECT_TIMEOUT_SECONDS": "10",
     }
 
 

@@ -132,11 +132,38 @@ def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
     retried = submit()
 
     assert retried["statusCode"] == 202
-    new_id = body_of(retried)["transaction_id"]
-    assert new_id != item["transaction_id"]["S"]
-    statuses = {row["transaction_id"]["S"]: row["status"]["S"] for row in table_items(aws, TRANSACTIONS_TABLE_NAME)}
-    assert statuses == {item["transaction_id"]["S"]: "FAILED", new_id: "PENDING"}
-    assert _messages(aws) == [{"transaction_id": new_id}]
+    transaction_id = item["transaction_id"]["S"]
+    assert body_of(retried) == {"transaction_id": transaction_id, "status": "PENDING"}
+    (reopened,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
+    assert reopened["status"] == {"S": "PENDING"}
+    assert "failure_reason" not in reopened
+    assert _messages(aws) == [{"transaction_id": transaction_id}]
+
+
+def test_a_lost_idempotency_record_still_cannot_make_a_second_payment(aws: AwsResources, env: dict[str, str]) -> None:
+    """The record can vanish (the save after success failed; the function timed out after enqueueing):
+    the transaction id comes from the key, so the re-run finds the transaction it already made."""
+    first = body_of(submit())
+    dynamodb = aws.client("dynamodb")
+
+    def lose_idempotency_records() -> None:
+        for record in table_items(aws, IDEMPOTENCY_TABLE_NAME):
+            dynamodb.delete_item(TableName=IDEMPOTENCY_TABLE_NAME, Key={"id": record["id"]})
+
+    lose_idempotency_records()
+    rerun = submit()
+    lose_idempotency_records()
+    different = submit({**VALID_BODY, "amount_minor": 1})
+
+    assert rerun["statusCode"] == 202
+    assert body_of(rerun) == first
+    assert different["statusCode"] == 422
+    assert error_code(different) == "IDEMPOTENCY_KEY_REUSED"
+    (item,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
+    assert item["amount_minor"] == {"N": "1250"}
+    assert _messages(aws) == [{"transaction_id": first["transaction_id"]}] * 2, (
+        "re-enqueued: the settlement worker makes the duplicate message harmless"
+    )
 
 
 def test_enqueue_error_after_the_worker_claimed_the_message_still_answers_202(

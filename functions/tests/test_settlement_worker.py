@@ -69,7 +69,7 @@ def test_redelivered_message_writes_nothing_twice(
     aws: AwsResources, env: dict[str, str], postgres: PostgresServer
 ) -> None:
     transaction_id = _pay()
-    drain(aws)
+    assert [delivery.failed_message_ids for delivery in drain(aws)] == [[]]
     settled_before = statuses(aws)
     aws.client("sqs").send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps({"transaction_id": transaction_id}))
 

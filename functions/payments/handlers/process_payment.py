@@ -34,10 +34,18 @@ from payments.models import PaymentAccepted, PaymentCommand
 from payments.observability import logger, metrics, tracer
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ProcessPaymentSettings
-from payments.storage_schema import IDEMPOTENCY
-from payments.transactions import TransactionStore, utc_now
+from payments.storage_schema import IDEMPOTENCY, TransactionStatus
+from payments.transactions import PaymentMismatchError, TransactionStore, utc_now
 
 IDEMPOTENCY_KEY_PREFIX = "process-payment"
+# Transaction ids are derived from the Idempotency-Key, so a request re-run after its idempotency
+# record was lost (the save after success failed, or the function timed out after enqueueing)
+# finds the transaction it already made instead of making a second one.
+_TRANSACTION_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:payments:transaction")
+
+
+def transaction_id_for(idempotency_key: str) -> uuid.UUID:
+    return uuid.uuid5(_TRANSACTION_ID_NAMESPACE, idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -96,9 +104,11 @@ def _record_and_enqueue(
     store: TransactionStore, settings: ProcessPaymentSettings, command: PaymentCommand
 ) -> PaymentAccepted:
     """Runs once per Idempotency-Key; an exception here releases the key so the client can retry."""
-    transaction_id = uuid.uuid4()
+    transaction_id = transaction_id_for(command.idempotency_key)
     logger.append_keys(transaction_id=str(transaction_id))
-    store.create_pending(transaction_id, command.payment, utc_now())
+    if store.record_pending(transaction_id, command.payment, utc_now()) == TransactionStatus.SETTLED:
+        logger.info("payment already settled by an earlier attempt with this key")
+        return PaymentAccepted(transaction_id=transaction_id)
     try:
         enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction_id)
     except EnqueueError:
@@ -121,7 +131,7 @@ def _accept(runtime: _Runtime, command: PaymentCommand) -> PaymentAccepted:
             ErrorCode.REQUEST_IN_PROGRESS,
             "A request with this Idempotency-Key is still being processed; retry shortly.",
         ) from None
-    except IdempotencyValidationError:
+    except (IdempotencyValidationError, PaymentMismatchError):
         raise ApiError(
             HTTPStatus.UNPROCESSABLE_ENTITY,
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
