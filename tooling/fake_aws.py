@@ -88,7 +88,7 @@ def _ec2(
     extra: Callable[[FakeAws, MockResourceArgs, str], dict[str, Any]] | None = None,
 ) -> Builder:
     def build(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
-        resource_id = f"{prefix}-{_hex(args.typ, args.name, name)}"
+        resource_id = f"{prefix}-{_hex(aws.region, args.typ, args.name, name)}"
         computed = {"arn": aws.arn("ec2", f"{arn_type}/{resource_id}"), "ownerId": FAKE_ACCOUNT_ID}
         if extra:
             computed |= extra(aws, args, resource_id)
@@ -111,7 +111,7 @@ def _vpc_endpoint_extra(aws: FakeAws, args: MockResourceArgs, resource_id: str) 
 
 
 def _kms_key(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
-    h = _hex(args.typ, args.name, length=32)
+    h = _hex(aws.region, args.typ, args.name, length=32)
     key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
     return key_id, {"keyId": key_id, "arn": aws.arn("kms", f"key/{key_id}")}
 

@@ -60,25 +60,42 @@ def plan_environment(env: str) -> dict[str, Any]:
     return {"environment": env, "layers": [asdict(layer) for layer in layers]}
 
 
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", show_header=True)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def summary(plan: dict[str, Any], console: Console) -> None:
+    env = plan["environment"]
     for layer in plan["layers"]:
+        name = layer["name"]
+        config, _ = stack_config(name, env)
+        declared = {k: v for k, v in config.items() if not k.startswith("platform:") or name == DEPLOY_ORDER[0]}
+        settings = _table(f"{env} / {name}: declared settings (Pulumi.{env}.yaml)", "key", "value")
+        for key, value in declared.items():
+            settings.add_row(key, _text(value))
+        console.print(settings)
+
         custom = [r for r in layer["resources"] if r["custom"] and not r["type"].startswith("pulumi:")]
-        table = Table(title=f"{plan['environment']} / {layer['name']}: {len(custom)} resources", title_justify="left")
-        table.add_column("resource type")
-        table.add_column("count", justify="right")
+        resources = _table(f"{env} / {name}: {len(custom)} resources", "resource type", "count")
         for resource_type, count in sorted(Counter(r["type"] for r in custom).items()):
-            table.add_row(resource_type, str(count))
-        console.print(table)
-        outputs = Table(show_header=True, title_justify="left")
-        outputs.add_column("output")
-        outputs.add_column("value", overflow="fold")
+            resources.add_row(resource_type, str(count))
+        console.print(resources)
+
+        outputs = _table(f"{env} / {name}: exported outputs", "output", "value")
         for key, value in layer["outputs"].items():
-            outputs.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+            outputs.add_row(key, _text(value))
         console.print(outputs)
 
 
 def main(argv: list[str]) -> int:
-    console = Console()
+    console = Console(emoji=False, highlight=False)
     envs = argv or list(ENVIRONMENTS)
     unknown = [e for e in envs if e not in ENVIRONMENTS]
     if unknown:
