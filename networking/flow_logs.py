@@ -29,7 +29,9 @@ class FlowLogs(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=7,
             policy=iam.to_json(
-                iam.document(iam.key_admin_statement(account), iam.logs_key_statement(region, account, group_name))
+                iam.document(
+                    iam.key_administration_statement(account), iam.logs_key_statement(region, account, group_name)
+                )
             ),
             tags=ctx.tags(ctx.name("kms-flow-logs")),
             opts=ctx.tagged_child(self),

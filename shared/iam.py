@@ -30,17 +30,6 @@ def service_trust(service: str, account_id: str, source_arn: str | None = None) 
     )
 
 
-def key_admin_statement(account_id: str) -> dict[str, Any]:
-    """Only the account root holds kms:*; IAM policies in the account delegate from it."""
-    return {
-        "Sid": "AccountRootAdministers",
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-        "Action": "kms:*",
-        "Resource": "*",
-    }
-
-
 def logs_key_statement(region: str, account_id: str, log_group_pattern: str) -> dict[str, Any]:
     """CloudWatch Logs may use the key only for the named log groups of this account."""
     return {

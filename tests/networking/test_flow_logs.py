@@ -33,12 +33,13 @@ def test_log_group_is_encrypted_with_a_rotating_customer_managed_key(plan):
     assert key["inputs"]["enableKeyRotation"] is True
 
 
-def test_key_policy_gives_kms_star_only_to_the_account_root(plan):
+def test_key_policy_lets_only_cloudwatch_logs_use_the_key(plan):
     _, layer = plan
     policy = json.loads(one(layer, "aws:kms/key:Key")["inputs"]["policy"])
-    star = [s for s in policy["Statement"] if s["Action"] == "kms:*"]
-    assert [s["Principal"] for s in star] == [{"AWS": "arn:aws:iam::123456789012:root"}]
-    logs = next(s for s in policy["Statement"] if "Service" in s["Principal"])
+    assert not any("kms:*" in json.dumps(s["Action"]) for s in policy["Statement"])
+    (admin,) = [s for s in policy["Statement"] if s["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}]
+    assert "kms:Put*" in admin["Action"] and "kms:Decrypt" not in admin["Action"]
+    (logs,) = [s for s in policy["Statement"] if "Service" in s["Principal"]]
     region = layer["outputs"]["region"]
     assert logs["Principal"]["Service"] == f"logs.{region}.amazonaws.com"
     context = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
