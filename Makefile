@@ -32,7 +32,7 @@ test: $(SETUP_STAMP) ## Run every test suite (infrastructure under Pulumi mocks,
 lint: $(SETUP_STAMP) ## ruff and mypy over all code
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared networking data application observability tooling functions/payments
+	$(PY) -m mypy shared networking data application observability tooling functions tests
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.plan $(ENV)

@@ -49,7 +49,8 @@ def resource_class(resource_type: str) -> type | None:
 
 def is_taggable(resource_type: str) -> bool:
     cls = resource_class(resource_type)
-    return cls is not None and "tags" in inspect.signature(cls._internal_init).parameters
+    init = getattr(cls, "_internal_init", None)  # pulumi_aws resources declare their arguments here
+    return init is not None and "tags" in inspect.signature(init).parameters
 
 
 def aws_resources(env: str):

@@ -1,13 +1,14 @@
 """Each environment's networking matches SPEC's table: region, CIDR, AZs, NAT, endpoints, flow logs."""
 
 from ipaddress import IPv4Network
+from typing import Any
 
 import pytest
 
 from networking.endpoints import INTERFACE_SERVICES
 from tests.support import layer_of, planned, resources
 
-SPEC = {
+SPEC: dict[str, dict[str, Any]] = {
     "dev": {"region": "us-east-1", "cidr": "10.0.0.0/16", "azs": 2, "nats": 0},
     "staging": {"region": "us-east-2", "cidr": "10.1.0.0/16", "azs": 3, "nats": 3},
     "prod": {"region": "eu-west-1", "cidr": "10.2.0.0/16", "azs": 3, "nats": 3},
