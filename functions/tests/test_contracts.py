@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -194,3 +195,10 @@ def test_non_card_numbers_are_not_flagged(text: str) -> None:
 def test_luhn() -> None:
     assert passes_luhn("79927398713")
     assert not passes_luhn("79927398710")
+
+
+def test_readme_documents_every_environment_variable() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+    missing = [name for name in settings.ENVIRONMENT_VARIABLES if f"| `{name}` |" not in readme]
+    assert missing == []
