@@ -63,59 +63,67 @@ class Database:
             raise DatabaseUnavailableError("the DB_SECRET_ARN secret must be JSON with 'username' and 'password'")
         return secret
 
-    def _open(self) -> pg8000.native.Connection:
+    def _connect(self, secret: dict[str, Any]) -> pg8000.native.Connection:
         settings = self._settings
-        for attempt in range(2):
-            secret = self._credentials(refresh=attempt > 0)
-            try:
-                connection = pg8000.native.Connection(
-                    user=secret["username"],
-                    password=secret["password"],
-                    host=settings.db_proxy_endpoint,
-                    port=settings.db_port,
-                    database=settings.db_name,
-                    ssl_context=self._tls,
-                    timeout=settings.db_connect_timeout_seconds,
-                    application_name=settings.service_name,
-                )
-            except DatabaseError as error:
-                if sqlstate(error) == REJECTED_CREDENTIALS_SQLSTATE and attempt == 0:
-                    logger.warning("database rejected the cached credentials; reading the secret again")
-                    continue
-                raise
-            if self._migrate:
-                try:
-                    applied = apply_migrations(connection)
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        connection.close()
-                    raise
-                logger.info("database schema is up to date", extra={"migrations_applied": applied})
-                self._migrate = False
-            return connection
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return pg8000.native.Connection(
+                user=secret["username"],
+                password=secret["password"],
+                host=settings.db_proxy_endpoint,
+                port=settings.db_port,
+                database=settings.db_name,
+                ssl_context=self._tls,
+                timeout=settings.db_connect_timeout_seconds,
+                application_name=settings.service_name,
+            )
+        except ssl.SSLCertVerificationError as error:
+            raise DatabaseUnavailableError(
+                f"the TLS certificate of {settings.db_proxy_endpoint} failed verification ({error.verify_message}): "
+                "check DB_PROXY_ENDPOINT and DB_CA_BUNDLE_PATH"
+            ) from error
 
-    def _connection_or_open(self) -> pg8000.native.Connection:
+    def _open(self) -> pg8000.native.Connection:
+        try:
+            connection = self._connect(self._credentials(refresh=False))
+        except DatabaseError as error:
+            if sqlstate(error) != REJECTED_CREDENTIALS_SQLSTATE:
+                raise
+            logger.warning("database rejected the cached credentials; reading the secret again")
+            connection = self._connect(self._credentials(refresh=True))
+        if self._migrate:
+            try:
+                applied = apply_migrations(connection)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    connection.close()
+                raise
+            logger.info("database schema is up to date", extra={"migrations_applied": applied})
+            self._migrate = False
+        return connection
+
+    def _run(self, work: Callable[[Any], T]) -> T:
         if self._connection is None:
             self._connection = self._open()
-        return self._connection
+        with transaction(self._connection):
+            return work(self._connection)
 
     @tracer.capture_method(capture_response=False)
     def in_transaction(self, work: Callable[[Any], T]) -> T:
         """Run `work(connection)` in one transaction; on a lost connection, reconnect and retry once."""
-        for attempt in range(2):
-            try:
-                connection = self._connection_or_open()
-                with transaction(connection):
-                    return work(connection)
-            except Exception as error:
-                if not connection_lost(error):
-                    raise
-                self.close()
-                if attempt == 1:
-                    raise DatabaseUnavailableError(f"PostgreSQL unavailable: {type(error).__name__}") from error
-                logger.warning("database connection lost; reconnecting", extra={"error": type(error).__name__})
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return self._run(work)
+        except Exception as error:
+            if not connection_lost(error):
+                raise
+            logger.warning("database connection lost; reconnecting", extra={"error": type(error).__name__})
+            self.close()
+        try:
+            return self._run(work)
+        except Exception as error:
+            if not connection_lost(error):
+                raise
+            self.close()
+            raise DatabaseUnavailableError(f"PostgreSQL unreachable after reconnecting: {error}") from error
 
     def close(self) -> None:
         if self._connection is not None:

@@ -24,21 +24,25 @@ from payments.settings import ProcessPaymentSettings
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
-_CARD_REFUSED = ApiError(
-    HTTPStatus.BAD_REQUEST,
-    ErrorCode.CARD_NUMBER_REFUSED,
-    "The request contains what looks like a card number; send a payment_method_token instead.",
-)
+
+
+def _card_refused() -> ApiError:
+    return ApiError(
+        HTTPStatus.BAD_REQUEST,
+        ErrorCode.CARD_NUMBER_REFUSED,
+        "The request contains what looks like a card number; send a payment_method_token instead.",
+    )
 
 
 def parse_payment(event: dict[str, Any], settings: ProcessPaymentSettings) -> PaymentCommand:
     body = read_body(event, settings.max_request_body_bytes)
     key = CaseInsensitiveDict(event.get("headers") or {}).get(IDEMPOTENCY_HEADER)
     if contains_card_number(body) or (isinstance(key, str) and contains_card_number(key)):
-        raise _CARD_REFUSED
+        raise _card_refused()
+    idempotency_key = _idempotency_key(key)
     payment = _validate(_parse_json(body))
     _check_limits(payment, settings)
-    return PaymentCommand(idempotency_key=_idempotency_key(key), payment=payment)
+    return PaymentCommand(idempotency_key=idempotency_key, payment=payment)
 
 
 def _idempotency_key(key: Any) -> str:
@@ -78,7 +82,7 @@ def _parse_json(body: str) -> Any:
             "The body must be one JSON object with each field once (no NaN/Infinity).",
         ) from None
     if any(contains_card_number(text) for text in _strings(document)):
-        raise _CARD_REFUSED
+        raise _card_refused()
     return document
 
 

@@ -13,6 +13,7 @@ from lambda_support import api_event, body_of, queue_depth
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 from payments.handlers import process_payment
 from payments.queue import EnqueueError, enqueue_settlement
+from payments.settings import ConfigurationError
 from payments.transactions import TransactionStore, utc_now
 
 
@@ -245,3 +246,26 @@ def test_luhn_invalid_long_digit_strings_are_not_mistaken_for_cards(aws: AwsReso
     response = submit({**VALID_BODY, "payment_method_token": "pm_4111111111111112"})
 
     assert response["statusCode"] == 202
+
+
+def test_idempotency_store_outage_is_503_and_nothing_is_recorded(aws: AwsResources, env: dict[str, str]) -> None:
+    aws.client("dynamodb").delete_table(TableName=IDEMPOTENCY_TABLE_NAME)
+
+    response = submit()
+
+    assert response["statusCode"] == 503
+    assert error_code(response) == "SERVICE_UNAVAILABLE"
+    assert table_items(aws, TRANSACTIONS_TABLE_NAME) == []
+    assert queue_depth(aws.client("sqs"), aws.queue_url) == 0
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")  # the invocation failed first
+def test_missing_configuration_fails_the_invocation_naming_the_variables(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAYMENT_QUEUE_URL")
+    monkeypatch.setenv("MAX_AMOUNT_MINOR_UNITS", "lots")
+    reset_handler_state()
+
+    with pytest.raises(ConfigurationError, match=r"PAYMENT_QUEUE_URL.*MAX_AMOUNT_MINOR_UNITS"):
+        submit()

@@ -67,4 +67,5 @@ def _settle_record(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    _settler()  # a configuration error fails the invocation before any message is attempted
     return process_partial_response(event=event, record_handler=_settle_record, processor=_processor, context=context)

@@ -45,9 +45,10 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    store = _store()  # a configuration error fails the invocation loudly
     try:
         transaction_id = _transaction_id(event)
-        transaction = _store().get(transaction_id)
+        transaction = store.get(transaction_id)
         if transaction is None:
             raise ApiError(
                 HTTPStatus.NOT_FOUND,
