@@ -16,8 +16,8 @@ import pulumi_aws as aws
 
 from data.audit_bucket import AuditBucket, AuditBucketArgs
 from data.kms import DataKey, DataKeyArgs
-from shared import iam
 from shared.context import LayerContext
+from shared.roles import service_role
 
 
 @dataclass(frozen=True)
@@ -55,49 +55,39 @@ class DisasterRecovery(pulumi.ComponentResource):
             ctx.child(self),
         )
         source, target = args.source_bucket.arn, self.audit.bucket.arn
-        role_name = ctx.name("role-audit-replication", "iam")
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-replication-role",
-            name=role_name,
+            role_type="role-audit-replication",
+            service="s3.amazonaws.com",
             description="S3 replicates the audit trail to the DR region",
-            assume_role_policy=iam.to_json(iam.service_trust("s3.amazonaws.com", ctx.account_id)),
-            tags=ctx.tags(role_name),
-            opts=ctx.tagged_child(self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-replication-policy",
-            role=role.id,
-            policy=iam.to_json(
-                iam.document(
-                    {
-                        "Sid": "ReadReplicationSource",
-                        "Effect": "Allow",
-                        "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                        "Resource": source,
-                    },
-                    {
-                        "Sid": "ReadSourceVersions",
-                        "Effect": "Allow",
-                        "Action": [
-                            "s3:GetObjectVersionForReplication",
-                            "s3:GetObjectVersionAcl",
-                            "s3:GetObjectVersionTagging",
-                        ],
-                        "Resource": source.apply(lambda arn: f"{arn}/*"),
-                    },
-                    {
-                        "Sid": "WriteReplicas",
-                        "Effect": "Allow",
-                        "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
-                        "Resource": target.apply(lambda arn: f"{arn}/*"),
-                    },
-                    _s3_key_statement("DecryptSource", ["kms:Decrypt"], args.source_key_arn, primary, source),
-                    _s3_key_statement(
-                        "EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey"], self.key.arn, dr, target
-                    ),
-                )
-            ),
-            opts=ctx.child(self),
+            statements=[
+                {
+                    "Sid": "ReadReplicationSource",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                    "Resource": source,
+                },
+                {
+                    "Sid": "ReadSourceVersions",
+                    "Effect": "Allow",
+                    "Action": [
+                        "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    "Resource": source.apply(lambda arn: f"{arn}/*"),
+                },
+                {
+                    "Sid": "WriteReplicas",
+                    "Effect": "Allow",
+                    "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+                    "Resource": target.apply(lambda arn: f"{arn}/*"),
+                },
+                _s3_key_statement("DecryptSource", ["kms:Decrypt"], args.source_key_arn, primary, source),
+                _s3_key_statement("EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey"], self.key.arn, dr, target),
+            ],
+            ctx=ctx,
+            parent=self,
         )
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-audit-replication",
@@ -118,7 +108,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                     },
                 }
             ],
-            opts=ctx.child(self, depends_on=[args.source_versioning, self.audit.versioning, policy]),
+            opts=ctx.child(self, depends_on=[args.source_versioning, self.audit.versioning, role.policy]),
         )
         self.backups = (
             aws.rds.InstanceAutomatedBackupsReplication(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import iam
 from shared.context import LayerContext
+from shared.roles import service_role
 
 CLIENT_IAM_AUTH = "DISABLED"
 IDLE_CLIENT_TIMEOUT_SECONDS = 1800
@@ -37,38 +37,30 @@ class DatabaseProxy(pulumi.ComponentResource):
         self, name: str, args: DatabaseProxyArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("payments:data:DatabaseProxy", name, None, opts)
-        region, account = ctx.region, ctx.account_id
+        region = ctx.region
         proxy_name = ctx.name("db-proxy", "rds-proxy")
-        role_name = ctx.name("role-db-proxy", "iam")
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
-            name=role_name,
+            role_type="role-db-proxy",
+            service="rds.amazonaws.com",
             description="RDS Proxy reads the database secret (and nothing else)",
-            assume_role_policy=iam.to_json(iam.service_trust("rds.amazonaws.com", account)),
-            tags=ctx.tags(role_name),
-            opts=ctx.tagged_child(self),
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=iam.to_json(
-                iam.document(
-                    {
-                        "Sid": "ReadDatabaseSecret",
-                        "Effect": "Allow",
-                        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                        "Resource": args.secret_arn,
-                    },
-                    {
-                        "Sid": "DecryptDatabaseSecret",
-                        "Effect": "Allow",
-                        "Action": "kms:Decrypt",
-                        "Resource": args.kms_key_arn,
-                        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-                    },
-                )
-            ),
-            opts=ctx.child(self),
+            statements=[
+                {
+                    "Sid": "ReadDatabaseSecret",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    "Resource": args.secret_arn,
+                },
+                {
+                    "Sid": "DecryptDatabaseSecret",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": args.kms_key_arn,
+                    "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+                },
+            ],
+            ctx=ctx,
+            parent=self,
         )
         self.proxy = aws.rds.Proxy(
             f"{name}-proxy",
@@ -90,7 +82,7 @@ class DatabaseProxy(pulumi.ComponentResource):
                 }
             ],
             tags=ctx.tags(proxy_name),
-            opts=ctx.tagged_child(self, depends_on=[policy]),
+            opts=ctx.tagged_child(self, depends_on=[role.policy]),
         )
         target_group = aws.rds.ProxyDefaultTargetGroup(
             f"{name}-target-group",

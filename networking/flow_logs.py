@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from shared import iam
 from shared.context import LayerContext
+from shared.roles import service_role
 
 
 @dataclass(frozen=True)
@@ -50,31 +51,21 @@ class FlowLogs(pulumi.ComponentResource):
             tags=ctx.tags(group_name),
             opts=ctx.tagged_child(self),
         )
-        role_name = ctx.name("role-vpc-flow-logs", "iam")
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-role",
-            name=role_name,
-            assume_role_policy=iam.to_json(
-                iam.service_trust(
-                    "vpc-flow-logs.amazonaws.com", account, f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"
-                )
-            ),
-            tags=ctx.tags(role_name),
-            opts=ctx.tagged_child(self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=iam.to_json(
-                iam.document(
-                    {
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*"),
-                    }
-                )
-            ),
-            opts=ctx.child(self),
+            role_type="role-vpc-flow-logs",
+            service="vpc-flow-logs.amazonaws.com",
+            description="VPC flow logs write to their log group (and nothing else)",
+            statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*"),
+                }
+            ],
+            ctx=ctx,
+            parent=self,
+            source_arn=f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*",
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
@@ -85,6 +76,6 @@ class FlowLogs(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=ctx.tags(ctx.name("flow-log", "ec2")),
-            opts=ctx.tagged_child(self),
+            opts=ctx.tagged_child(self, depends_on=[role.policy]),
         )
         self.register_outputs({"logGroupName": self.log_group.name, "kmsKeyArn": key.arn})

@@ -1,6 +1,7 @@
 """Least-privilege security groups: each tier accepts traffic only from the tier in front of it."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -55,28 +56,28 @@ class SecurityGroups(pulumi.ComponentResource):
 
         self._ingress("alb-https", self.alb, HTTPS_PORT, cidr=ANYWHERE)
         self._ingress("alb-http-redirect", self.alb, HTTP_PORT, cidr=ANYWHERE)
-        self._egress("alb-to-web", self.alb, WEB_PORT, group=self.web)
+        self._egress("alb-to-web", self.alb, WEB_PORT, peer_group=self.web)
 
-        self._ingress("web-from-alb", self.web, WEB_PORT, group=self.alb)
-        self._egress("web-to-endpoints", self.web, HTTPS_PORT, group=self.endpoints)
+        self._ingress("web-from-alb", self.web, WEB_PORT, peer_group=self.alb)
+        self._egress("web-to-endpoints", self.web, HTTPS_PORT, peer_group=self.endpoints)
         self._egress("web-to-s3", self.web, HTTPS_PORT, prefix_list=args.s3_prefix_list_id)
-        self._egress("web-to-proxy", self.web, POSTGRES_PORT, group=self.proxy)
+        self._egress("web-to-proxy", self.web, POSTGRES_PORT, peer_group=self.proxy)
         if args.internet_egress_for_web:
             self._egress("web-to-internet", self.web, HTTPS_PORT, cidr=ANYWHERE)
 
-        self._egress("lambda-to-endpoints", self.lambda_, HTTPS_PORT, group=self.endpoints)
+        self._egress("lambda-to-endpoints", self.lambda_, HTTPS_PORT, peer_group=self.endpoints)
         self._egress("lambda-to-s3", self.lambda_, HTTPS_PORT, prefix_list=args.s3_prefix_list_id)
         self._egress("lambda-to-dynamodb", self.lambda_, HTTPS_PORT, prefix_list=args.dynamodb_prefix_list_id)
-        self._egress("lambda-to-proxy", self.lambda_, POSTGRES_PORT, group=self.proxy)
+        self._egress("lambda-to-proxy", self.lambda_, POSTGRES_PORT, peer_group=self.proxy)
 
-        self._ingress("proxy-from-lambda", self.proxy, POSTGRES_PORT, group=self.lambda_)
-        self._ingress("proxy-from-web", self.proxy, POSTGRES_PORT, group=self.web)
-        self._egress("proxy-to-database", self.proxy, POSTGRES_PORT, group=self.database)
+        self._ingress("proxy-from-lambda", self.proxy, POSTGRES_PORT, peer_group=self.lambda_)
+        self._ingress("proxy-from-web", self.proxy, POSTGRES_PORT, peer_group=self.web)
+        self._egress("proxy-to-database", self.proxy, POSTGRES_PORT, peer_group=self.database)
 
-        self._ingress("database-from-proxy", self.database, POSTGRES_PORT, group=self.proxy)
+        self._ingress("database-from-proxy", self.database, POSTGRES_PORT, peer_group=self.proxy)
 
-        self._ingress("endpoints-from-lambda", self.endpoints, HTTPS_PORT, group=self.lambda_)
-        self._ingress("endpoints-from-web", self.endpoints, HTTPS_PORT, group=self.web)
+        self._ingress("endpoints-from-lambda", self.endpoints, HTTPS_PORT, peer_group=self.lambda_)
+        self._ingress("endpoints-from-web", self.endpoints, HTTPS_PORT, peer_group=self.web)
 
         self.register_outputs({role: sg.id for role, sg in self.by_role().items()})
 
@@ -90,46 +91,32 @@ class SecurityGroups(pulumi.ComponentResource):
             "endpoints": self.endpoints,
         }
 
-    def _ingress(
-        self,
-        rule: str,
-        target: aws.ec2.SecurityGroup,
-        port: int,
-        *,
-        cidr: str | None = None,
-        group: aws.ec2.SecurityGroup | None = None,
-    ) -> None:
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{rule}",
-            security_group_id=target.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            cidr_ipv4=cidr,
-            referenced_security_group_id=group.id if group else None,
-            description=rule,
-            tags=self._ctx.tags(),
-            opts=self._ctx.tagged_child(self),
-        )
+    def _ingress(self, rule: str, target: aws.ec2.SecurityGroup, port: int, **peer: Any) -> None:
+        self._rule(aws.vpc.SecurityGroupIngressRule, rule, target, port, **peer)
 
-    def _egress(
+    def _egress(self, rule: str, source: aws.ec2.SecurityGroup, port: int, **peer: Any) -> None:
+        self._rule(aws.vpc.SecurityGroupEgressRule, rule, source, port, **peer)
+
+    def _rule(
         self,
+        kind: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
         rule: str,
-        source: aws.ec2.SecurityGroup,
+        group: aws.ec2.SecurityGroup,
         port: int,
         *,
         cidr: str | None = None,
-        group: aws.ec2.SecurityGroup | None = None,
+        peer_group: aws.ec2.SecurityGroup | None = None,
         prefix_list: pulumi.Input[str] | None = None,
     ) -> None:
-        aws.vpc.SecurityGroupEgressRule(
+        """One TCP port, to or from exactly one peer: a CIDR, another group or a prefix list."""
+        kind(
             f"{self._name}-{rule}",
-            security_group_id=source.id,
+            security_group_id=group.id,
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
             cidr_ipv4=cidr,
-            referenced_security_group_id=group.id if group else None,
+            referenced_security_group_id=peer_group.id if peer_group else None,
             prefix_list_id=prefix_list,
             description=rule,
             tags=self._ctx.tags(),

@@ -3,7 +3,6 @@ the key and what is allowed."""
 
 from pathlib import Path
 
-import pulumi
 import pytest
 
 from networking.settings import NetworkingSettings, check_across_environments
@@ -125,20 +124,6 @@ def test_peering_with_itself_is_refused():
     config = parse_stack_config(raw, "networking", NetworkingSettings, "networking/Pulumi.prod.yaml")
     with pytest.raises(PlatformConfigError, match="cannot peer with itself"):
         check_across_environments(config, REPO / "networking")
-
-
-@pytest.fixture
-def declared(monkeypatch):
-    """Names of every resource the program tried to declare."""
-    names: list[str] = []
-    original = pulumi.Resource.__init__
-
-    def recording_init(self, t, name, *args, **kwargs):
-        names.append(f"{t}::{name}")
-        original(self, t, name, *args, **kwargs)
-
-    monkeypatch.setattr(pulumi.Resource, "__init__", recording_init)
-    return names
 
 
 @pytest.mark.parametrize("layer", ["networking", "data", "application", "observability"])

@@ -3,7 +3,6 @@ the key and what is allowed; every problem at once."""
 
 import json
 
-import pulumi
 import pytest
 
 from data.settings import DataSettings, parse_data_config
@@ -276,20 +275,6 @@ def test_secret_values_are_not_echoed():
     with pytest.raises(PlatformConfigError) as error:
         parse_data_config(raw, "data/Pulumi.dev.yaml", {"data:backupRetentionDays"})
     assert "hunter2" not in str(error.value) and "data:backupRetentionDays" in str(error.value)
-
-
-@pytest.fixture
-def declared(monkeypatch):
-    """Type and name of every resource (and provider) the program tried to declare."""
-    names: list[str] = []
-    original = pulumi.Resource.__init__
-
-    def recording_init(self, t, name, *args, **kwargs):
-        names.append(f"{t}::{name}")
-        original(self, t, name, *args, **kwargs)
-
-    monkeypatch.setattr(pulumi.Resource, "__init__", recording_init)
-    return names
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def test_dr_replicates_the_audit_trail_but_not_its_deletes(prod_with_dr):
     assert versioning <= set(replication["dependencies"])
     role = named(run, "role", "dr-replication-role")
     assert replication["inputs"]["role"] == role["outputs"]["arn"]
-    policy = policy_of(named(run, "role_policy", "dr-replication-policy"))
+    policy = policy_of(named(run, "role_policy", "dr-replication-role-policy"))
     decrypt = statement(policy, "DecryptSource")
     assert decrypt["Resource"] == key_arn(run)
     assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
