@@ -63,7 +63,7 @@ def _settle_record(record: SQSRecord) -> None:
         logger.remove_keys(["message_id", "receive_count", "transaction_id"])
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
