@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from data.private_bucket import private_bucket
 from shared import iam
 from shared.context import LayerContext
 
@@ -23,27 +24,9 @@ class AlbLogsBucket(pulumi.ComponentResource):
     ):
         super().__init__("payments:data:AlbLogsBucket", name, None, opts)
         account = ctx.account_id
-        bucket_name = ctx.namer.global_name("alb-logs", account, ctx.region)
-        self.bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=bucket_name,
-            force_destroy=True,
-            tags=ctx.tags(bucket_name),
-            opts=ctx.tagged_child(self),
-        )
+        private = private_bucket(name, resource_type="alb-logs", region=ctx.region, protect=False, ctx=ctx, parent=self)
+        self.bucket, public_access = private.bucket, private.public_access
         bucket = self.bucket.id
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket, rule={"object_ownership": "BucketOwnerEnforced"}, opts=ctx.child(self)
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=ctx.child(self),
-        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket,

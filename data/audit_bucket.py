@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from data.private_bucket import private_bucket
 from shared import iam
 from shared.context import LayerContext
 
@@ -33,33 +34,11 @@ class AuditBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: AuditBucketArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:data:AuditBucket", name, None, opts)
         region = None if args.region == ctx.region else args.region
-        bucket_name = ctx.namer.global_name(args.resource_type, ctx.account_id, args.region)
-        self.bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=bucket_name,
-            force_destroy=True,  # teardown without manual steps (SPEC guardrails)
-            tags=ctx.tags(bucket_name),
-            opts=ctx.tagged_child(self, protect=args.protect),
-            region=region,
+        private = private_bucket(
+            name, resource_type=args.resource_type, region=args.region, protect=args.protect, ctx=ctx, parent=self
         )
+        self.bucket, public_access = private.bucket, private.public_access
         bucket = self.bucket.id
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=ctx.child(self),
-            region=region,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=ctx.child(self),
-            region=region,
-        )
         self.versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket,
