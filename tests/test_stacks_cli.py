@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
-from tooling.stacks import INSTANCE_PROFILE_FLAG, credential_source
+from tooling.preflight import INSTANCE_PROFILE_FLAG, credential_source
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE_BIN = REPO / "tests" / "fake_bin"
