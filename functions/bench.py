@@ -33,10 +33,10 @@ os.environ.update(
 
 import package  # noqa: E402  (functions/package.py)
 from aws_support import (  # noqa: E402  (functions/tests: the test suite's servers, reused)
-    configure_process_environment,
     create_resources,
     handler_environment,
     moto_server,
+    process_environment,
 )
 from lambda_support import FakeLambdaContext, payment_event, sqs_event  # noqa: E402
 from payments.handlers import process_payment, settlement_worker  # noqa: E402
@@ -106,7 +106,7 @@ def report_zip() -> None:
 
 def report_settlement() -> None:
     with running_postgres() as postgres, moto_server() as endpoint:
-        configure_process_environment(endpoint)
+        os.environ.update(process_environment(endpoint))
         resources = create_resources({"username": APP_USER, "password": postgres.app_password})
         os.environ.update(
             handler_environment(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -155,11 +154,9 @@ def handler_environment(
     }
 
 
-def configure_process_environment(endpoint: str) -> None:
-    """Point every boto3 client of this process at moto with fake credentials (no real AWS, ever)."""
-    os.environ.update(FAKE_CREDENTIALS)
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+def process_environment(endpoint: str) -> dict[str, str]:
+    """Points every boto3 client of the process at moto with fake credentials (no real AWS, ever)."""
+    return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
 
 
 def table_items(resources: AwsResources, table: str) -> list[dict[str, Any]]:

@@ -14,19 +14,16 @@ from typing import Any
 
 import pytest
 from aws_support import (
-    FAKE_CREDENTIALS,
     AwsResources,
-    configure_process_environment,
     create_resources,
     handler_environment,
     moto_server,
+    process_environment,
     reset_moto,
 )
 from pg_server import APP_DATABASE, APP_USER, PostgresServer, running_postgres
 
-# Before anything creates a boto3 client: fake credentials and an endpoint that is never AWS.
-os.environ.update(FAKE_CREDENTIALS)
-os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+# Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
@@ -43,8 +40,10 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    with moto_server() as endpoint:
-        configure_process_environment(endpoint)
+    """moto on 127.0.0.1; AWS credentials and endpoint point at it for the session, then are restored."""
+    with moto_server() as endpoint, pytest.MonkeyPatch.context() as patch:
+        for name, value in process_environment(endpoint).items():
+            patch.setenv(name, value)
         yield endpoint
 
 
