@@ -15,7 +15,6 @@ class LedgerRecord:
     entry_id: int
     settled_at: datetime
     notified: bool
-    newly_recorded: bool
 
 
 def record_settlement(connection: Any, transaction: Transaction) -> LedgerRecord:
@@ -39,13 +38,14 @@ def record_settlement(connection: Any, transaction: Transaction) -> LedgerRecord
         " JOIN settlements s USING (transaction_id) WHERE l.transaction_id = CAST(:id AS uuid)",
         id=str(transaction.transaction_id),
     )
-    return LedgerRecord(
-        entry_id=entry_id, settled_at=settled_at, notified=notified_at is not None, newly_recorded=bool(inserted)
-    )
+    return LedgerRecord(entry_id=entry_id, settled_at=settled_at, notified=notified_at is not None)
 
 
-def mark_notified(connection: Any, transaction_id: UUID) -> None:
-    connection.run(
-        "UPDATE settlements SET notified_at = now() WHERE transaction_id = CAST(:id AS uuid) AND notified_at IS NULL",
+def mark_notified(connection: Any, transaction_id: UUID) -> bool:
+    """Record that the notification went out; False if another attempt recorded it first."""
+    updated = connection.run(
+        "UPDATE settlements SET notified_at = now()"
+        " WHERE transaction_id = CAST(:id AS uuid) AND notified_at IS NULL RETURNING transaction_id",
         id=str(transaction_id),
     )
+    return bool(updated)

@@ -62,10 +62,11 @@ class Settler:
         settings = self._settings
         write_audit_record(self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, transaction, ledger)
         publish_settled(self._sns, settings.notification_topic_arn, transaction, ledger)
-        self._database.in_transaction(lambda connection: mark_notified(connection, transaction.transaction_id))
-
-        if not ledger.newly_recorded:
-            logger.info("finished a settlement an earlier attempt started")
+        completed = self._database.in_transaction(
+            lambda connection: mark_notified(connection, transaction.transaction_id)
+        )
+        if not completed:
+            logger.info("a concurrent delivery of this message completed the settlement first")
             metrics.add_metric(name=metric_names.SETTLEMENT_REDELIVERED, unit=MetricUnit.Count, value=1)
             return
         latency_ms = (ledger.settled_at - transaction.created_at).total_seconds() * 1000

@@ -18,6 +18,15 @@ from pg_server import PostgresServer
 from settlement_support import deliver, drain, ledger_rows, notifications, postgres_stopped_later, statuses
 
 
+def _metrics_emitted(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The CloudWatch embedded-metric-format documents printed to stdout so far."""
+    return [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+
+
+def _carrying(documents: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
+    return [document for document in documents if metric in document]
+
+
 def _pay(index: int = 0) -> str:
     response = submit({**VALID_BODY, "amount_minor": 1000 + index}, key=f"settle-{uuid.uuid4()}")
     assert response["statusCode"] == 202
@@ -56,10 +65,8 @@ def test_settles_a_payment_end_to_end(
     assert audit["transaction_id"] == transaction_id
     assert audit["amount_minor"] == 1000
     assert datetime.fromisoformat(audit["settled_at"]) == datetime.fromisoformat(verified["settled_at"])
-    out = capfd.readouterr().out
-    emf = [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
-    latency = [entry for entry in emf if "TransactionLatency" in entry]
-    assert latency, "the worker must emit the TransactionLatency metric"
+    latency = _carrying(_metrics_emitted(capfd), "TransactionLatency")
+    assert len(latency) == 1, "the worker must emit the TransactionLatency metric once"
     definition = latency[0]["_aws"]["CloudWatchMetrics"][0]
     assert definition["Namespace"] == "Payments"
     assert {"Name": "TransactionLatency", "Unit": "Milliseconds"} in definition["Metrics"]
@@ -83,7 +90,11 @@ def test_redelivered_message_writes_nothing_twice(
 
 
 def test_settlement_interrupted_after_the_ledger_resumes_on_retry(
-    aws: AwsResources, env: dict[str, str], postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+    aws: AwsResources,
+    env: dict[str, str],
+    postgres: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     transaction_id = _pay()
     real_publish = settlement.publish_settled
@@ -104,6 +115,9 @@ def test_settlement_interrupted_after_the_ledger_resumes_on_retry(
     assert notified_at is not None
     assert len(notifications(aws)) == 1
     assert statuses(aws) == {transaction_id: "SETTLED"}
+    emitted = _metrics_emitted(capfd)
+    assert len(_carrying(emitted, "TransactionLatency")) == 1, "once per transaction, by the attempt that completed it"
+    assert len(_carrying(emitted, "SettlementFailed")) == 1
 
 
 def test_poison_messages_are_reported_and_end_in_the_dlq(
