@@ -1,0 +1,1 @@
+"""Payment functions for AWS Lambda: process, verify and settle payments (see functions/README.md)."""

@@ -16,9 +16,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.common import CaseInsensitiveDict
 from pydantic import ValidationError
 
+from payments.api_gateway import read_body
 from payments.card_numbers import contains_card_number
 from payments.errors import ApiError, ErrorCode
-from payments.http import read_body
 from payments.models import IDEMPOTENCY_KEY_PATTERN, PaymentCommand, PaymentRequest
 from payments.settings import ProcessPaymentSettings
 

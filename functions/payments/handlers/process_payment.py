@@ -27,8 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import aws_clients, metric_names
+from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
-from payments.http import error_response, json_response
 from payments.intake import parse_payment
 from payments.models import PaymentAccepted, PaymentCommand
 from payments.observability import logger, metrics, tracer

@@ -13,9 +13,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import aws_clients
+from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
-from payments.http import error_response, json_response
 from payments.models import TransactionView
 from payments.observability import logger, tracer
 from payments.settings import VerifyPaymentSettings

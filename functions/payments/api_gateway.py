@@ -1,4 +1,4 @@
-"""API Gateway REST proxy responses and request-body reading."""
+"""API Gateway REST proxy integration: reading the request body, writing JSON responses."""
 
 from __future__ import annotations
 
