@@ -129,6 +129,17 @@ def server_bin_dir() -> Path:
     return Path(found[-1]).parent
 
 
+def _postgres_account() -> pwd.struct_passwd:
+    """initdb refuses root, so as root the server runs as `postgres` (created by the Debian package)."""
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        raise RuntimeError(
+            "running as root needs the 'postgres' user to run the test server: "
+            "run `bash tooling/install_system_packages.sh` (Debian package 'postgresql')"
+        ) from None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -150,7 +161,7 @@ class PostgresServer:
         self.pki = make_pki(self.base)
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
-            account = pwd.getpwnam("postgres")
+            account = _postgres_account()
             for path in [self.base, *self.base.iterdir()]:
                 os.chown(path, account.pw_uid, account.pw_gid)
         self.base.chmod(0o755)  # the CA file must be readable by the tests whatever user the server runs as
@@ -167,7 +178,7 @@ class PostgresServer:
         password_file = self.base / "pwfile"
         password_file.write_text(self.admin_password)
         if self._as_postgres:
-            account = pwd.getpwnam("postgres")
+            account = _postgres_account()
             os.chown(password_file, account.pw_uid, account.pw_gid)
         self._run(
             str(self.bin_dir / "initdb"),
