@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import statistics
 import subprocess
@@ -104,6 +106,11 @@ def report_zip() -> None:
     print(f"lambda zip size: {size_mb:.2f} MB (target < {ZIP_TARGET_MB} MB: {_within(size_mb < ZIP_TARGET_MB)})")
 
 
+def _metrics_to_nowhere() -> contextlib.AbstractContextManager[object]:
+    """The handlers print their metrics (CloudWatch EMF) to stdout; keep them out of the report."""
+    return contextlib.redirect_stdout(io.StringIO())
+
+
 def report_settlement() -> None:
     with running_postgres() as postgres, moto_server() as endpoint:
         os.environ.update(process_environment(endpoint))
@@ -130,9 +137,10 @@ def report_settlement() -> None:
         }
         for label in ("cold worker", "warm worker"):
             for _ in range(BATCH):
-                response = process_payment.handler(
-                    payment_event(body, key=f"bench-{uuid.uuid4()}"), FakeLambdaContext()
-                )
+                with _metrics_to_nowhere():
+                    response = process_payment.handler(
+                        payment_event(body, key=f"bench-{uuid.uuid4()}"), FakeLambdaContext()
+                    )
                 if response["statusCode"] != 202:
                     raise RuntimeError(f"process-payment answered {response['statusCode']}: {response['body']}")
             messages: list[dict[str, object]] = []
@@ -141,9 +149,10 @@ def report_settlement() -> None:
                     "Messages", []
                 )
             event = sqs_event(messages, queue_arn)
-            started = time.perf_counter()
-            result = settlement_worker.handler(event, FakeLambdaContext())
-            elapsed = time.perf_counter() - started
+            with _metrics_to_nowhere():
+                started = time.perf_counter()
+                result = settlement_worker.handler(event, FakeLambdaContext())
+                elapsed = time.perf_counter() - started
             failed = len(result["batchItemFailures"])
             print(
                 f"settlement throughput ({label}, {BATCH}-message batch, local PostgreSQL over TLS + moto): "

@@ -19,7 +19,7 @@ def deliver(aws: AwsResources) -> Delivery:
 
 def drain(aws: AwsResources, max_rounds: int = 10) -> list[Delivery]:
     """Poll until the queue is empty (bounded): what Lambda does over the following minutes."""
-    rounds = []
+    rounds: list[Delivery] = []
     for _ in range(max_rounds):
         delivery = deliver(aws)
         if delivery.received == 0:
