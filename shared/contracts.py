@@ -86,24 +86,8 @@ DATA = _contract(
 APPLICATION = _contract(
     "application",
     {},
-    reads={
-        "networking": (),
-        "data": (
-            "kmsKeyArn",
-            "databaseSecretArn",
-            "proxyEndpoint",
-            "databasePort",
-            "databaseName",
-            "transactionsTableName",
-            "transactionsTableArn",
-            "idempotencyTableName",
-            "idempotencyTableArn",
-            "auditBucketName",
-            "auditBucketArn",
-            "albLogsBucketName",
-            "parameterPrefix",
-        ),
-    },
+    # Add each key here in the change that makes the application layer read it.
+    reads={"networking": (), "data": ()},
 )
 
 OBSERVABILITY = _contract(

@@ -10,6 +10,7 @@ import pytest
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
 from shared.errors import ContractError
 from shared.naming import RULES
+from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
 from tests.support import layer_of, planned, run_layer
 from tooling import plan as plan_cli
@@ -168,3 +169,21 @@ def test_plan_command_fails_with_one_clear_line_on_bad_config(tmp_path, monkeypa
     assert plan_cli.main(["dev"]) == 1
     out = capsys.readouterr().out
     assert "plan dev failed" in out and "networking:natStrategy" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("layer", DEPLOY_ORDER[1:])
+def test_contract_reads_are_exactly_what_each_layer_reads(layer, monkeypatch):
+    """`make outputs` names each output's readers from the contract, so the contract must not lie."""
+    read: dict[str, set[str]] = {}
+    original = UpstreamStack.require
+
+    def recording_require(self, key):
+        read.setdefault(self.layer, set()).add(key)
+        return original(self, key)
+
+    planned("dev")
+    monkeypatch.setattr(UpstreamStack, "require", recording_require)
+    run_layer(layer, "dev")
+    identity = {"environment", "region"}
+    declared = {below: set(keys) - identity for below, keys in CONTRACTS[layer].reads.items()}
+    assert {below: read.get(below, set()) for below in declared} == declared
