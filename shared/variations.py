@@ -1,0 +1,99 @@
+"""Declared variations: what each stack-config key is allowed to change between environments.
+
+Two environments' plans must be identical except where a key whose value differs between their
+stack files declares the difference here. `tooling/parity.py` compares plans against this; an
+undeclared difference fails `make test` (tests/test_parity.py) and `make parity`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Variation:
+    """`properties`: `type.property` inputs whose value may differ; `counts`: resources that may
+    exist in one environment only (matched against the type and the URN, so a component's type
+    covers its children); `protect`: whether the `protect` option may differ. Patterns may use
+    shell wildcards."""
+
+    properties: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()
+    protect: bool = False
+
+
+# Identity keys never need declaring: the comparison replaces their values with placeholders.
+IDENTITY_KEYS: tuple[str, ...] = ("platform:environment", "platform:environmentSuffix", "platform:region")
+
+LOG_GROUP_RETENTION = "aws:cloudwatch/logGroup:LogGroup.retentionInDays"
+BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration.rules"
+
+SUBNET = "aws:ec2/subnet:Subnet"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+
+VARIATIONS: Mapping[str, Variation] = MappingProxyType(
+    {
+        # --- platform ---
+        "platform:costCenter": Variation(properties=("*.tags",)),
+        "platform:migrationDate": Variation(properties=("*.tags",)),
+        "platform:logRetentionDays": Variation(properties=(LOG_GROUP_RETENTION, BUCKET_LIFECYCLE_RULES)),
+        "platform:allowedAccountIds": Variation(properties=("pulumi:providers:aws.allowedAccountIds",)),
+        "platform:deployRoleArn": Variation(properties=("pulumi:providers:aws.assumeRoles",)),
+        # --- networking ---
+        "networking:vpcCidr": Variation(
+            properties=("aws:ec2/vpc:Vpc.cidrBlock", f"{SUBNET}.cidrBlock", f"{ROUTE}.destinationCidrBlock")
+        ),
+        "networking:availabilityZones": Variation(
+            properties=(
+                "aws:ec2/vpcEndpoint:VpcEndpoint.routeTableIds",
+                "aws:ec2/vpcEndpoint:VpcEndpoint.subnetIds",
+                "aws:rds/subnetGroup:SubnetGroup.subnetIds",
+                "aws:rds/proxy:Proxy.vpcSubnetIds",
+            ),
+            counts=(
+                SUBNET,
+                ROUTE_TABLE,
+                ROUTE,
+                "aws:ec2/routeTableAssociation:RouteTableAssociation",
+                "aws:ec2/natGateway:NatGateway",
+                "aws:ec2/eip:Eip",
+            ),
+        ),
+        "networking:natStrategy": Variation(
+            counts=(
+                "aws:ec2/natGateway:NatGateway",
+                "aws:ec2/eip:Eip",
+                ROUTE,
+                "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+            )
+        ),
+        "networking:peering": Variation(
+            counts=(
+                "pulumi:pulumi:StackReference",
+                "payments:networking:VpcPeering",
+                "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+                "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+                ROUTE,
+            )
+        ),
+        # --- data ---
+        "data:instanceClass": Variation(properties=("aws:rds/instance:Instance.instanceClass",)),
+        "data:multiAz": Variation(
+            properties=("aws:rds/instance:Instance.multiAz",), counts=("aws:rds/clusterInstance:ClusterInstance",)
+        ),
+        "data:backupRetentionDays": Variation(
+            properties=(
+                "aws:rds/instance:Instance.backupRetentionPeriod",
+                "aws:rds/cluster:Cluster.backupRetentionPeriod",
+                "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication.retentionPeriod",
+            )
+        ),
+        "data:aurora": Variation(properties=("aws:rds/cluster:Cluster.serverlessv2ScalingConfiguration",)),
+        "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
+        "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        "data:protectDataStores": Variation(protect=True),
+        "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
+    }
+)
