@@ -11,22 +11,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 
-.PHONY: help setup test lint plan parity bench package lock preview deploy destroy outputs
+.PHONY: help setup postgres test lint plan parity bench package lock preview deploy destroy outputs
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
 
-setup: $(SETUP_STAMP) ## Create .venv and install pinned dependencies and PostgreSQL (idempotent)
+setup: $(SETUP_STAMP) postgres ## Create .venv with the pinned packages, and install PostgreSQL (idempotent)
 
-$(SETUP_STAMP): pyproject.toml constraints.txt tooling/install_system_packages.sh
+# Only the suites that start a real database need the server; `make plan` does not.
+postgres:
 	@bash tooling/install_system_packages.sh
+
+$(SETUP_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
 	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
 	@touch $@
 
-test: $(SETUP_STAMP) ## Run every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+test: $(SETUP_STAMP) postgres ## Run every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
 lint: $(SETUP_STAMP) ## ruff and mypy over all code
@@ -40,7 +43,7 @@ plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=
 parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (dev/staging, staging/prod)
 	$(PY) -m tooling.parity
 
-bench: $(SETUP_STAMP) ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
+bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
 	$(PY) -m tooling.bench
 
 package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, python3.11) and print its size and sha256
