@@ -7,7 +7,7 @@ Prints the violations and exits 1 if any is mandatory.
 """
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,7 @@ def resource_args(record: Mapping[str, Any]) -> ResourceValidationArgs:
     )
 
 
-def stack_args(records: list[Mapping[str, Any]]) -> StackValidationArgs:
+def stack_args(records: Sequence[Mapping[str, Any]]) -> StackValidationArgs:
     """One layer's resources as the engine passes them to stack policies: outputs (which, like the
     providers' state, include the id), with parents and dependencies resolved to resources."""
     resources = {
@@ -109,11 +109,12 @@ def check_plan(plan: Mapping[str, Any], policies: tuple[Policy, ...] = ALL_POLIC
         violation
         for layer in plan["layers"]
         for policy in policies
-        for violation in _violations(policy, _custom(layer), layer["stack"])
+        for violation in run_policy(policy, _custom(layer), layer["stack"])
     ]
 
 
-def _violations(policy: Policy, records: list[Mapping[str, Any]], stack: str) -> list[Violation]:
+def run_policy(policy: Policy, records: Sequence[Mapping[str, Any]], stack: str) -> list[Violation]:
+    """One policy over one stack's resource records (the plan's shape)."""
     found: list[Violation] = []
 
     def report(message: str, urn: str | None = None) -> None:
