@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -130,10 +131,11 @@ def run_policy(policy: Policy, records: Sequence[Mapping[str, Any]], stack: str)
 
 def _table(env: str, violations: list[Violation]) -> Table:
     table = Table(title=f"{env}: {len(violations)} policy violation(s)", title_justify="left")
-    for column in ("policy", "level", "resource", "message"):
+    for column in ("policy", "level", "layer", "resource", "message"):
         table.add_column(column, overflow="fold")
     for v in violations:
-        table.add_row(v.policy, v.enforcement_level.value, _name(v.urn), v.message)
+        layer = v.urn.split("::")[1] if v.urn.startswith("urn:") else v.urn  # stack-wide: the stack's name
+        table.add_row(v.policy, v.enforcement_level.value, layer, _name(v.urn), v.message)
     return table
 
 
@@ -146,7 +148,11 @@ def main(argv: list[str]) -> int:
         return 2
     blocking = 0
     for env in envs:
-        violations = check_plan(plan_environment(env))
+        try:
+            violations = check_plan(plan_environment(env))
+        except (pulumi.RunError, FileNotFoundError, KeyError, ValueError) as exc:
+            console.print(f"[red]plan {env} failed:[/red] {exc}")
+            return 1
         if violations:
             console.print(_table(env, violations))
         else:

@@ -156,7 +156,12 @@ CASES: tuple[Case, ...] = (
         _bucket_with(PAB),
         "has no BucketPublicAccessBlock",
     ),
-    Case("s3-bucket-has-tls-only-policy (S3.5)", [res(BUCKET, bucket=AUDIT)], _bucket_with(BUCKET_POLICY), "no Bucket"),
+    Case(
+        "s3-bucket-has-tls-only-policy (S3.5)",
+        [res(BUCKET, bucket=AUDIT)],
+        _bucket_with(BUCKET_POLICY),
+        "has no BucketPolicy",
+    ),
     Case("s3-bucket-has-lifecycle (S3.13)", [res(BUCKET, bucket=AUDIT)], _bucket_with(LIFECYCLE), "no BucketLifecycle"),
     Case(
         "s3-audit-bucket-versioned (S3.14)",

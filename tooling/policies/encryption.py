@@ -7,7 +7,7 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs
 
 from shared.environments import LOG_RETENTION_DAYS
-from tooling.policies.rules import for_types, is_set, items, principals, resource_policy, statements, value
+from tooling.policies.rules import for_types, is_set, items, known, principals, resource_policy, statements, value
 
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
@@ -56,7 +56,7 @@ def _log_retention(args: ResourceValidationArgs) -> str | None:
         return "logs are kept forever: set retentionInDays (platform:logRetentionDays)"
     if days not in LOG_RETENTION_DAYS:
         return f"retentionInDays {days!r} is not a CloudWatch Logs value; use one of {LOG_RETENTION_DAYS}"
-    if value(args.props, "tags", "Environment") == "prod" and days < PCI_RETENTION_DAYS:
+    if known(args.props, "tags", "Environment") == "prod" and days < PCI_RETENTION_DAYS:
         return f"prod keeps logs {days:g} days: PCI DSS 10.5.1 needs at least {PCI_RETENTION_DAYS}"
     return None
 
