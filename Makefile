@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 
-.PHONY: help setup postgres test lint plan parity bench package lock preview deploy destroy outputs
+.PHONY: help setup postgres test lint plan policy parity bench package lock preview deploy destroy outputs
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ lint: $(SETUP_STAMP) ## ruff and mypy over all code
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.plan $(ENV)
+
+policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
+	$(PY) -m tooling.policy_check $(ENV)
 
 parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (dev/staging, staging/prod)
 	$(PY) -m tooling.parity

@@ -1,10 +1,7 @@
 """Invariants of the offline plan of every environment: shape, tags, names, providers, contracts."""
 
-import inspect
 import json
-from functools import cache
 
-import pulumi_aws
 import pytest
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
@@ -14,6 +11,7 @@ from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
 from tests.support import layer_of, planned, run_layer
 from tooling import plan as plan_cli
+from tooling.policies.taggable import is_taggable
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
@@ -37,21 +35,6 @@ NAME_RULE_OF_TYPE = {
     "aws:rds/proxy:Proxy": "rds-proxy",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch",
 }
-
-
-@cache
-def resource_class(resource_type: str) -> type | None:
-    package, module_path, class_name = resource_type.split(":")
-    if package != "aws":
-        return None
-    module = getattr(pulumi_aws, module_path.split("/")[0], None)
-    return getattr(module, class_name, None)
-
-
-def is_taggable(resource_type: str) -> bool:
-    cls = resource_class(resource_type)
-    init = getattr(cls, "_internal_init", None)  # pulumi_aws resources declare their arguments here
-    return init is not None and "tags" in inspect.signature(init).parameters
 
 
 def aws_resources(env: str):

@@ -154,6 +154,7 @@ def test_make_deploy_runs_every_layer_in_deploy_order(checkout: Checkout) -> Non
         assert call["stack"] == f"organization/{call['layer']}/dev"
         assert argv[argv.index("--cwd") + 1] == str(checkout.root / call["layer"])
         assert {"--yes", "--non-interactive", "--skip-preview"} <= set(argv)
+        assert argv[argv.index("--policy-pack") + 1] == str(checkout.root / "policy")
 
 
 def test_each_stack_is_created_if_missing_before_it_is_used(checkout: Checkout) -> None:
@@ -171,6 +172,7 @@ def test_make_preview_runs_in_deploy_order(checkout: Checkout) -> None:
     previews = checkout.operations("preview")
     assert _layers(previews) == list(DEPLOY_ORDER)
     assert [c["stack"] for c in previews] == [f"organization/{layer}/staging" for layer in DEPLOY_ORDER]
+    assert all(c["argv"][c["argv"].index("--policy-pack") + 1] == str(checkout.root / "policy") for c in previews)
 
 
 def test_make_destroy_runs_in_reverse_order_after_checking_for_protected_resources(checkout: Checkout) -> None:

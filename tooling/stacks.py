@@ -37,6 +37,7 @@ from shared.environments import ENVIRONMENTS
 from tooling.preflight import (
     LOCAL_STATE,
     PROD,
+    REPO,
     Backend,
     Refusal,
     Stack,
@@ -50,6 +51,9 @@ from tooling.preflight import (
     resolve_backend,
 )
 
+# The CrossGuard pack (policy/) checks every resource at preview and up; the CLI runs with
+# `--cwd <layer>`, so the path is absolute.
+POLICY_FLAGS = ("--policy-pack", str(REPO / "policy"))
 REFUSED = 2
 FAILED = 1
 INTERRUPTED = 130
@@ -163,7 +167,7 @@ def apply_flags(run: Run) -> list[str]:
 def preview(run: Run) -> None:
     def step(stack: Stack) -> None:
         ensure_stack(run, stack)
-        run.cli.run(stack, "preview", *(["--diff"] if run.prod else []))
+        run.cli.run(stack, "preview", *POLICY_FLAGS, *(["--diff"] if run.prod else []))
 
     hint = " (a layer's preview reads the layers below it: deploy them first)"
     for_each_layer(run.stacks, step, run.command, hint)
@@ -172,7 +176,7 @@ def preview(run: Run) -> None:
 def deploy(run: Run) -> None:
     def step(stack: Stack) -> None:
         ensure_stack(run, stack)
-        run.cli.run(stack, "up", *apply_flags(run))
+        run.cli.run(stack, "up", *POLICY_FLAGS, *apply_flags(run))
 
     for_each_layer(run.stacks, step, run.command)
 
