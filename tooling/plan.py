@@ -94,12 +94,20 @@ def summary(plan: dict[str, Any], console: Console) -> None:
         console.print(outputs)
 
 
-def main(argv: list[str]) -> int:
-    console = Console(emoji=False, highlight=False)
-    envs = argv or list(ENVIRONMENTS)
-    unknown = [e for e in envs if e not in ENVIRONMENTS]
+def requested_environments(argv: list[str], console: Console) -> list[str] | None:
+    """The environments named on the command line (all of them when none); None, after saying
+    why, when a name is not an environment."""
+    unknown = [e for e in argv if e not in ENVIRONMENTS]
     if unknown:
         console.print(f"[red]Unknown environment {', '.join(unknown)}; allowed: {', '.join(ENVIRONMENTS)}[/red]")
+        return None
+    return argv or list(ENVIRONMENTS)
+
+
+def main(argv: list[str]) -> int:
+    console = Console(emoji=False, highlight=False)
+    envs = requested_environments(argv, console)
+    if envs is None:
         return 2
     PLAN_DIR.mkdir(parents=True, exist_ok=True)
     for env in envs:

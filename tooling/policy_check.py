@@ -25,9 +25,8 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from rich.console import Console
 from rich.table import Table
 
-from shared.environments import ENVIRONMENTS
 from tooling.mock_runtime import UNKNOWN_PLACEHOLDER
-from tooling.plan import plan_environment
+from tooling.plan import plan_environment, requested_environments
 from tooling.policies import ALL_POLICIES, ENFORCEMENT_LEVEL
 from tooling.policies.teardown import PlannedResourceOptions
 
@@ -141,10 +140,8 @@ def _table(env: str, violations: list[Violation]) -> Table:
 
 def main(argv: list[str]) -> int:
     console = Console(emoji=False, highlight=False)
-    envs = argv or list(ENVIRONMENTS)
-    unknown = [e for e in envs if e not in ENVIRONMENTS]
-    if unknown:
-        console.print(f"[red]Unknown environment {', '.join(unknown)}; allowed: {', '.join(ENVIRONMENTS)}[/red]")
+    envs = requested_environments(argv, console)
+    if envs is None:
         return 2
     blocking = 0
     for env in envs:
