@@ -10,13 +10,12 @@ from data.dr import DisasterRecovery, DisasterRecoveryArgs
 from data.kms import DataKey, DataKeyArgs
 from data.parameters import Parameters, ParametersArgs
 from data.proxy import DatabaseProxy, DatabaseProxyArgs
-from data.settings import DataSettings, check_data_config
+from data.settings import DataSettings
 from data.tables import PaymentTables, PaymentTablesArgs
 from shared.bootstrap import start_layer
 from shared.stack_refs import UpstreamStack
 
 # --- configuration: validated (including rules across data: and platform:) before anything exists ---
-check_data_config()
 config, ctx = start_layer("data", DataSettings)
 settings, platform = config.layer, config.platform
 protect = settings.protect_data_stores

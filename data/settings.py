@@ -4,18 +4,15 @@ Every value of SPEC's environment table lives in the stack files (no silent defa
 the remaining keys have one default shared by every environment, so they cannot drift apart.
 """
 
-import json
 import re
-from collections.abc import Collection
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-import pulumi
 from pydantic import Field, field_validator, model_validator
 
-from shared.config import PLATFORM_NAMESPACE, StackConfig, StrictModel, current_raw_config, parse_stack_config
+from shared.config import PLATFORM_NAMESPACE, StrictModel
 from shared.environments import Region
-from shared.errors import PlatformConfigError
 
 PROJECT = "data"
 Engine = Literal["postgres", "aurora-postgresql"]
@@ -157,56 +154,26 @@ class DataSettings(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
-
-def platform_problems(raw: dict[str, Any]) -> list[str]:
-    """Rules that compare `data:` keys with the `platform:` block (pydantic sees one at a time)."""
-    problems = []
-    region = raw.get(f"{PLATFORM_NAMESPACE}:region")
-    environment = raw.get(f"{PLATFORM_NAMESPACE}:environment")
-    dr = raw.get(f"{PROJECT}:dr")
-    if isinstance(dr, str) and dr.startswith("{"):
-        try:
-            dr = json.loads(dr)
-        except json.JSONDecodeError:
-            dr = None  # reported by the model
-    if isinstance(dr, dict) and dr.get("enabled") in (True, "true") and dr.get("region", DrSettings().region) == region:
-        problems.append(
-            f"{PROJECT}:dr.region: {region!r} is the primary region (platform:region); "
-            "DR copies must go to another region"
-        )
-    expiration = raw.get(f"{PROJECT}:auditExpirationDays")
-    if environment == "prod" and str(expiration).isdigit() and int(str(expiration)) < PROD_MIN_AUDIT_EXPIRATION_DAYS:
-        problems.append(
-            f"{PROJECT}:auditExpirationDays: prod keeps audit records at least "
-            f"{PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {expiration}"
-        )
-    return problems
-
-
-def parse_data_config(
-    raw: dict[str, Any], stack_file: str, secret_keys: Collection[str] = frozenset()
-) -> StackConfig[DataSettings]:
-    """parse_stack_config plus the cross-namespace rules, every problem reported at once."""
-    extra = platform_problems(raw)
-    try:
-        config = parse_stack_config(raw, PROJECT, DataSettings, stack_file, secret_keys)
-    except PlatformConfigError as error:
-        if not extra:
-            raise
-        listed = [line for line in str(error).splitlines() if line.startswith("  - ")]
-        raise _config_error(stack_file, [*(p.removeprefix("  - ") for p in listed), *extra]) from None
-    if extra:
-        raise _config_error(stack_file, extra)
-    return config
-
-
-def check_data_config() -> None:
-    """Fail the run (before the provider or any resource exists) when the data config is invalid."""
-    raw = current_raw_config()
-    secret_keys = {key for key in raw if pulumi.runtime.config.is_config_secret(key)}
-    parse_data_config(raw, f"{PROJECT}/Pulumi.{pulumi.get_stack()}.yaml", secret_keys)
-
-
-def _config_error(stack_file: str, problems: list[str]) -> PlatformConfigError:
-    listing = "\n".join(f"  - {p}" for p in problems)
-    return PlatformConfigError(f"Invalid stack configuration in {stack_file} ({len(problems)} problem(s)):\n{listing}")
+    @classmethod
+    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
+        """DR goes to another region than platform:region; prod keeps a year of audit trail."""
+        problems = []
+        region = raw.get(f"{PLATFORM_NAMESPACE}:region")
+        dr = raw.get(f"{PROJECT}:dr")
+        if (
+            isinstance(dr, dict)
+            and dr.get("enabled") in (True, "true")
+            and dr.get("region", DrSettings().region) == region
+        ):
+            problems.append(
+                f"{PROJECT}:dr.region: {region!r} is the primary region (platform:region); "
+                "DR copies must go to another region"
+            )
+        expiration = str(raw.get(f"{PROJECT}:auditExpirationDays"))
+        is_prod = raw.get(f"{PLATFORM_NAMESPACE}:environment") == "prod"
+        if is_prod and expiration.isdigit() and int(expiration) < PROD_MIN_AUDIT_EXPIRATION_DAYS:
+            problems.append(
+                f"{PROJECT}:auditExpirationDays: prod keeps audit records at least "
+                f"{PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {expiration}"
+            )
+        return problems

@@ -1,8 +1,9 @@
 """`networking:` keys of the stack files, validated."""
 
+from collections.abc import Mapping
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -33,6 +34,13 @@ class NetworkingSettings(StrictModel):
     nat_strategy: NatStrategy
     peering: PeeringSettings = PeeringSettings()
 
+    @classmethod
+    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
+        peering, own = raw.get("networking:peering"), raw.get("platform:environment")
+        if isinstance(peering, dict) and peering.get("enabled") and peering.get("peerEnvironment") == own:
+            return [f"networking:peering.peerEnvironment: {own!r} cannot peer with itself"]
+        return []
+
     @field_validator("vpc_cidr")
     @classmethod
     def _cidr_size(cls, cidr: IPv4Network) -> IPv4Network:
@@ -46,8 +54,6 @@ class NetworkingSettings(StrictModel):
 def check_across_environments(config: StackConfig[NetworkingSettings], project_dir: Path) -> None:
     """VPC ranges of all environments must never overlap (peering and promotion depend on it)."""
     own = config.platform.environment
-    if config.layer.peering.enabled and config.layer.peering.peer_environment == own:
-        raise PlatformConfigError(f"networking:peering.peerEnvironment: {own!r} cannot peer with itself")
     clashes = []
     for stack, path in stack_files(project_dir).items():
         other = read_stack_file(path)

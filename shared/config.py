@@ -8,7 +8,7 @@ key and what is allowed.
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
@@ -33,6 +33,15 @@ class StrictModel(BaseModel):
     """camelCase keys as in Pulumi stack files; unknown keys are errors, not silently ignored."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+    @classmethod
+    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
+        """Rules that compare a layer's keys with `platform:` keys, given the flat stack config.
+
+        They read raw values so that they are reported together with every other problem, even
+        when some keys do not validate; each problem starts with the key it is about.
+        """
+        return []
 
 
 def _log_retention(days: int) -> int:
@@ -179,6 +188,7 @@ def parse_stack_config(
         parsed = StackConfig[settings_model].model_validate(grouped)  # type: ignore[valid-type]
     except ValidationError as exc:
         problems.extend(_describe(err, project, settings_model, secret_keys) for err in exc.errors())
+    problems.extend(settings_model.platform_problems({k: _decode(v) for k, v in raw.items()}))
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise PlatformConfigError(

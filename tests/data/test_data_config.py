@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from data.settings import DataSettings, parse_data_config
-from shared.config import PlatformConfigError, read_stack_file
+from data.settings import DataSettings
+from shared.config import PlatformConfigError, parse_stack_config, read_stack_file
 from tests.data.common import ENVIRONMENTS
 from tests.support import planned, run_layer
 from tooling.plan import REPO
@@ -231,7 +231,7 @@ def base_config(env: str) -> dict[str, object]:
 def test_invalid_data_config_is_refused_with_a_clear_message(case, env, overrides, drop, expected):
     raw = {k: v for k, v in {**base_config(env), **overrides}.items() if k not in drop}
     with pytest.raises(PlatformConfigError) as error:
-        parse_data_config(raw, f"data/Pulumi.{env}.yaml")
+        parse_stack_config(raw, "data", DataSettings, f"data/Pulumi.{env}.yaml")
     message = str(error.value)
     assert message.startswith(f"Invalid stack configuration in data/Pulumi.{env}.yaml")
     for fragment in expected:
@@ -248,7 +248,7 @@ def test_corpus_covers_the_issue_and_is_large():
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_repositorys_stack_files_are_valid(env):
-    config = parse_data_config(base_config(env), f"data/Pulumi.{env}.yaml")
+    config = parse_stack_config(base_config(env), "data", DataSettings, f"data/Pulumi.{env}.yaml")
     assert isinstance(config.layer, DataSettings)
     assert config.layer.dr.enabled is False
 
@@ -263,7 +263,7 @@ def test_every_problem_is_reported_at_once_including_cross_namespace_rules():
         "data:auditExpirationDays": "120",
     }
     with pytest.raises(PlatformConfigError) as error:
-        parse_data_config(raw, "data/Pulumi.prod.yaml")
+        parse_stack_config(raw, "data", DataSettings, "data/Pulumi.prod.yaml")
     message = str(error.value)
     assert "(5 problem(s))" in message, message
     for key in ("data:instanceClass", "data:backupRetentionDays", "data:aurora", "data:dr.region", "PCI DSS"):
@@ -273,7 +273,7 @@ def test_every_problem_is_reported_at_once_including_cross_namespace_rules():
 def test_secret_values_are_not_echoed():
     raw = {**base_config("dev"), "data:backupRetentionDays": "hunter2"}
     with pytest.raises(PlatformConfigError) as error:
-        parse_data_config(raw, "data/Pulumi.dev.yaml", {"data:backupRetentionDays"})
+        parse_stack_config(raw, "data", DataSettings, "data/Pulumi.dev.yaml", {"data:backupRetentionDays"})
     assert "hunter2" not in str(error.value) and "data:backupRetentionDays" in str(error.value)
 
 
