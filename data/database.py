@@ -138,19 +138,29 @@ class Database(pulumi.ComponentResource):
             "performance_insights_retention_period": self._args.settings.performance_insights_retention_days,
         }
 
+    def _parameter_group(
+        self,
+        kind: type[aws.rds.ParameterGroup] | type[aws.rds.ClusterParameterGroup],
+        logical_name: str,
+        family: str,
+        engine: str,
+    ) -> aws.rds.ParameterGroup | aws.rds.ClusterParameterGroup:
+        """PARAMETERS (TLS only through rds.force_ssl, connection logging) in a group of our own."""
+        physical = self._ctx.name(family, "rds")
+        return kind(
+            logical_name,
+            name=physical,
+            family=family,
+            description=f"Payments {engine}: TLS only (rds.force_ssl), connection logging",
+            parameters=[{"name": k, "value": v, "apply_method": "immediate"} for k, v in PARAMETERS.items()],
+            tags=self._ctx.tags(physical),
+            opts=self._ctx.tagged_child(self),
+        )
+
     def _instance(self, family: str) -> None:
         ctx, settings, name = self._ctx, self._args.settings, self._name
         identifier = ctx.name("postgres", "rds")
-        parameter_group_name = ctx.name(family, "rds")
-        parameters = aws.rds.ParameterGroup(
-            f"{name}-parameters",
-            name=parameter_group_name,
-            family=family,
-            description="Payments PostgreSQL: TLS only (rds.force_ssl), connection logging",
-            parameters=[{"name": k, "value": v, "apply_method": "immediate"} for k, v in PARAMETERS.items()],
-            tags=ctx.tags(parameter_group_name),
-            opts=ctx.tagged_child(self),
-        )
+        parameters = self._parameter_group(aws.rds.ParameterGroup, f"{name}-parameters", family, "PostgreSQL")
         common = self._common()
         common |= {"backup_window": settings.backup_window, "auto_minor_version_upgrade": True}
         instance = aws.rds.Instance(
@@ -180,15 +190,8 @@ class Database(pulumi.ComponentResource):
     def _aurora(self, family: str) -> None:
         ctx, settings, name = self._ctx, self._args.settings, self._name
         identifier = ctx.name("aurora", "rds")
-        parameter_group_name = ctx.name(family, "rds")
-        parameters = aws.rds.ClusterParameterGroup(
-            f"{name}-cluster-parameters",
-            name=parameter_group_name,
-            family=family,
-            description="Payments Aurora PostgreSQL: TLS only (rds.force_ssl), connection logging",
-            parameters=[{"name": k, "value": v, "apply_method": "immediate"} for k, v in PARAMETERS.items()],
-            tags=ctx.tags(parameter_group_name),
-            opts=ctx.tagged_child(self),
+        parameters = self._parameter_group(
+            aws.rds.ClusterParameterGroup, f"{name}-cluster-parameters", family, "Aurora PostgreSQL"
         )
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
