@@ -21,7 +21,7 @@ setup: $(SETUP_STAMP) postgres ## Create .venv with the pinned packages, and ins
 
 # Only the suites that start a real database need the server; `make plan` does not.
 postgres:
-	@bash tooling/install_system_packages.sh
+	@bash tooling/setup/install_system_packages.sh
 
 $(SETUP_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,10 @@ plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=
 	$(PY) -m tooling.plan $(ENV)
 
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
-	$(PY) -m tooling.policy_check $(ENV)
+	$(PY) -m tooling.checks.policy $(ENV)
 
 parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (dev/staging, staging/prod)
-	$(PY) -m tooling.parity
+	$(PY) -m tooling.checks.parity
 
 bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
 	$(PY) -m tooling.bench
@@ -53,7 +53,7 @@ package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, pyth
 	$(PY) functions/package.py
 
 lock: ## Re-resolve constraints.txt from pyproject.toml (needs network to PyPI)
-	bash tooling/lock.sh
+	bash tooling/setup/lock.sh
 
 preview: $(SETUP_STAMP) ## pulumi preview of every layer in deploy order (ENV= required)
 	$(PY) -m tooling.stacks preview --env "$(ENV)" --confirm "$(CONFIRM)"

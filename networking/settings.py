@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.config import StackConfig, StrictModel, read_stack_file, stack_files
+from shared.config import StackConfig, StrictModel
 from shared.environments import Environment
 from shared.errors import PlatformConfigError
+from shared.stack_files import read_stack_file, stack_files
 
 NatStrategy = Literal["none", "single", "per_az"]
 

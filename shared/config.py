@@ -10,16 +10,15 @@ import json
 import re
 from collections.abc import Collection, Mapping
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 import pulumi
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from shared.environments import LOG_RETENTION_DAYS, Environment, Region
 from shared.errors import PlatformConfigError
+from shared.stack_files import DEFAULT_ORG
 
 PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
@@ -90,7 +89,7 @@ class PlatformConfig(StrictModel):
     allowed_account_ids: list[AccountId] = Field(min_length=1)
     deploy_role_arn: Annotated[str, AfterValidator(_role_arn)] | None = None
     localstack_endpoint: str | None = Field(default=None, pattern=r"^https?://[\w.-]+(:\d+)?/?$")
-    stack_org: str = Field(default="organization", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    stack_org: str = Field(default=DEFAULT_ORG, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
     @model_validator(mode="after")
     def _role_in_allowed_account(self) -> "PlatformConfig":
@@ -202,26 +201,6 @@ def current_raw_config() -> dict[str, Any]:
     return {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
 
 
-def read_stack_file(path: Path) -> dict[str, Any]:
-    """The `config:` block of a Pulumi.<stack>.yaml as flat `namespace:key` -> value strings.
-
-    Structured values become JSON strings, exactly as the Pulumi engine passes them.
-    """
-    document = yaml.safe_load(path.read_text()) or {}
-    config = document.get("config") or {}
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            flat[key] = value  # ciphertext: only the Pulumi CLI can decrypt it
-        elif isinstance(value, dict | list):
-            flat[key] = json.dumps(value)
-        elif isinstance(value, bool):
-            flat[key] = "true" if value else "false"
-        else:
-            flat[key] = str(value)
-    return flat
-
-
 def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> StackConfig[LayerSettingsT]:
     """Validate the running stack's config; also check the stack name matches platform:environment."""
     stack = pulumi.get_stack()
@@ -236,8 +215,3 @@ def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> Sta
             f"stack is {stack!r}; a stack must be named after its environment ({environment} or {environment}-<name>)"
         )
     return config
-
-
-def stack_files(project_dir: Path) -> dict[str, Path]:
-    """Stack name -> its Pulumi.<stack>.yaml, for every stack declared in a project directory."""
-    return {p.name[len("Pulumi.") : -len(".yaml")]: p for p in sorted(project_dir.glob("Pulumi.*.yaml"))}

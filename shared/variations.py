@@ -1,7 +1,7 @@
 """Declared variations: what each stack-config key is allowed to change between environments.
 
 Two environments' plans must be identical except where a key whose value differs between their
-stack files declares the difference here. `tooling/parity.py` compares plans against this; an
+stack files declares the difference here. `tooling/checks/parity.py` compares plans against this; an
 undeclared difference fails `make test` (tests/test_parity.py) and `make parity`.
 """
 

@@ -5,8 +5,9 @@ from functools import cache
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
-from tooling.mock_runtime import LayerRun, run_program
-from tooling.plan import DEFAULT_ORG, plan_environment, stack_config
+from shared.stack_files import DEFAULT_ORG
+from tooling.plan import plan_environment, stack_config
+from tooling.plan.mock_runtime import LayerRun, run_program
 
 
 @cache

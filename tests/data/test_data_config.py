@@ -6,10 +6,10 @@ import json
 import pytest
 
 from data.settings import DataSettings
-from shared.config import PlatformConfigError, parse_stack_config, read_stack_file
+from shared.config import PlatformConfigError, parse_stack_config
+from shared.stack_files import REPO, read_stack_file
 from tests.data.common import ENVIRONMENTS
 from tests.support import planned, run_layer
-from tooling.plan import REPO
 
 
 def aurora(low: object, high: object) -> str:

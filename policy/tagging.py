@@ -1,0 +1,47 @@
+"""The tag set (shared/tagging.py) on every taggable AWS resource, and a deployment marker that never diffs."""
+
+from collections.abc import Callable
+
+from pulumi_policy import ResourceValidationArgs
+
+from policy.rules import Check, resource_policy, value
+from policy.taggable import is_taggable
+from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
+
+DEPLOYED_AT_PATH = f'tags["{DEPLOYED_AT}"]'
+
+
+def _required_tags(args: ResourceValidationArgs) -> str | None:
+    tags = value(args.props, "tags")
+    present = set(iter(tags)) if tags is not None else set()  # keys only: values may be unknown
+    missing = [tag for tag in REQUIRED_TAGS if tag not in present]
+    return f"missing tags {', '.join(missing)}: pass tags=ctx.tags(...) (shared/tagging.py)" if missing else None
+
+
+def _marker_ignored(args: ResourceValidationArgs) -> str | None:
+    if DEPLOYED_AT_PATH in args.opts.ignore_changes:
+        return None
+    return (
+        f"the {DEPLOYED_AT} tag would diff on every `pulumi up`: declare the resource with opts=ctx.tagged_child(...)"
+    )
+
+
+def _on_taggable(check: Check) -> Callable[[str], Check | None]:
+    def check_of(resource_type: str) -> Check | None:
+        return check if is_taggable(resource_type) else None
+
+    return check_of
+
+
+POLICIES = (
+    resource_policy(
+        "required-tags-present",
+        f"Every taggable AWS resource carries {', '.join(REQUIRED_TAGS)} (cost, ownership, audit scope).",
+        _on_taggable(_required_tags),
+    ),
+    resource_policy(
+        "deployed-at-tag-ignored",
+        f"The {DEPLOYED_AT} tag is in ignore_changes, so redeploying an unchanged stack shows no diff.",
+        _on_taggable(_marker_ignored),
+    ),
+)

@@ -1,0 +1,371 @@
+"""One violating and one compliant example per policy, as plan records (the shape `make plan` writes).
+
+Each case runs a single policy over its resources as one stack, so a resource policy sees each
+record's inputs and a stack policy sees them all; `message` must appear in the violation reported.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from policy.tagging import DEPLOYED_AT_PATH
+from shared.tagging import REQUIRED_TAGS
+
+Record = dict[str, Any]
+TAGS = dict.fromkeys(REQUIRED_TAGS, "x")
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0000"
+ROOT = "arn:aws:iam::123456789012:root"
+
+
+def res(resource_type: str, logical: str = "r", /, *, rid: str = "id-1", retain: bool = False, **props: Any) -> Record:
+    urn = f"urn:pulumi:dev::data::{resource_type}::{logical}"
+    return {
+        "urn": urn,
+        "id": rid,
+        "type": resource_type,
+        "custom": True,
+        "parent": None,
+        "provider": None,
+        "dependencies": [],
+        "inputs": props,
+        "outputs": props,
+        "protect": False,
+        "ignoreChanges": [DEPLOYED_AT_PATH],
+        "retainOnDelete": retain,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: str
+    bad: list[Record]
+    good: list[Record]
+    message: str
+
+    def __str__(self) -> str:  # pytest ids
+        return f"{self.policy}: {self.message}"
+
+
+def policy_document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+S3 = "aws:s3/bucket"
+BUCKET = f"{S3}:Bucket"
+SSE = f"{S3}ServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+PAB = f"{S3}PublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_POLICY = f"{S3}Policy:BucketPolicy"
+LIFECYCLE = f"{S3}LifecycleConfiguration:BucketLifecycleConfiguration"
+VERSIONING = f"{S3}Versioning:BucketVersioning"
+INSTANCE = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+TABLE = "aws:dynamodb/table:Table"
+VPC = "aws:ec2/vpc:Vpc"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+KEY = "aws:kms/key:Key"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FUNCTION = "aws:lambda/function:Function"
+
+PUBLIC_ACCESS: dict[str, Any] = dict.fromkeys(
+    ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+)
+DENY_HTTP = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+AUDIT = "audit-dev-d01"
+VPC_CONFIG = {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}
+
+
+def _sse(algorithm: str, key: str | None) -> list[dict[str, Any]]:
+    default = {"sseAlgorithm": algorithm, **({"kmsMasterKeyId": key} if key else {})}
+    return [{"applyServerSideEncryptionByDefault": default}]
+
+
+def _bucket_with(companion: str, **props: Any) -> list[Record]:
+    return [res(BUCKET, bucket=AUDIT), res(companion, bucket=AUDIT, **props)]
+
+
+def _open_ingress(group: str, port: int) -> list[Record]:
+    return [
+        res(SECURITY_GROUP, "group", rid="sg-1", name=group),
+        res(
+            INGRESS, "open", securityGroupId="sg-1", ipProtocol="tcp", fromPort=port, toPort=port, cidrIpv4="0.0.0.0/0"
+        ),
+    ]
+
+
+def _rds(**overrides: Any) -> Record:
+    compliant: dict[str, Any] = {
+        "engine": "postgres",
+        "storageEncrypted": True,
+        "kmsKeyId": KEY_ARN,
+        "performanceInsightsEnabled": True,
+        "performanceInsightsKmsKeyId": KEY_ARN,
+        "iamDatabaseAuthenticationEnabled": True,
+        "backupRetentionPeriod": 3,
+        "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+        "parameterGroupName": "postgres14-dev-d01",
+        "deletionProtection": False,
+        "skipFinalSnapshot": True,
+    }
+    return res(INSTANCE, **(compliant | overrides))
+
+
+CASES: tuple[Case, ...] = (
+    # --- storage ---
+    Case(
+        "s3-bucket-server-side-encryption-enabled (S3.4)",
+        [res(SSE, rules=_sse("aws:kms", None))],
+        [res(SSE, rules=_sse("aws:kms", KEY_ARN)), res(SSE, rules=_sse("AES256", None))],
+        "set kmsMasterKeyId to the platform CMK",
+    ),
+    Case(
+        "s3-bucket-level-public-access-prohibited (S3.8)",
+        [res(PAB, **(PUBLIC_ACCESS | {"blockPublicPolicy": False}))],
+        [res(PAB, **PUBLIC_ACCESS)],
+        "set blockPublicPolicy to true",
+    ),
+    Case(
+        "s3-bucket-ssl-requests-only (S3.5)",
+        [res(BUCKET_POLICY, policy=policy_document({**DENY_HTTP, "Principal": {"AWS": ROOT}}))],
+        [res(BUCKET_POLICY, policy=policy_document(DENY_HTTP))],
+        "does not deny plain HTTP",
+    ),
+    Case(
+        "s3-bucket-lifecycle-configured (S3.13)",
+        [res(LIFECYCLE, rules=[{"status": "Disabled", "expiration": {"days": 90}}])],
+        [res(LIFECYCLE, rules=[{"status": "Enabled", "expiration": {"days": 90}}])],
+        "no enabled lifecycle rule",
+    ),
+    Case(
+        "s3-bucket-versioning-enabled (S3.14)",
+        [res(VERSIONING, versioningConfiguration={"status": "Suspended"})],
+        [res(VERSIONING, versioningConfiguration={"status": "Enabled"})],
+        "versioning is 'Suspended'",
+    ),
+    Case("s3-bucket-has-encryption (S3.4)", [res(BUCKET, bucket=AUDIT)], _bucket_with(SSE), "has no BucketServerSide"),
+    Case(
+        "s3-bucket-has-public-access-block (S3.8)",
+        [res(BUCKET, bucket=AUDIT)],
+        _bucket_with(PAB),
+        "has no BucketPublicAccessBlock",
+    ),
+    Case(
+        "s3-bucket-has-tls-only-policy (S3.5)",
+        [res(BUCKET, bucket=AUDIT)],
+        _bucket_with(BUCKET_POLICY),
+        "has no BucketPolicy",
+    ),
+    Case("s3-bucket-has-lifecycle (S3.13)", [res(BUCKET, bucket=AUDIT)], _bucket_with(LIFECYCLE), "no BucketLifecycle"),
+    Case(
+        "s3-audit-bucket-versioned (S3.14)",
+        [res(BUCKET, bucket=AUDIT), res(LIFECYCLE, bucket=AUDIT)],
+        [*_bucket_with(VERSIONING), res(BUCKET, "alb-logs", bucket="alb-logs-dev-d01")],
+        "has no BucketVersioning",
+    ),
+    # --- database ---
+    Case("rds-storage-encrypted (RDS.3)", [_rds(kmsKeyId=None)], [_rds()], "AWS-managed key: set kmsKeyId"),
+    Case("rds-storage-encrypted (RDS.3)", [_rds(storageEncrypted=False)], [_rds()], "set storageEncrypted=true"),
+    Case(
+        "rds-instance-no-public-access (RDS.2)",
+        [res(CLUSTER_INSTANCE, publiclyAccessible=True)],
+        [res(CLUSTER_INSTANCE, publiclyAccessible=False)],
+        "set publiclyAccessible=false",
+    ),
+    Case(
+        "rds-iam-authentication-configured (RDS.10, RDS.12)",
+        [res(CLUSTER, iamDatabaseAuthenticationEnabled=False)],
+        [res(CLUSTER, iamDatabaseAuthenticationEnabled=True)],
+        "set iamDatabaseAuthenticationEnabled=true",
+    ),
+    Case(
+        "rds-performance-insights-encrypted (CKV_AWS_354)",
+        [_rds(performanceInsightsKmsKeyId="")],
+        [_rds()],
+        "set performanceInsightsKmsKeyId",
+    ),
+    Case("rds-backups-enabled (RDS.11)", [_rds(backupRetentionPeriod=0)], [_rds()], "backupRetentionPeriod is 0"),
+    Case(
+        "rds-logs-exported (RDS.9)",
+        [_rds(enabledCloudwatchLogsExports=["upgrade"])],
+        [_rds()],
+        "add 'postgresql' to enabledCloudwatchLogsExports",
+    ),
+    Case(
+        "rds-postgres-force-ssl (CKV2_AWS_69)",
+        [
+            res(
+                "aws:rds/parameterGroup:ParameterGroup",
+                family="postgres14",
+                parameters=[{"name": "rds.force_ssl", "value": "0"}],
+            )
+        ],
+        [
+            res(
+                "aws:rds/parameterGroup:ParameterGroup",
+                family="postgres14",
+                parameters=[{"name": "rds.force_ssl", "value": "1"}],
+            )
+        ],
+        "add the parameter rds.force_ssl = 1",
+    ),
+    Case(
+        "rds-postgres-force-ssl (CKV2_AWS_69)",
+        [_rds(parameterGroupName=None)],
+        [_rds()],
+        "set parameterGroupName to a group with rds.force_ssl = 1",
+    ),
+    Case(
+        "rds-proxy-tls-required",
+        [res("aws:rds/proxy:Proxy", requireTls=False)],
+        [res("aws:rds/proxy:Proxy", requireTls=True)],
+        "set requireTls=true",
+    ),
+    Case(
+        "dynamodb-table-encrypted-with-cmk (CKV_AWS_119)",
+        [res(TABLE, serverSideEncryption={"enabled": True})],
+        [res(TABLE, serverSideEncryption={"enabled": True, "kmsKeyArn": KEY_ARN})],
+        "set serverSideEncryption.kmsKeyArn",
+    ),
+    # --- network ---
+    Case(
+        "vpc-flow-logging-enabled (EC2.6)",
+        [res(VPC, rid="vpc-1")],
+        [res(VPC, rid="vpc-1"), res("aws:ec2/flowLog:FlowLog", vpcId="vpc-1")],
+        "has no FlowLog",
+    ),
+    Case(
+        "vpc-default-security-group-managed (EC2.2)",
+        [res(VPC, rid="vpc-1"), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", vpcId="vpc-2")],
+        [res(VPC, rid="vpc-1"), res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", vpcId="vpc-1")],
+        "has no DefaultSecurityGroup",
+    ),
+    Case(
+        "vpc-default-security-group-closed (EC2.2)",
+        [res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", ingress=[{"protocol": "-1", "self": True}])],
+        [res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", ingress=[], egress=[])],
+        "has ingress rules",
+    ),
+    Case(
+        "subnet-no-auto-assign-public-ip (EC2.15)",
+        [res("aws:ec2/subnet:Subnet", mapPublicIpOnLaunch=True)],
+        [res("aws:ec2/subnet:Subnet", mapPublicIpOnLaunch=False)],
+        "set mapPublicIpOnLaunch=false",
+    ),
+    Case(
+        "vpc-sg-restricted-ingress (EC2.18)",
+        _open_ingress("sg-web-dev-d01", 443),
+        _open_ingress("sg-alb-dev-d01", 443),
+        "open opens ports 443-443 of security group sg-web-dev-d01 to 0.0.0.0/0",
+    ),
+    Case(
+        "vpc-sg-restricted-ingress (EC2.18)",
+        _open_ingress("sg-alb-dev-d01", 22),
+        _open_ingress("sg-alb-dev-d01", 80),
+        "opens ports 22-22 of security group sg-alb-dev-d01",
+    ),
+    Case(
+        "vpc-sg-restricted-ingress (EC2.18)",
+        [res(SECURITY_GROUP, name="sg-db", ingress=[{"protocol": "-1", "cidrBlocks": [], "ipv6CidrBlocks": ["::/0"]}])],
+        [res(SECURITY_GROUP, name="sg-db", ingress=[{"protocol": "tcp", "fromPort": 5432, "toPort": 5432}])],
+        "opens all ports of security group sg-db to ::/0",
+    ),
+    # --- encryption ---
+    Case(
+        "kms-key-rotation-enabled (KMS.4)",
+        [res(KEY, enableKeyRotation=False)],
+        [res(KEY, enableKeyRotation=True), res(KEY, keySpec="RSA_2048")],
+        "set enableKeyRotation=true",
+    ),
+    Case(
+        "kms-key-policy-no-full-access (CKV_AWS_33)",
+        [res(KEY, policy=policy_document({"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "kms:*"}))],
+        [res(KEY, policy=policy_document({"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*"}))],
+        "statement Open grants kms:* to *",
+    ),
+    Case(
+        "cloudwatch-log-group-encrypted (CKV_AWS_158)",
+        [res(LOG_GROUP, retentionInDays=30)],
+        [res(LOG_GROUP, kmsKeyId=KEY_ARN)],
+        "set kmsKeyId",
+    ),
+    Case(
+        "cloudwatch-log-group-retention (CKV_AWS_66)",
+        [res(LOG_GROUP, kmsKeyId=KEY_ARN)],
+        [res(LOG_GROUP, retentionInDays=30)],
+        "logs are kept forever",
+    ),
+    Case(
+        "cloudwatch-log-group-retention (CKV_AWS_66)",
+        [res(LOG_GROUP, retentionInDays=30.0, tags={"Environment": "prod"})],
+        [res(LOG_GROUP, retentionInDays=365.0, tags={"Environment": "prod"})],
+        "prod keeps logs 30 days: PCI DSS 10.5.1 needs at least 365",
+    ),
+    Case(
+        "ssm-secure-string-encrypted-with-cmk (CKV_AWS_337)",
+        [res("aws:ssm/parameter:Parameter", type="SecureString")],
+        [res("aws:ssm/parameter:Parameter", type="SecureString", keyId=KEY_ARN)],
+        "set keyId to the platform CMK",
+    ),
+    Case(
+        "secretsmanager-secret-encrypted-with-cmk (CKV_AWS_149)",
+        [res("aws:secretsmanager/secret:Secret")],
+        [res("aws:secretsmanager/secret:Secret", kmsKeyId=KEY_ARN)],
+        "set kmsKeyId",
+    ),
+    # --- application ---
+    Case(
+        "lambda-function-xray-active (CKV_AWS_50)",
+        [res(FUNCTION, tracingConfig={"mode": "PassThrough"})],
+        [res(FUNCTION, tracingConfig={"mode": "Active"})],
+        "X-Ray tracing is 'PassThrough'",
+    ),
+    Case(
+        "lambda-environment-encrypted-with-cmk (CKV_AWS_173)",
+        [res(FUNCTION)],
+        [res(FUNCTION, kmsKeyArn=KEY_ARN)],
+        "set kmsKeyArn",
+    ),
+    Case(
+        "lambda-inside-vpc (Lambda.3)",
+        [res(FUNCTION, vpcConfig={"subnetIds": ["subnet-1"]})],
+        [res(FUNCTION, vpcConfig=VPC_CONFIG)],
+        "set vpcConfig securityGroupIds",
+    ),
+    Case(
+        "sqs-sns-encrypted-with-cmk (SQS.1, SNS.1)",
+        [res("aws:sqs/queue:Queue", sqsManagedSseEnabled=True), res("aws:sns/topic:Topic", "topic")],
+        [res("aws:sqs/queue:Queue", kmsMasterKeyId=KEY_ARN), res("aws:sns/topic:Topic", kmsMasterKeyId=KEY_ARN)],
+        "set kmsMasterKeyId",
+    ),
+    # --- tagging ---
+    Case(
+        "required-tags-present",
+        [res(BUCKET, tags={k: v for k, v in TAGS.items() if k != "CostCenter"})],
+        [res(BUCKET, tags=TAGS), res("aws:kms/alias:Alias")],
+        "missing tags CostCenter",
+    ),
+    Case(
+        "deployed-at-tag-ignored",
+        [{**res(BUCKET, tags=TAGS), "ignoreChanges": []}],
+        [res(BUCKET, tags=TAGS)],
+        "would diff on every `pulumi up`",
+    ),
+    # --- teardown ---
+    Case("teardown-no-retain-on-delete", [res(KEY, retain=True)], [res(KEY)], "retain_on_delete"),
+    Case("teardown-rds-deletable", [_rds(skipFinalSnapshot=False)], [_rds()], "set skipFinalSnapshot=true"),
+    Case("teardown-rds-deletable", [_rds(deletionProtection=True)], [_rds()], "set deletionProtection=false"),
+    Case(
+        "teardown-dynamodb-deletable",
+        [res(TABLE, deletionProtectionEnabled=True)],
+        [res(TABLE, deletionProtectionEnabled=False)],
+        "set deletionProtectionEnabled=false",
+    ),
+    Case("teardown-s3-bucket-force-destroy", [res(BUCKET)], [res(BUCKET, forceDestroy=True)], "set forceDestroy=true"),
+)

@@ -1,0 +1,174 @@
+"""Invariants of the offline plan of every environment: shape, tags, names, providers, contracts."""
+
+import json
+
+import pytest
+
+from policy.taggable import is_taggable
+from shared import stack_files
+from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from shared.errors import ContractError
+from shared.naming import RULES
+from shared.stack_refs import UpstreamStack
+from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
+from tests.support import layer_of, planned, run_layer
+from tooling.plan import command as plan_cli
+from tooling.plan import engine
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
+RESOURCE_KEYS = {"urn", "type", "custom", "parent", "provider", "dependencies", "inputs", "outputs", "protect"}
+
+# Which input holds a resource's physical name, and which naming rule applies to it.
+NAME_INPUTS = {
+    "name": None,
+    "bucket": "s3",
+    "identifier": "rds",
+    "functionName": "lambda",
+    "dashboardName": "cloudwatch",
+}
+SERVICE_OF_MODULE = {
+    "s3": "s3", "rds": "rds", "lb": "elb", "lambda": "lambda", "iam": "iam", "sqs": "sqs", "sns": "sns",
+    "dynamodb": "dynamodb", "secretsmanager": "secrets", "ssm": "ssm", "ec2": "ec2", "apigateway": "apigateway",
+}  # fmt: skip
+NAME_RULE_OF_TYPE = {
+    "aws:cloudwatch/logGroup:LogGroup": "logs",
+    "aws:kms/alias:Alias": "kms-alias",
+    "aws:rds/proxy:Proxy": "rds-proxy",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch",
+}
+
+
+def aws_resources(env: str):
+    for layer in planned(env)["layers"]:
+        for resource in layer["resources"]:
+            if resource["custom"] and resource["type"].startswith("aws:"):
+                yield layer, resource
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_plan_has_four_layers_in_deploy_order_with_the_documented_shape(env):
+    plan = planned(env)
+    assert plan["environment"] == env
+    assert [layer["name"] for layer in plan["layers"]] == list(DEPLOY_ORDER)
+    for layer in plan["layers"]:
+        assert layer["stack"] == f"organization/{layer['name']}/{env}"
+        assert layer["project"] == layer["name"]
+        assert layer["resources"], layer["name"]
+        for resource in layer["resources"]:
+            assert set(resource) >= RESOURCE_KEYS, resource["urn"]
+    json.dumps(plan)  # serialisable as written to build/plan/<env>.json
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_taggable_resource_carries_the_tag_set(env):
+    checked = 0
+    for layer, resource in aws_resources(env):
+        if not is_taggable(resource["type"]):
+            continue
+        tags = resource["inputs"].get("tags") or {}
+        missing = [t for t in REQUIRED_TAGS if t not in tags]
+        assert not missing, f"{resource['urn']} lacks tags {missing}"
+        assert tags["Environment"] == env
+        assert tags["Layer"] == layer["name"]
+        assert tags["ManagedBy"] == "pulumi"
+        assert f'tags["{DEPLOYED_AT}"]' in resource["ignoreChanges"], f"{resource['urn']} would diff on every up"
+        checked += 1
+    assert checked > 40
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_named_resource_carries_the_suffix_within_its_service_limit(env):
+    marker = f"-{env}-{SUFFIX[env]}"
+    checked = 0
+    for _, resource in aws_resources(env):
+        module = resource["type"].split(":")[1].split("/")[0]
+        for key, rule in NAME_INPUTS.items():
+            name = resource["inputs"].get(key)
+            if not isinstance(name, str):
+                continue
+            service = rule or NAME_RULE_OF_TYPE.get(resource["type"]) or SERVICE_OF_MODULE.get(module, "generic")
+            assert marker in name, f"{resource['urn']}: {key}={name!r} lacks {marker!r}"
+            assert len(name) <= RULES[service].max_length, f"{name!r} exceeds {RULES[service].service} limit"
+            assert RULES[service].pattern.match(name), f"{name!r} breaks {RULES[service].service} rules"
+            checked += 1
+        name_tag = (resource["inputs"].get("tags") or {}).get("Name")
+        if name_tag:
+            assert marker in name_tag, f"{resource['urn']}: Name tag {name_tag!r} lacks {marker!r}"
+            checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_aws_resource_uses_the_stacks_explicit_provider(env):
+    for layer, resource in aws_resources(env):
+        provider = resource["provider"] or ""
+        assert provider.startswith(
+            f"urn:pulumi:{env}::{layer['name']}::pulumi:pulumi:Stack$pulumi:providers:aws::aws::"
+        )
+
+
+def test_provider_guards_the_account_and_region():
+    for env in ENVIRONMENTS:
+        for layer in planned(env)["layers"]:
+            (provider,) = [r for r in layer["resources"] if r["type"] == "pulumi:providers:aws"]
+            assert json.loads(provider["inputs"]["allowedAccountIds"]) == ["123456789012"]
+            assert provider["inputs"]["region"] == layer["outputs"]["region"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_layer_exports_exactly_its_contract(env):
+    for layer in planned(env)["layers"]:
+        assert set(layer["outputs"]) == set(CONTRACTS[layer["name"]].exports), layer["name"]
+        assert layer["outputs"]["environment"] == env
+
+
+def test_reading_a_lower_layer_of_another_environment_is_refused():
+    networking = {**layer_of(planned("dev"), "networking")["outputs"], "environment": "prod"}
+    with pytest.raises(ContractError, match="refusing to mix environments"):
+        run_layer("data", "dev", extra_upstream={"organization/networking/dev": networking})
+
+
+def test_reading_a_lower_layer_in_another_region_is_refused():
+    networking = {**layer_of(planned("dev"), "networking")["outputs"], "region": "eu-west-1"}
+    with pytest.raises(ContractError, match="'eu-west-1'"):
+        run_layer("data", "dev", extra_upstream={"organization/networking/dev": networking})
+
+
+def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
+    assert plan_cli.main(["qa"]) == 2
+    assert "unknown environment qa; allowed: dev, staging, prod" in capsys.readouterr().out
+    assert plan_cli.main(["dev"]) == 0
+    written = json.loads((engine.PLAN_DIR / "dev.json").read_text())
+    assert [layer["name"] for layer in written["layers"]] == list(DEPLOY_ORDER)
+    assert "wrote build/plan/dev.json" in capsys.readouterr().out
+
+
+def test_plan_command_fails_with_one_clear_line_on_bad_config(tmp_path, monkeypatch, capsys):
+    for layer in DEPLOY_ORDER:
+        (tmp_path / layer).mkdir()
+        text = (stack_files.REPO / layer / "Pulumi.dev.yaml").read_text()
+        (tmp_path / layer / "Pulumi.dev.yaml").write_text(text.replace("natStrategy: none", "natStrategy: nope"))
+    monkeypatch.setattr(stack_files, "REPO", tmp_path)
+    monkeypatch.setattr(engine, "PLAN_DIR", tmp_path / "build")
+    assert plan_cli.main(["dev"]) == 1
+    out = capsys.readouterr().out
+    assert "plan dev failed" in out and "networking:natStrategy" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("layer", DEPLOY_ORDER[1:])
+def test_contract_reads_are_exactly_what_each_layer_reads(layer, monkeypatch):
+    """`make outputs` names each output's readers from the contract, so the contract must not lie."""
+    read: dict[str, set[str]] = {}
+    original = UpstreamStack.require
+
+    def recording_require(self, key):
+        read.setdefault(self.layer, set()).add(key)
+        return original(self, key)
+
+    planned("dev")
+    monkeypatch.setattr(UpstreamStack, "require", recording_require)
+    run_layer(layer, "dev")
+    identity = {"environment", "region"}
+    declared = {below: set(keys) - identity for below, keys in CONTRACTS[layer].reads.items()}
+    assert {below: read.get(below, set()) for below in declared} == declared

@@ -1,0 +1,1 @@
+"""`make bench`: speed and size figures, reported against their targets, never asserted."""

@@ -1,0 +1,1 @@
+"""Checks over plans: environment parity (`parity`) and the CrossGuard pack run offline (`policy`)."""

@@ -1,0 +1,5 @@
+import sys
+
+from tooling.plan.command import main
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,25 @@
+"""`make plan [ENV=]`: write build/plan/<env>.json for each environment and print its summary."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+
+from shared import stack_files
+from tooling.cli import run_per_environment
+from tooling.plan import engine
+from tooling.plan.summary import print_summary
+
+
+def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
+    engine.PLAN_DIR.mkdir(parents=True, exist_ok=True)
+    out = engine.PLAN_DIR / f"{env}.json"
+    out.write_text(json.dumps(plan, indent=2) + "\n")
+    print_summary(plan, console)
+    console.print(f"[green]wrote {out.relative_to(stack_files.REPO)}[/green]")
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    return run_per_environment(argv, write_plan)

@@ -1,0 +1,50 @@
+"""The offline plan of one environment: its four layers, in deploy order, under Pulumi's mock runtime.
+
+No CLI, no AWS, no network. Each layer's StackReferences are answered with the outputs the
+layer below produced in the same run. The result has the shape of `pulumi stack export`.
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shared.contracts import DEPLOY_ORDER
+from shared.stack_files import DEFAULT_ORG, REPO, read_layer_config
+from tooling.plan.mock_runtime import SECRET_PLACEHOLDER, run_program
+
+PLAN_DIR = REPO / "build" / "plan"
+
+
+@dataclass
+class LayerPlan:
+    name: str
+    project: str
+    stack: str
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+
+def stack_config(layer: str, env: str) -> tuple[dict[str, Any], list[str]]:
+    """A layer's stack file as the engine would pass it; secrets become a visible placeholder."""
+    config = read_layer_config(layer, env)
+    secret_keys = [k for k, v in config.items() if isinstance(v, dict)]
+    return {k: (SECRET_PLACEHOLDER if k in secret_keys else v) for k, v in config.items()}, secret_keys
+
+
+def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
+    """The fully qualified name the layer's stack has, and the one StackReferences read."""
+    return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
+
+
+def plan_environment(env: str) -> dict[str, Any]:
+    upstream: dict[str, dict[str, Any]] = {}
+    layers: list[LayerPlan] = []
+    for layer in DEPLOY_ORDER:
+        config, secret_keys = stack_config(layer, env)
+        region = str(config.get("platform:region", ""))
+        run = run_program(
+            project=layer, stack=env, config=config, region=region, upstream=upstream, secret_keys=secret_keys
+        )
+        fqn = stack_name(layer, env, config)
+        upstream[fqn] = run.outputs
+        layers.append(LayerPlan(layer, layer, fqn, run.resources, run.outputs))
+    return {"environment": env, "layers": [asdict(layer) for layer in layers]}

@@ -1,0 +1,124 @@
+"""Run a layer's real `__main__.py` in-process under Pulumi's mock runtime and record what it declares.
+
+The record has the shape of a resource in `pulumi stack export` (camelCase inputs and outputs,
+urn, parent, provider, dependencies, protect), so offline plans and real exports read alike.
+"""
+
+import asyncio
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockMonitor, set_mocks
+
+from tooling.plan.fake_aws import FakeAws
+
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a mask, not a password)
+UNKNOWN_PLACEHOLDER = "[unknown]"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of deserialized Pulumi values: secrets masked, unknowns named."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_PLACEHOLDER
+        if rpc._special_sig_key in value:  # resource reference, asset or archive
+            return value.get("urn") or value.get("path") or value.get("hash") or "[asset]"
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN_PLACEHOLDER
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that also keeps the resource options the mocks never see."""
+
+    def __init__(self, mocks: FakeAws) -> None:
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self._record(request, response.urn, request.object, custom=bool(request.custom))
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self._record(request, response.urn, request.properties, custom=True)
+        return response
+
+    def _record(self, request: Any, urn: str, properties: Any, custom: bool) -> None:
+        inputs = rpc.deserialize_properties(properties, keep_unknowns=True)
+        registration = self.resources.get(urn)
+        self.records.append(
+            {
+                "urn": urn,
+                "id": registration.id if registration else None,
+                "type": request.type,
+                "custom": custom,
+                "parent": request.parent or None,
+                "provider": request.provider or None,
+                "dependencies": sorted(set(getattr(request, "dependencies", []))),
+                "inputs": _plain(inputs),
+                "outputs": _plain(registration.state if registration else {}),
+                "protect": bool(getattr(request, "protect", False)),
+                "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
+                "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
+            }
+        )
+
+
+@dataclass
+class LayerRun:
+    project: str
+    stack: str
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def run_program(
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    region: str,
+    upstream: dict[str, dict[str, Any]],
+    secret_keys: list[str] | None = None,
+    body: Callable[[], object] | None = None,
+) -> LayerRun:
+    """Execute `<project>.__main__` (or `body`, for component tests) under mocks.
+
+    Raises what the program raised.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.reset_options(project=project, stack=stack, preview=False)
+        set_all_config({k: v for k, v in config.items()}, secret_keys or [])
+        mocks = FakeAws(region, upstream)
+        monitor = RecordingMonitor(mocks)
+        set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        run = LayerRun(project, stack)
+
+        def program() -> pulumi.Output[Any]:
+            if body is None:
+                runpy.run_module(f"{project}.__main__", run_name="__main__")
+            else:
+                body()
+            root = settings.get_root_resource()
+            exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+            return pulumi.Output.from_input(exported).apply(run.outputs.update)
+
+        pulumi.runtime.test(program)()
+        run.resources = monitor.records
+        run.outputs = _plain(run.outputs)
+        return run
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
