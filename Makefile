@@ -29,13 +29,13 @@ $(SETUP_STAMP): pyproject.toml constraints.txt
 	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
 	@touch $@
 
-test: $(SETUP_STAMP) postgres ## Run every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+test: lint postgres ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
-lint: $(SETUP_STAMP) ## ruff and mypy over all code
+lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared networking data application observability tooling functions tests
+	$(PY) -m mypy shared networking data application observability policy tooling functions tests
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.plan $(ENV)

@@ -5,13 +5,12 @@ the remaining keys have one default shared by every environment, so they cannot 
 """
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from shared.config import PLATFORM_NAMESPACE, StrictModel
+from shared.config import StrictModel, platform_of
 from shared.environments import Region
 
 PROJECT = "data"
@@ -68,6 +67,14 @@ class DrSettings(StrictModel):
 
     enabled: bool = False
     region: Region = "us-west-2"
+
+    @field_validator("region")
+    @classmethod
+    def _another_region(cls, region: str, info: ValidationInfo) -> str:
+        platform = platform_of(info)
+        if platform and info.data.get("enabled") and region == platform.region:
+            raise ValueError(f"{region!r} is the primary region (platform:region); DR copies must go to another region")
+        return region
 
 
 class DataSettings(StrictModel):
@@ -154,26 +161,13 @@ class DataSettings(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
+    @field_validator("audit_expiration_days")
     @classmethod
-    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
-        """DR goes to another region than platform:region; prod keeps a year of audit trail."""
-        problems = []
-        region = raw.get(f"{PLATFORM_NAMESPACE}:region")
-        dr = raw.get(f"{PROJECT}:dr")
-        if (
-            isinstance(dr, dict)
-            and dr.get("enabled") in (True, "true")
-            and dr.get("region", DrSettings().region) == region
-        ):
-            problems.append(
-                f"{PROJECT}:dr.region: {region!r} is the primary region (platform:region); "
-                "DR copies must go to another region"
+    def _prod_keeps_a_year(cls, days: int, info: ValidationInfo) -> int:
+        # A rule on the values one environment may declare, not a difference in what is deployed.
+        platform = platform_of(info)
+        if platform and platform.environment == "prod" and days < PROD_MIN_AUDIT_EXPIRATION_DAYS:
+            raise ValueError(
+                f"prod keeps audit records at least {PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {days}"
             )
-        expiration = str(raw.get(f"{PROJECT}:auditExpirationDays"))
-        is_prod = raw.get(f"{PLATFORM_NAMESPACE}:environment") == "prod"
-        if is_prod and expiration.isdigit() and int(expiration) < PROD_MIN_AUDIT_EXPIRATION_DAYS:
-            problems.append(
-                f"{PROJECT}:auditExpirationDays: prod keeps audit records at least "
-                f"{PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {expiration}"
-            )
-        return problems
+        return days

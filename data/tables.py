@@ -10,8 +10,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
 
+from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
 from shared.context import LayerContext
 
 # logical table -> its schema; the logical name is also the physical name's resource type.

@@ -41,8 +41,9 @@ from aws_support import (  # noqa: E402  (functions/tests: the test suite's serv
     process_environment,
 )
 from lambda_support import FakeLambdaContext, payment_event, sqs_event  # noqa: E402
-from payments.handlers import process_payment, settlement_worker  # noqa: E402
 from pg_server import APP_DATABASE, APP_USER, running_postgres  # noqa: E402
+
+from payments.handlers import process_payment, settlement_worker  # noqa: E402
 
 HANDLERS = ("process_payment", "verify_payment", "settlement_worker")
 IMPORT_TARGET_MS = 300

@@ -1,7 +1,5 @@
 """Networking layer: VPC, subnets, NAT, endpoints, security groups, flow logs, optional peering."""
 
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
 
@@ -15,18 +13,18 @@ from networking.endpoints import (
 from networking.flow_logs import FlowLogs, FlowLogsArgs
 from networking.peering import VpcPeering, VpcPeeringArgs
 from networking.security_groups import SecurityGroups, SecurityGroupsArgs
-from networking.settings import NetworkingSettings, check_across_environments
+from networking.settings import NetworkingSettings
 from networking.vpc import Vpc, VpcArgs
 from shared.bootstrap import start_layer
 
 # --- configuration: validated before anything is declared ---
 config, ctx = start_layer("networking", NetworkingSettings)
-check_across_environments(config, Path(__file__).parent)
 settings = config.layer
 zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=ctx.provider)).names
-if len(zones) < settings.availability_zones:
+if len(zones) < settings.availability_zones:  # validated against shared/environments.py; AWS disagreed
     raise pulumi.RunError(
-        f"networking:availabilityZones is {settings.availability_zones} but {ctx.region} offers {len(zones)}"
+        f"{ctx.region} answered {len(zones)} available zones, fewer than the {settings.availability_zones} "
+        "networking:availabilityZones asks for: correct AVAILABILITY_ZONES in shared/environments.py"
     )
 opts = ctx.component_opts()
 

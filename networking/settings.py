@@ -2,15 +2,12 @@
 
 from collections.abc import Mapping
 from ipaddress import IPv4Network
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from shared.config import StackConfig, StrictModel
-from shared.environments import Environment
-from shared.errors import PlatformConfigError
-from shared.stack_files import read_stack_file, stack_files
+from shared.config import PlatformConfig, StackConfig, StrictModel, platform_of
+from shared.environments import AVAILABILITY_ZONES, Environment
 
 NatStrategy = Literal["none", "single", "per_az"]
 
@@ -21,6 +18,14 @@ class PeeringSettings(StrictModel):
     enabled: bool = False
     role: Literal["requester", "accepter"] = "requester"
     peer_environment: Environment | None = None
+
+    @field_validator("peer_environment")
+    @classmethod
+    def _not_itself(cls, peer: str | None, info: ValidationInfo) -> str | None:
+        platform = platform_of(info)
+        if platform and info.data.get("enabled") and peer == platform.environment:
+            raise ValueError(f"{peer!r} cannot peer with itself")
+        return peer
 
     @model_validator(mode="after")
     def _peer_named(self) -> "PeeringSettings":
@@ -35,12 +40,30 @@ class NetworkingSettings(StrictModel):
     nat_strategy: NatStrategy
     peering: PeeringSettings = PeeringSettings()
 
+    @field_validator("availability_zones")
     @classmethod
-    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
-        peering, own = raw.get("networking:peering"), raw.get("platform:environment")
-        if isinstance(peering, dict) and peering.get("enabled") and peering.get("peerEnvironment") == own:
-            return [f"networking:peering.peerEnvironment: {own!r} cannot peer with itself"]
-        return []
+    def _offered_by_the_region(cls, zones: int, info: ValidationInfo) -> int:
+        platform = platform_of(info)
+        if platform and zones > AVAILABILITY_ZONES[platform.region]:
+            raise ValueError(
+                f"{zones} is more than the {AVAILABILITY_ZONES[platform.region]} zones {platform.region} "
+                "(platform:region) offers"
+            )
+        return zones
+
+    def environment_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        """VPC ranges of all environments must never overlap (peering and promotion depend on it)."""
+        clashes = [
+            f"{other.layer.vpc_cidr} in Pulumi.{stack}.yaml"
+            for stack, other in others.items()
+            if other.layer.vpc_cidr.overlaps(self.vpc_cidr)
+        ]
+        if not clashes:
+            return []
+        return [
+            f"networking:vpcCidr: {self.vpc_cidr} overlaps {', '.join(clashes)}; "
+            "every environment needs its own non-overlapping range"
+        ]
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -50,21 +73,3 @@ class NetworkingSettings(StrictModel):
         if not cidr.is_private:
             raise ValueError(f"{cidr} is not a private (RFC 1918) range")
         return cidr
-
-
-def check_across_environments(config: StackConfig[NetworkingSettings], project_dir: Path) -> None:
-    """VPC ranges of all environments must never overlap (peering and promotion depend on it)."""
-    own = config.platform.environment
-    clashes = []
-    for stack, path in stack_files(project_dir).items():
-        other = read_stack_file(path)
-        if other.get("platform:environment") == own:
-            continue
-        cidr = other.get("networking:vpcCidr")
-        if cidr and IPv4Network(cidr, strict=False).overlaps(config.layer.vpc_cidr):
-            clashes.append(f"{cidr} in {path.name} ({stack})")
-    if clashes:
-        raise PlatformConfigError(
-            f"networking:vpcCidr {config.layer.vpc_cidr} overlaps {', '.join(clashes)}; "
-            "every environment needs its own non-overlapping range"
-        )

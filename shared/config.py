@@ -10,15 +10,16 @@ import json
 import re
 from collections.abc import Collection, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from shared.environments import LOG_RETENTION_DAYS, Environment, Region
 from shared.errors import PlatformConfigError
-from shared.stack_files import DEFAULT_ORG
+from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, stack_files
 
 PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
@@ -29,18 +30,27 @@ _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
 class StrictModel(BaseModel):
-    """camelCase keys as in Pulumi stack files; unknown keys are errors, not silently ignored."""
+    """camelCase keys as in Pulumi stack files; unknown keys are errors, not silently ignored.
+
+    Rules that need more than a layer's own keys work on typed, validated models:
+    - against the `platform:` block of the same stack: a field validator reads it with
+      `platform_of(info)`, so its problem is reported together with every other one;
+    - against the same layer in the other stack files: `environment_problems` gets their validated
+      configs (stack name -> config), e.g. VPC ranges that must never overlap.
+    Both run before any resource, the provider included, is declared.
+    """
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
-    @classmethod
-    def platform_problems(cls, raw: Mapping[str, Any]) -> list[str]:
-        """Rules that compare a layer's keys with `platform:` keys, given the flat stack config.
-
-        They read raw values so that they are reported together with every other problem, even
-        when some keys do not validate; each problem starts with the key it is about.
-        """
+    def environment_problems(self, platform: "PlatformConfig", others: "Mapping[str, StackConfig[Any]]") -> list[str]:
+        """Problems across environments, each starting with the key it is about."""
         return []
+
+
+def platform_of(info: ValidationInfo) -> "PlatformConfig | None":
+    """The validated `platform:` block of the stack a layer setting belongs to; None when that block
+    is itself invalid (its own problems are reported) or the model is validated on its own."""
+    return (info.context or {}).get(PLATFORM_NAMESPACE)
 
 
 def _log_retention(days: int) -> int:
@@ -102,6 +112,7 @@ class PlatformConfig(StrictModel):
 
 
 LayerSettingsT = TypeVar("LayerSettingsT", bound=StrictModel)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class StackConfig(BaseModel, Generic[LayerSettingsT]):
@@ -183,17 +194,60 @@ def parse_stack_config(
                 f"allowed namespaces: {PLATFORM_NAMESPACE}, {project}"
                 + (" (the AWS provider is configured from platform:region)" if namespace == "aws" else "")
             )
-    try:
-        parsed = StackConfig[settings_model].model_validate(grouped)  # type: ignore[valid-type]
-    except ValidationError as exc:
-        problems.extend(_describe(err, project, settings_model, secret_keys) for err in exc.errors())
-    problems.extend(settings_model.platform_problems({k: _decode(v) for k, v in raw.items()}))
+
+    def validated(model: type[ModelT], part: str, platform: "PlatformConfig | None") -> ModelT | None:
+        try:
+            return model.model_validate(grouped[part], context={PLATFORM_NAMESPACE: platform})
+        except ValidationError as exc:
+            problems.extend(
+                _describe({**err, "loc": (part, *err["loc"])}, project, settings_model, secret_keys)
+                for err in exc.errors()
+            )
+            return None
+
+    platform = validated(PlatformConfig, "platform", None)
+    layer = validated(settings_model, "layer", platform)
+    _raise_if_any(problems, stack_file)
+    if platform is None or layer is None:  # unreachable: a part that did not validate added a problem
+        raise AssertionError("validation failed without a problem")
+    return StackConfig[settings_model](platform=platform, layer=layer)  # type: ignore[valid-type]
+
+
+def _raise_if_any(problems: list[str], stack_file: str) -> None:
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise PlatformConfigError(
             f"Invalid stack configuration in {stack_file} ({len(problems)} problem(s)):\n{listing}"
         )
-    return parsed
+
+
+def check_across_environments(
+    config: StackConfig[LayerSettingsT],
+    project: str,
+    settings_model: type[LayerSettingsT],
+    project_dir: Path,
+    stack_file: str,
+) -> None:
+    """Run the layer's `environment_problems` against every other stack file of its project.
+
+    The other files are validated with the same model first: a rule across environments is only as
+    good as the values it compares, so an invalid neighbour is reported rather than skipped.
+    """
+    others: dict[str, StackConfig[LayerSettingsT]] = {}
+    own = (config.platform.environment, config.platform.environment_suffix)
+    for stack, path in stack_files(project_dir).items():
+        raw = read_stack_file(path)
+        secret_keys = {key for key, value in raw.items() if isinstance(value, dict)}
+        other = parse_stack_config(
+            {k: ("[secret]" if k in secret_keys else v) for k, v in raw.items()},
+            project,
+            settings_model,
+            f"{project}/{path.name}",
+            secret_keys,
+        )
+        if (other.platform.environment, other.platform.environment_suffix) != own:
+            others[stack] = other
+    _raise_if_any(config.layer.environment_problems(config.platform, others), stack_file)
 
 
 def current_raw_config() -> dict[str, Any]:
@@ -214,4 +268,5 @@ def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> Sta
             f"Invalid stack configuration in {stack_file}: platform:environment is {environment!r} but the "
             f"stack is {stack!r}; a stack must be named after its environment ({environment} or {environment}-<name>)"
         )
+    check_across_environments(config, project, settings_model, REPO / project, stack_file)
     return config

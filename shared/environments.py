@@ -5,7 +5,26 @@ from typing import Literal, get_args
 Environment = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 
-# Commercial regions with at least three availability zones.
+# Commercial regions with at least three availability zones, and how many each offers every account
+# (zones that only some accounts get, such as ap-northeast-1b, are not counted).
+AVAILABILITY_ZONES: dict[str, int] = {
+    "us-east-1": 6,
+    "us-east-2": 3,
+    "us-west-2": 4,
+    "ca-central-1": 3,
+    "eu-west-1": 3,
+    "eu-west-2": 3,
+    "eu-west-3": 3,
+    "eu-central-1": 3,
+    "eu-north-1": 3,
+    "eu-south-1": 3,
+    "ap-northeast-1": 3,
+    "ap-northeast-2": 4,
+    "ap-south-1": 3,
+    "ap-southeast-1": 3,
+    "ap-southeast-2": 3,
+    "sa-east-1": 3,
+}
 Region = Literal[
     "us-east-1",
     "us-east-2",
@@ -25,6 +44,7 @@ Region = Literal[
     "sa-east-1",
 ]
 REGIONS: tuple[str, ...] = get_args(Region)
+assert set(REGIONS) == set(AVAILABILITY_ZONES), "every region needs its zone count"
 
 # The only values CloudWatch Logs accepts for retention_in_days.
 LOG_RETENTION_DAYS: tuple[int, ...] = (

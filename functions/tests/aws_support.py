@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
+
 from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
 
 REGION = "us-east-1"

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
 from lambda_support import FakeLambdaContext, body_of, payment_event, queue_depth
+
 from payments.handlers import process_payment
 
 VALID_BODY: dict[str, Any] = {

@@ -9,8 +9,9 @@ from typing import Any
 
 from aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
 from lambda_support import Delivery, deliver_once
-from payments.handlers import settlement_worker
 from pg_server import APP_DATABASE, APP_USER, PostgresServer
+
+from payments.handlers import settlement_worker
 
 
 def deliver(aws: AwsResources) -> Delivery:

@@ -11,10 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 from payment_support import VALID_BODY
+from pydantic import ValidationError
+
 from payments import api_schema, metric_names, settings, storage_schema
 from payments.card_numbers import contains_card_number, passes_luhn
 from payments.models import PaymentRequest
-from pydantic import ValidationError
 
 WORKER_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",

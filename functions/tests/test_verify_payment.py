@@ -10,6 +10,7 @@ import pytest
 from aws_support import AwsResources
 from lambda_support import FakeLambdaContext, api_event, body_of
 from payment_support import error_code, submit
+
 from payments.handlers import verify_payment
 
 

@@ -1,12 +1,12 @@
 """The data layer of every environment, as `make plan` declares it: SPEC's table and the issue's points."""
 
 import pytest
-from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT
-from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 
 from data.database import LOG_EXPORTS, PARAMETERS
 from data.parameters import FUNCTION_SETTINGS, parameter_name
 from data.proxy import CLIENT_IAM_AUTH
+from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT
+from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
 from tests.data.common import (
     ACCOUNT,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from networking.settings import NetworkingSettings, check_across_environments
-from shared.config import PlatformConfigError, parse_stack_config
+from networking.settings import NetworkingSettings
+from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
 from shared.stack_files import REPO, read_stack_file
 from tests.support import planned, run_layer
 
@@ -31,6 +31,7 @@ CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
     ("missing-nat-strategy", {}, ("networking:natStrategy",), ("networking:natStrategy: missing",)),
     ("az-count-too-small", {"networking:availabilityZones": "1"}, (), ("networking:availabilityZones", "greater than or equal to 2")),
     ("az-count-too-large", {"networking:availabilityZones": "7"}, (), ("networking:availabilityZones", "less than or equal to 4")),
+    ("az-count-above-region", {"networking:availabilityZones": "4"}, (), ("networking:availabilityZones: 4 is more than the 3 zones us-east-2",)),
     ("az-count-not-a-number", {"networking:availabilityZones": "three"}, (), ("networking:availabilityZones", "valid integer")),
     ("bad-nat-strategy", {"networking:natStrategy": "some"}, (), ("networking:natStrategy", "'none', 'single' or 'per_az'")),
     ("nat-strategy-wrong-case", {"networking:natStrategy": "PER_AZ"}, (), ("networking:natStrategy", "'per_az'")),
@@ -98,8 +99,9 @@ def test_every_problem_is_reported_at_once():
 
 
 def write_stack(directory: Path, env: str, cidr: str) -> None:
+    text = (REPO / "networking" / f"Pulumi.{env}.yaml").read_text()
     (directory / f"Pulumi.{env}.yaml").write_text(
-        f"config:\n  platform:environment: {env}\n  networking:vpcCidr: {cidr}\n"
+        text.replace(str(base_config("networking", env)["networking:vpcCidr"]), cidr)
     )
 
 
@@ -109,14 +111,15 @@ def test_overlapping_cidrs_across_environments_are_refused(tmp_path):
     raw = {**base_config("networking", "dev")}
     config = parse_stack_config(raw, "networking", NetworkingSettings, "networking/Pulumi.dev.yaml")
     with pytest.raises(PlatformConfigError, match=r"10.0.0.0/16 overlaps 10.0.128.0/17 in Pulumi.staging.yaml"):
-        check_across_environments(config, tmp_path)
+        check_across_environments(config, "networking", NetworkingSettings, tmp_path, "networking/Pulumi.dev.yaml")
 
 
 def test_the_repositorys_environments_pass_the_cross_environment_check():
     for env in ("dev", "staging", "prod"):
         raw = base_config("networking", env)
         config = parse_stack_config(raw, "networking", NetworkingSettings, f"networking/Pulumi.{env}.yaml")
-        check_across_environments(config, REPO / "networking")
+        stack_file = f"networking/Pulumi.{env}.yaml"
+        check_across_environments(config, "networking", NetworkingSettings, REPO / "networking", stack_file)
 
 
 def test_peering_with_itself_is_refused():
@@ -159,3 +162,18 @@ def test_secret_values_are_never_echoed_in_errors():
         )
     assert "hunter2" not in str(error.value)
     assert "networking:availabilityZones" in str(error.value) and "value hidden" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"networking:vpcCidr": "10.1.0.0/16"}, "overlaps 10.1.0.0/16 in Pulumi.staging.yaml"),
+        ({"networking:availabilityZones": "4", "platform:region": "eu-west-1"}, "more than the 3 zones eu-west-1"),
+    ],
+    ids=["cidr-overlap", "zones-above-region"],
+)
+def test_rules_across_namespaces_and_environments_run_before_the_provider_exists(overrides, expected, declared):
+    """Even the checks that compare with other stack files or with the region stop before the provider."""
+    with pytest.raises(PlatformConfigError, match=expected):
+        run_layer("networking", "dev", overrides)
+    assert [n for n in declared if not n.startswith("pulumi:pulumi:Stack")] == []

@@ -11,6 +11,8 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from shared.environments import AVAILABILITY_ZONES
+
 FAKE_ACCOUNT_ID = "123456789012"
 
 
@@ -288,7 +290,7 @@ _BUILDERS: dict[str, Builder] = {
 
 
 def _availability_zones(aws: FakeAws, _: dict[str, Any]) -> dict[str, Any]:
-    letters = "abcdef"
+    letters = "abcdef"[: AVAILABILITY_ZONES.get(aws.region, 3)]
     return {
         "names": [f"{aws.region}{c}" for c in letters],
         "zoneIds": [f"{aws.region[:3]}{aws.region.split('-')[-1]}-az{i + 1}" for i in range(len(letters))],
