@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_support import (
+from testkit.aws_support import (
     AwsResources,
     create_resources,
     handler_environment,
@@ -21,7 +21,7 @@ from aws_support import (
     process_environment,
     reset_moto,
 )
-from pg_server import APP_DATABASE, APP_USER, PostgresServer, running_postgres
+from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer, running_postgres
 
 # Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"

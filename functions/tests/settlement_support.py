@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
-from lambda_support import Delivery, deliver_once
 from payments.handlers import settlement_worker
-from pg_server import APP_DATABASE, APP_USER, PostgresServer
+from testkit.aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from testkit.lambda_support import Delivery, deliver_once
+from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 
 def deliver(aws: AwsResources) -> Delivery:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pg8000.native
 import pytest
-from aws_support import AwsResources
 from payments import schema_migrations
 from payments.database import Database, DatabaseUnavailableError
 from payments.settings import SettlementWorkerSettings
 from pg8000.exceptions import DatabaseError
-from pg_server import APP_DATABASE, APP_USER, PostgresServer
+from testkit.aws_support import AwsResources
+from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 
 def _database(env: dict[str, str], migrate: bool = False, **overrides: str) -> Database:

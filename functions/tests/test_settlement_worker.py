@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aws_support import MAX_RECEIVE_COUNT, AwsResources
 from conftest import reset_handler_state
-from lambda_support import FakeLambdaContext, api_event, body_of, queue_depth
 from payment_support import VALID_BODY, submit
 from payments import settlement
 from payments.handlers import verify_payment
-from pg_server import PostgresServer
 from settlement_support import deliver, drain, ledger_rows, notifications, postgres_stopped_later, statuses
+from testkit.aws_support import MAX_RECEIVE_COUNT, AwsResources
+from testkit.lambda_support import FakeLambdaContext, api_event, body_of, queue_depth
+from testkit.pg_server import PostgresServer
 
 
 def _metrics_emitted(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
