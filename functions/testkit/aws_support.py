@@ -61,7 +61,8 @@ class AwsResources:
     topic_arn: str
     notifications_queue_url: str
     bucket: str
-    secret_arn: str
+    secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
+    writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
 
     def client(self, service: str) -> Any:
         return self.clients[service]
@@ -81,8 +82,11 @@ def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: st
         )
 
 
-def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
-    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT)."""
+def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, str]) -> AwsResources:
+    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT).
+
+    `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
+    """
     clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     _create_table(clients["dynamodb"], TRANSACTIONS_TABLE_NAME, TRANSACTIONS_TABLE, kms_key_arn)
@@ -117,6 +121,9 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
+    writer_secret_arn = clients["secretsmanager"].create_secret(
+        Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
+    )["ARN"]
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -126,13 +133,14 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
+        writer_secret_arn=writer_secret_arn,
     )
 
 
 def handler_environment(
     resources: AwsResources, *, db_host: str, db_port: int, db_name: str, ca_file: str
 ) -> dict[str, str]:
-    """The environment the application layer sets on the three functions."""
+    """The environment the application layer sets on the functions (each reads its own subset)."""
     return {
         "POWERTOOLS_SERVICE_NAME": "payments",
         "POWERTOOLS_METRICS_NAMESPACE": "Payments",
@@ -145,7 +153,9 @@ def handler_environment(
         "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
         "AUDIT_BUCKET_NAME": resources.bucket,
         "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
-        "DB_SECRET_ARN": resources.secret_arn,
+        "DB_SECRET_ARN": resources.writer_secret_arn,
+        "DB_OWNER_SECRET_ARN": resources.secret_arn,
+        "DB_WRITER_SECRET_ARN": resources.writer_secret_arn,
         "DB_PROXY_ENDPOINT": db_host,
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,

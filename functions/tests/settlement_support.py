@@ -33,8 +33,9 @@ def ledger_rows(postgres: PostgresServer, transaction_ids: list[str]) -> list[li
     try:
         return list(
             connection.run(
-                "SELECT CAST(l.transaction_id AS text), l.amount_minor, l.currency, l.merchant_id, s.notified_at"
+                "SELECT CAST(l.transaction_id AS text), l.amount_minor, l.currency, l.merchant_id, n.notified_at"
                 " FROM ledger_entries l JOIN settlements s USING (transaction_id)"
+                " LEFT JOIN settlement_notifications n USING (transaction_id)"
                 " WHERE CAST(l.transaction_id AS text) = ANY(:ids) ORDER BY l.entry_id",
                 ids=transaction_ids,
             )
