@@ -9,7 +9,7 @@ from typing import Any
 
 from payments.handlers import settlement_worker
 from testkit.aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
-from testkit.lambda_support import Delivery, deliver_once
+from testkit.lambda_support import Delivery, deliver_once, sqs_event
 from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 
@@ -66,3 +66,15 @@ def postgres_stopped_later(postgres: PostgresServer) -> Iterator[None]:
     finally:
         if not (postgres.data_dir / "postmaster.pid").exists():
             postgres.start()
+
+
+def received_event(aws: AwsResources, count: int) -> dict[str, Any]:
+    """Receive `count` messages and build the SQS event the event source mapping would pass (not deleted)."""
+    sqs = aws.client("sqs")
+    messages: list[dict[str, Any]] = []
+    while len(messages) < count:
+        messages += sqs.receive_message(
+            QueueUrl=aws.queue_url, MaxNumberOfMessages=min(10, count - len(messages)), AttributeNames=["All"]
+        ).get("Messages", [])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs_event(messages, queue_arn)
