@@ -33,6 +33,7 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "payments.handlers.process_payment.handler",
         "payments.handlers.verify_payment.handler",
         "payments.handlers.settlement_worker.handler",
+        "payments.handlers.migrate_ledger.handler",
     }
     used = {name for names in settings.HANDLER_ENVIRONMENT.values() for name in names}
     assert used == set(variables)
@@ -43,6 +44,8 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "NOTIFICATION_TOPIC_ARN",
         "AUDIT_BUCKET_NAME",
         "DB_SECRET_ARN",
+        "DB_OWNER_SECRET_ARN",
+        "DB_WRITER_SECRET_ARN",
         "DB_PROXY_ENDPOINT",
         "DB_PORT",
         "DB_NAME",

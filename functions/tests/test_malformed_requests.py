@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from aws_support import AwsResources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lambda_support import api_event, payment_event
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+
+from testkit.aws_support import AwsResources
+from testkit.lambda_support import api_event, payment_event
 
 V = VALID_BODY
 TEXT = json.dumps(V)
