@@ -69,6 +69,8 @@ def test_currency_allow_list_is_parsed_from_a_comma_separated_list() -> None:
             "TRANSACTIONS_TABLE_NAME": "transactions-dev",
             "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
             "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
+            "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
+            "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
             "ALLOWED_CURRENCIES": " USD, EUR ,CHF",
         }
     )
@@ -116,7 +118,8 @@ def test_payment_request_schema_is_draft_4_and_strict() -> None:
 
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
     assert schema["additionalProperties"] is False
-    assert set(schema["required"]) == set(VALID_BODY)
+    assert set(schema["required"]) == set(VALID_BODY) - {"merchant_id"}, "the merchant comes from the API key"
+    assert schema["properties"]["merchant_id"]["type"] == "string", "optional, but never null"
     text = json.dumps(schema)
     for later_keyword in ('"const"', '"$defs"', '"$ref"', '"anyOf"', '"examples"'):
         assert later_keyword not in text
@@ -139,6 +142,7 @@ def test_schema_accepts_a_valid_request_and_rejects_unknown_fields() -> None:
         {**VALID_BODY, "amount_minor": True},
         {**VALID_BODY, "currency": "usd"},
         {**VALID_BODY, "merchant_id": "a b"},
+        {**VALID_BODY, "merchant_id": None},
         {**VALID_BODY, "payment_method_token": "short"},
         {k: v for k, v in VALID_BODY.items() if k != "currency"},
         {**VALID_BODY, "extra": 1},
