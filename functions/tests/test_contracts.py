@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pg8000.native
 import pytest
 from payment_support import VALID_BODY
 from payments import api_schema, metric_names, settings, storage_schema
 from payments.card_numbers import contains_card_number, passes_luhn
 from payments.models import PaymentRequest
+from pg_server import PostgresServer
 from pydantic import ValidationError
+
+MIGRATIONS = Path(settings.__file__).parent / "migrations"
 
 WORKER_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",
@@ -86,6 +91,37 @@ def test_configuration_errors_name_every_bad_variable_at_once() -> None:
     for name in ("TRANSACTIONS_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "DB_SECRET_ARN", "DB_PORT", "DB_NAME"):
         assert name in message
     assert "not-a-port" not in message, "values (possibly secrets) are never echoed"
+
+
+PROCESS_ENVIRONMENT = {
+    "TRANSACTIONS_TABLE_NAME": "transactions-dev",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
+    "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
+    "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
+    "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
+}
+
+
+def test_the_amount_limit_must_fit_the_ledgers_bigint_column() -> None:
+    migrations = "".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")))
+    assert re.search(r"\bamount_minor\s+bigint\b", migrations), "the bound below assumes a bigint column"
+    largest = settings.ProcessPaymentSettings.from_environ(
+        {**PROCESS_ENVIRONMENT, "MAX_AMOUNT_MINOR_UNITS": str(2**63 - 1)}
+    )
+    assert largest.max_amount_minor == settings.POSTGRES_BIGINT_MAX == 2**63 - 1
+
+    with pytest.raises(settings.ConfigurationError, match=r"MAX_AMOUNT_MINOR_UNITS: .*bigint"):
+        settings.ProcessPaymentSettings.from_environ({**PROCESS_ENVIRONMENT, "MAX_AMOUNT_MINOR_UNITS": str(2**63)})
+
+
+def test_the_bigint_bound_is_postgresqls(postgres: PostgresServer) -> None:
+    connection = postgres.connect()
+    try:
+        assert connection.run("SELECT CAST(:v AS bigint)", v=str(settings.POSTGRES_BIGINT_MAX)) == [[2**63 - 1]]
+        with pytest.raises(pg8000.native.DatabaseError, match="out of range"):
+            connection.run("SELECT CAST(:v AS bigint)", v=str(settings.POSTGRES_BIGINT_MAX + 1))
+    finally:
+        connection.close()
 
 
 def test_storage_schema_imports_nothing_heavy() -> None:
