@@ -28,6 +28,9 @@ SEPARATORS = {
     "spaced dash": " - ",
     "dash underscore": "-_",
     "en dash": "\u2013",
+    "bar": "|",
+    "comma": ", ",
+    "plus": "+",
 }
 MIXED = ("-", "__", ".", ":/")
 
@@ -48,6 +51,7 @@ def generated_pan(length: int) -> str:
     prefix = _TEST_PREFIXES[length]
     partial = prefix + "".join(str(digit % 10) for digit in range(length - len(prefix) - 1))
     return partial + _luhn_check_digit(partial)
+
 
 PANS = {f"{length} digits": generated_pan(length) for length in sorted(LAYOUTS)}
 
@@ -75,5 +79,5 @@ def every_grouping() -> Iterator[tuple[str, str]]:
 
 def uuid4_keys(count: int, seed: int) -> list[str]:
     """`count` random UUIDv4 strings (hex with dashes), reproducible from `seed`."""
-    raw = random.Random(seed).randbytes(16 * count)
+    raw = random.Random(seed).randbytes(16 * count)  # noqa: S311 (reproducible test data, not a secret)
     return [str(uuid.UUID(bytes=raw[index * 16 : index * 16 + 16], version=4)) for index in range(count)]

@@ -12,7 +12,7 @@ from aws_support import (
     AwsResources,
     table_items,
 )
-from conftest import reset_handler_state
+from conftest import CapturedOutput, reset_handler_state
 from lambda_support import FakeLambdaContext, api_event, body_of, payment_event, queue_depth
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 from payments.handlers import verify_payment
@@ -69,6 +69,18 @@ def test_sending_or_omitting_the_own_merchant_id_is_the_same_payment(aws: AwsRes
     assert len(table_items(aws, TRANSACTIONS_TABLE_NAME)) == 1
 
 
+def test_the_callers_merchant_is_on_the_log_lines(
+    aws: AwsResources, env: dict[str, str], captured_logs: CapturedOutput
+) -> None:
+    transaction_id = body_of(_pay_as(OTHER_MERCHANT_API_KEY_ID, WITHOUT_MERCHANT))["transaction_id"]
+    _verify_as(OTHER_MERCHANT_API_KEY_ID, transaction_id)
+
+    lines = [line for line in captured_logs.text().splitlines() if '"service":"payments"' in line.replace(" ", "")]
+    accepted = [line for line in lines if "payment accepted" in line]
+    assert accepted, lines
+    assert all('"merchant_id":"merchant-002"' in line.replace(" ", "") for line in accepted)
+
+
 def test_idempotency_keys_are_per_merchant(aws: AwsResources, env: dict[str, str]) -> None:
     """Merchant B reusing merchant A's key makes B's own payment: no 422 oracle, no blocking A's keys."""
     first = _pay_as(MERCHANT_API_KEY_ID, WITHOUT_MERCHANT)
@@ -78,7 +90,9 @@ def test_idempotency_keys_are_per_merchant(aws: AwsResources, env: dict[str, str
     assert [first["statusCode"], other["statusCode"], replay["statusCode"]] == [202, 202, 202]
     assert body_of(first)["transaction_id"] != body_of(other)["transaction_id"]
     assert body_of(replay) == body_of(first)
-    merchants = {item["transaction_id"]["S"]: item["merchant_id"]["S"] for item in table_items(aws, TRANSACTIONS_TABLE_NAME)}
+    merchants = {
+        item["transaction_id"]["S"]: item["merchant_id"]["S"] for item in table_items(aws, TRANSACTIONS_TABLE_NAME)
+    }
     assert merchants == {
         body_of(first)["transaction_id"]: "merchant-001",
         body_of(other)["transaction_id"]: "merchant-002",
