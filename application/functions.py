@@ -134,7 +134,7 @@ class PaymentFunction(pulumi.ComponentResource):
             self.event_source_mapping = aws.lambda_.EventSourceMapping(
                 f"{name}-queue-trigger",
                 event_source_arn=trigger.queue_arn,
-                function_name=self.function.arn,
+                function_name=self.function.name,
                 batch_size=trigger.batch_size,
                 maximum_batching_window_in_seconds=trigger.batching_window_seconds,
                 function_response_types=["ReportBatchItemFailures"],
