@@ -77,7 +77,8 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
-        "parameterPrefix": "SSM Parameter Store path holding the functions' data settings (e.g. /data-prod-p01).",
+        "parameterPrefix": "SSM Parameter Store path of the audit signing key (e.g. /data-prod-p01); the functions' "
+        "settings are environment variables set from this contract, not parameters.",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
