@@ -194,7 +194,7 @@ def build() -> Path:
 def fresh_artifact() -> Path:
     """The zip, rebuilt first when it is missing or was built from other inputs than today's."""
     if recorded_digest() != inputs_digest():
-        print(f"artifact: {OUTPUT.relative_to(ROOT)} is missing or stale; building it")
+        print(f"artifact: {OUTPUT.name} is missing or was built from other sources; building it")
         return build()
     return OUTPUT
 
