@@ -1,5 +1,5 @@
 """Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
-SSM parameters and optional DR copies. Reads networking; exports the DATA contract."""
+the audit signing key (SSM) and optional DR copies. Reads networking; exports the DATA contract."""
 
 import pulumi
 
@@ -68,27 +68,7 @@ alb_logs = AlbLogsBucket(
     "alb-logs", AlbLogsBucketArgs(platform.log_retention_days, settings.incomplete_upload_days), ctx, opts
 )
 parameter_prefix = ctx.namer.check(f"/{ctx.name('data')}", "ssm")  # /data-<env>-<suffix>
-Parameters(
-    "parameters",
-    ParametersArgs(
-        prefix=parameter_prefix,
-        kms_key_arn=key.arn,
-        settings={
-            "TRANSACTIONS_TABLE_NAME": tables.tables["transactions"].name,
-            "IDEMPOTENCY_TABLE_NAME": tables.tables["idempotency"].name,
-            "AUDIT_BUCKET_NAME": audit.bucket.bucket,
-            "AUDIT_KMS_KEY_ARN": key.arn,
-            "DB_SECRET_ARN": function_secrets.ledger_writer_arn,
-            "DB_OWNER_SECRET_ARN": database.secret_arn,
-            "DB_WRITER_SECRET_ARN": function_secrets.ledger_writer_arn,
-            "DB_PROXY_ENDPOINT": proxy.endpoint,
-            "DB_PORT": database.port.apply(str),
-            "DB_NAME": settings.database_name,
-        },
-    ),
-    ctx,
-    opts,
-)
+Parameters("parameters", ParametersArgs(prefix=parameter_prefix, kms_key_arn=key.arn), ctx, opts)
 dr = (
     DisasterRecovery(
         "dr",

@@ -286,3 +286,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     name: description for model in _HANDLER_SETTINGS.values() for name, description in _describe(model).items()
 }
 """Every environment variable any handler reads -> one-line description."""
+
+HANDLER_REQUIRED_ENVIRONMENT: dict[str, frozenset[str]] = {
+    handler: frozenset(str(field.alias) for field in model.model_fields.values() if field.is_required())
+    for handler, model in _HANDLER_SETTINGS.items()
+}
+"""Handler entry point -> the variables it cannot start without (no default): the deployment must set them."""

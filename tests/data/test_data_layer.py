@@ -4,9 +4,7 @@ import pytest
 
 from data.database import LOG_EXPORTS, PARAMETERS
 from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
-from data.parameters import FUNCTION_SETTINGS, parameter_name
 from data.proxy import CLIENT_IAM_AUTH
-from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT
 from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
 from tests.data.common import (
@@ -184,30 +182,13 @@ def test_data_stores_are_protected_in_prod_only(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_parameters_hold_the_functions_settings_and_a_secure_string_with_the_key(env):
+def test_parameter_store_holds_only_the_audit_signing_key_under_the_data_key(env):
+    """The functions' settings are environment variables set from the contract: no second copy here."""
     layer = data_layer(env)
     prefix = f"/data-{env}-{EXPECTED[env]['suffix']}"
     assert layer["outputs"]["parameterPrefix"] == prefix
-    parameters = {p["inputs"]["name"]: p["inputs"] for p in resources(layer, TYPES["parameter"])}
-    outputs = layer["outputs"]
-    plain = {
-        "transactions-table-name": outputs["transactionsTableName"],
-        "idempotency-table-name": outputs["idempotencyTableName"],
-        "audit-bucket-name": outputs["auditBucketName"],
-        "audit-kms-key-arn": outputs["kmsKeyArn"],
-        "db-secret-arn": outputs["ledgerWriterSecretArn"],  # the worker's: never the master secret
-        "db-owner-secret-arn": outputs["databaseSecretArn"],
-        "db-writer-secret-arn": outputs["ledgerWriterSecretArn"],
-        "db-proxy-endpoint": outputs["proxyEndpoint"],
-        "db-port": "5432",
-        "db-name": "payments",
-    }
-    assert set(parameters) == {f"{prefix}/{leaf}" for leaf in [*plain, "audit-signing-key"]}
-    for leaf, value in plain.items():
-        parameter = parameters[f"{prefix}/{leaf}"]
-        assert parameter["type"] == "String"
-        assert parameter["insecureValue"] == value
-    secure = parameters[f"{prefix}/audit-signing-key"]
+    (secure,) = [p["inputs"] for p in resources(layer, TYPES["parameter"])]
+    assert secure["name"] == f"{prefix}/audit-signing-key"
     assert secure["type"] == "SecureString"
     assert secure["keyId"] == key_arn(layer)
     assert secure["value"] == "[secret]"  # generated, and kept secret in state
@@ -278,13 +259,3 @@ def test_only_declared_values_differ_between_staging_and_prod(kind):
     if kind == "instance":
         (s,), (p,) = s_resources.values(), p_resources.values()
         assert (s["inputs"]["instanceClass"], p["inputs"]["instanceClass"]) == ("db.t3.medium", "db.r5.large")
-
-
-def test_parameters_are_named_after_variables_the_functions_declare():
-    assert set(FUNCTION_SETTINGS) <= set(ENVIRONMENT_VARIABLES)
-    worker = HANDLER_ENVIRONMENT["payments.handlers.settlement_worker.handler"]
-    assert {"DB_SECRET_ARN", "DB_PROXY_ENDPOINT", "DB_NAME", "AUDIT_BUCKET_NAME"} <= set(worker)
-    migration = HANDLER_ENVIRONMENT["payments.handlers.migrate_ledger.handler"]
-    assert {"DB_OWNER_SECRET_ARN", "DB_WRITER_SECRET_ARN", "DB_PROXY_ENDPOINT", "DB_NAME"} <= set(migration)
-    leaves = {p["inputs"]["name"].rsplit("/", 1)[1] for p in resources(data_layer("dev"), TYPES["parameter"])}
-    assert {parameter_name(v) for v in FUNCTION_SETTINGS} == leaves - {"audit-signing-key"}
