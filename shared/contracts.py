@@ -85,7 +85,15 @@ DATA = _contract(
 
 APPLICATION = _contract(
     "application",
-    {},
+    {
+        "apiId": "REST API id of the payments API (API Gateway).",
+        "apiName": "REST API name: the ApiName dimension of AWS/ApiGateway metrics.",
+        "apiStageName": "Stage serving the API: the Stage dimension of AWS/ApiGateway metrics.",
+        "apiEndpoint": "Invoke URL of the stage (https://<api id>.execute-api.<region>.amazonaws.com/<stage>).",
+        "processPaymentUrl": "URL of POST /process-payment.",
+        "verifyPaymentUrl": "URL of GET /verify-payment?transaction_id=<id>.",
+        "apiKeyIds": "Merchant id -> API key id (never the key value: get-api-key --include-value reads it).",
+    },
     # Add each key here in the change that makes the application layer read it.
     reads={"networking": (), "data": ()},
 )

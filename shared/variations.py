@@ -31,6 +31,8 @@ BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleCon
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
+API_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings.settings"
+USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
     {
@@ -95,5 +97,9 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
         "data:protectDataStores": Variation(protect=True),
         "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
+        # --- application ---
+        "application:apiThrottle": Variation(properties=(API_METHOD_SETTINGS, f"{USAGE_PLAN}.throttleSettings")),
+        "application:apiQuota": Variation(properties=(f"{USAGE_PLAN}.quotaSettings",)),
+        "application:apiLoggingLevel": Variation(properties=(API_METHOD_SETTINGS,)),
     }
 )
