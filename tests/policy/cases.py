@@ -122,7 +122,7 @@ def _method_settings(**settings: Any) -> Record:
 
 
 def _method(**props: Any) -> Record:
-    compliant = {
+    compliant: dict[str, Any] = {
         "httpMethod": "POST",
         "authorization": "NONE",
         "apiKeyRequired": True,
