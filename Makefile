@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 
-.PHONY: help setup postgres test lint plan policy parity bench package lock preview deploy destroy outputs
+.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy destroy outputs
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make te
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy shared networking data application observability policy tooling functions tests
+
+docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
+	$(PY) -m tooling.checks.config_keys --write
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.plan $(ENV)

@@ -1,4 +1,4 @@
-"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, aged out per SPEC.
+"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, aged out per environment.
 
 The same component builds the DR copy in the DR region (`region`), encrypted with that region's key.
 """

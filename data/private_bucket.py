@@ -29,7 +29,7 @@ def private_bucket(
     bucket = aws.s3.Bucket(
         f"{name}-bucket",
         bucket=bucket_name,
-        force_destroy=True,  # teardown without manual steps (SPEC guardrails)
+        force_destroy=True,  # teardown without manual steps (docs/design.md)
         tags=ctx.tags(bucket_name),
         opts=ctx.tagged_child(parent, protect=protect),
         region=other_region,

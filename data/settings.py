@@ -1,6 +1,6 @@
 """`data:` keys of the stack files, validated before any resource is declared.
 
-Every value of SPEC's environment table lives in the stack files (no silent defaults for them);
+Every per-environment value (docs/design.md) lives in the stack files (no silent defaults for them);
 the remaining keys have one default shared by every environment, so they cannot drift apart.
 """
 
@@ -65,8 +65,8 @@ class AuroraSettings(StrictModel):
 class DrSettings(StrictModel):
     """Optional disaster recovery copies in a second region (off by default)."""
 
-    enabled: bool = False
-    region: Region = "us-west-2"
+    enabled: bool = Field(default=False, description="Copy backups and the audit trail to a second region.")
+    region: Region = Field(default="us-west-2", description="The DR region; never platform:region.")
 
     @field_validator("region")
     @classmethod
@@ -78,31 +78,57 @@ class DrSettings(StrictModel):
 
 
 class DataSettings(StrictModel):
-    # --- PostgreSQL: SPEC's table (instance class, Multi-AZ, backups) and the engine switch ---
-    engine: Engine
-    engine_version: str
-    instance_class: str
-    multi_az: bool
-    backup_retention_days: int = Field(ge=1, le=35)
-    aurora: AuroraSettings
-    # --- DynamoDB and the audit trail: SPEC's table ---
-    point_in_time_recovery: bool
-    audit_transition_days: int = Field(ge=0, le=3650, description="Days until Intelligent-Tiering.")
-    audit_expiration_days: int = Field(ge=1, le=3650, description="Days until audit objects expire.")
+    # --- PostgreSQL: the engine switch, size, availability and backups ---
+    engine: Engine = Field(description="postgres (RDS instance) or aurora-postgresql (Aurora Serverless v2 cluster).")
+    engine_version: str = Field(description="14 (follows the newest 14.x) or 14.<minor> to pin one.")
+    instance_class: str = Field(
+        description="db.<family>.<size> of RDS for PostgreSQL, medium or larger (used with engine postgres)."
+    )
+    multi_az: bool = Field(description="A standby in another AZ (postgres) or a second cluster instance (aurora).")
+    backup_retention_days: int = Field(ge=1, le=35, description="Days of automated backups (1-35).")
+    aurora: AuroraSettings = Field(description="Aurora Serverless v2 capacity in ACUs (used with aurora-postgresql).")
+    # --- DynamoDB and the audit trail ---
+    point_in_time_recovery: bool = Field(description="DynamoDB point-in-time recovery on both tables.")
+    audit_transition_days: int = Field(
+        ge=0, le=3650, description="Days until audit objects move to S3 Intelligent-Tiering."
+    )
+    audit_expiration_days: int = Field(
+        ge=1, le=3650, description="Days until audit objects expire (at least 365 in prod: PCI DSS 10.5.1)."
+    )
     # --- prod data stores are protected; set false on purpose before a full teardown ---
-    protect_data_stores: bool
-    dr: DrSettings = DrSettings()
+    protect_data_stores: bool = Field(
+        description="Pulumi `protect` on the database, tables, audit bucket and key: destroy refuses while set."
+    )
+    dr: DrSettings = Field(default=DrSettings(), description="Optional disaster-recovery copies in a second region.")
     # --- one value for every environment ---
-    database_name: str = Field(default="payments", pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    master_username: str = Field(default="payments_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    allocated_storage_gb: int = Field(default=20, ge=20, le=65536)
-    max_allocated_storage_gb: int = Field(default=100, ge=20, le=65536)
-    backup_window: str = Field(default="03:00-04:00", pattern=_DAY_WINDOW.pattern)
-    maintenance_window: str = Field(default="sun:04:30-sun:05:30", pattern=_WEEK_WINDOW.pattern)
-    performance_insights_retention_days: int = 7
-    secret_rotation_days: int = Field(default=30, ge=1, le=365)
-    audit_noncurrent_expiration_days: int = Field(default=30, ge=1, le=3650)
-    incomplete_upload_days: int = Field(default=7, ge=1, le=365)
+    database_name: str = Field(
+        default="payments", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Database holding the ledger."
+    )
+    master_username: str = Field(
+        default="payments_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="PostgreSQL owner user name."
+    )
+    allocated_storage_gb: int = Field(default=20, ge=20, le=65536, description="Initial storage (postgres), GB.")
+    max_allocated_storage_gb: int = Field(
+        default=100, ge=20, le=65536, description="Storage autoscaling ceiling (postgres), GB."
+    )
+    backup_window: str = Field(
+        default="03:00-04:00", pattern=_DAY_WINDOW.pattern, description="Daily backup window, UTC (hh:mm-hh:mm)."
+    )
+    maintenance_window: str = Field(
+        default="sun:04:30-sun:05:30",
+        pattern=_WEEK_WINDOW.pattern,
+        description="Weekly maintenance window, UTC (ddd:hh:mm-ddd:hh:mm).",
+    )
+    performance_insights_retention_days: int = Field(
+        default=7, description="Performance Insights retention: 7 (free), or a multiple of 31 up to 731."
+    )
+    secret_rotation_days: int = Field(default=30, ge=1, le=365, description="Rotation of the master secret, days.")
+    audit_noncurrent_expiration_days: int = Field(
+        default=30, ge=1, le=3650, description="Days a replaced audit object version is kept."
+    )
+    incomplete_upload_days: int = Field(
+        default=7, ge=1, le=365, description="Days before unfinished multipart uploads are aborted."
+    )
 
     @field_validator("engine_version")
     @classmethod

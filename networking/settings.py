@@ -15,9 +15,11 @@ NatStrategy = Literal["none", "single", "per_az"]
 class PeeringSettings(StrictModel):
     """Optional VPC peering with the same layer of another environment (staging <-> prod)."""
 
-    enabled: bool = False
-    role: Literal["requester", "accepter"] = "requester"
-    peer_environment: Environment | None = None
+    enabled: bool = Field(default=False, description="Peer this VPC with another environment's.")
+    role: Literal["requester", "accepter"] = Field(
+        default="requester", description="requester or accepter; deploy the requester side first."
+    )
+    peer_environment: Environment | None = Field(default=None, description="The environment to peer with.")
 
     @field_validator("peer_environment")
     @classmethod
@@ -35,10 +37,18 @@ class PeeringSettings(StrictModel):
 
 
 class NetworkingSettings(StrictModel):
-    vpc_cidr: IPv4Network
-    availability_zones: int = Field(ge=2, le=4)
-    nat_strategy: NatStrategy
-    peering: PeeringSettings = PeeringSettings()
+    vpc_cidr: IPv4Network = Field(
+        description="A private /16 to /20 that overlaps no other environment's (peering depends on it)."
+    )
+    availability_zones: int = Field(
+        ge=2, le=4, description="AZs with a public and a private subnet each (2-4, at most what the region offers)."
+    )
+    nat_strategy: NatStrategy = Field(
+        description="none (VPC endpoints only), single (one NAT gateway) or per_az (one per AZ, no shared failure)."
+    )
+    peering: PeeringSettings = Field(
+        default=PeeringSettings(), description="Optional VPC peering with the same layer of another environment."
+    )
 
     @field_validator("availability_zones")
     @classmethod

@@ -1,4 +1,4 @@
-"""Observability layer: reads the application contract; alarms and dashboards arrive with later issues."""
+"""Observability layer: reads and checks the application contract; it exports its identity only."""
 
 import pulumi
 

@@ -73,7 +73,7 @@ def _lifecycle(args: ResourceValidationArgs) -> str | None:
     enabled = [r for r in items(value(args.props, "rules")) if value(r, "status") == "Enabled"]
     if any(value(r, "expiration") or value(r, "transitions") for r in enabled):
         return None
-    return "no enabled lifecycle rule expires or transitions objects: add one per the retention table in SPEC.md"
+    return "no enabled lifecycle rule expires or transitions objects: add one per the retention in docs/design.md"
 
 
 def _versioning(args: ResourceValidationArgs) -> str | None:

@@ -1,4 +1,4 @@
-"""Everything is destroyable without manual steps (SPEC "Guardrails"): no retain, no deletion
+"""Everything is destroyable without manual steps (docs/design.md): no retain, no deletion
 protection, no final snapshot, buckets emptied on destroy. Prod's `protect` is deliberate and allowed:
 it stops an accidental destroy, and `pulumi state unprotect` lifts it on purpose."""
 

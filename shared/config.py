@@ -89,17 +89,38 @@ AccountId = Annotated[str, AfterValidator(_account_id)]
 class PlatformConfig(StrictModel):
     """`platform:` keys: who and where this environment is. Identical across the four layers."""
 
-    environment: Environment
-    environment_suffix: Annotated[str, AfterValidator(_suffix)]
-    region: Region
-    application: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")
-    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}$")
-    migration_date: date
-    log_retention_days: LogRetentionDays
-    allowed_account_ids: list[AccountId] = Field(min_length=1)
-    deploy_role_arn: Annotated[str, AfterValidator(_role_arn)] | None = None
-    localstack_endpoint: str | None = Field(default=None, pattern=r"^https?://[\w.-]+(:\d+)?/?$")
-    stack_org: str = Field(default=DEFAULT_ORG, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    environment: Environment = Field(
+        description="dev, staging or prod; the stack must be named after it (prod, or prod-<name>)."
+    )
+    environment_suffix: Annotated[str, AfterValidator(_suffix)] = Field(
+        description="1-8 lowercase letters or digits ending every physical name ({type}-{environment}-{suffix})."
+    )
+    region: Region = Field(description="AWS region of every resource: a commercial region with at least three AZs.")
+    application: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$", description="Application tag value.")
+    cost_center: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}$", description="CostCenter tag value.")
+    migration_date: date = Field(description="ISO date of the migration to this platform (MigrationDate tag).")
+    log_retention_days: LogRetentionDays = Field(
+        description="Retention of every CloudWatch log group and of the ALB access logs, in days "
+        "(a CloudWatch Logs value: 1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+    )
+    allowed_account_ids: list[AccountId] = Field(
+        min_length=1, description="12-digit AWS account ids the provider may touch; it refuses any other."
+    )
+    deploy_role_arn: Annotated[str, AfterValidator(_role_arn)] | None = Field(
+        default=None,
+        description="IAM role the provider assumes (cross-account deploys); must be in an allowed account.",
+    )
+    localstack_endpoint: str | None = Field(
+        default=None,
+        pattern=r"^https?://[\w.-]+(:\d+)?/?$",
+        description="http(s)://host:port: point every AWS service at LocalStack.",
+    )
+    stack_org: str = Field(
+        default=DEFAULT_ORG,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Organization of the fully qualified stack names StackReferences read (self-managed "
+        "backends know only `organization`).",
+    )
 
     @model_validator(mode="after")
     def _role_in_allowed_account(self) -> "PlatformConfig":

@@ -7,8 +7,8 @@ from tests.support import layer_of, planned, resources
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
-# SPEC's environment table, as the data layer must show it in the plan.
-SPEC: dict[str, dict[str, Any]] = {
+# The per-environment design (docs/design.md), as the data layer must show it in the plan.
+EXPECTED: dict[str, dict[str, Any]] = {
     "dev": {
         "region": "us-east-1", "suffix": "d01", "instance_class": "db.t3.medium", "multi_az": False,
         "backup_days": 3, "pitr": False, "expire_days": 90, "protect": False, "acu": (0.5, 2.0),

@@ -239,7 +239,7 @@ def test_invalid_data_config_is_refused_with_a_clear_message(case, env, override
     assert "Traceback" not in message
 
 
-def test_corpus_covers_the_issue_and_is_large():
+def test_corpus_covers_every_rule_and_is_large():
     ids = {c[0] for c in CASES}
     assert {"unknown-instance-family", "retention-zero", "retention-36", "aurora-min-below-range"} <= ids
     assert {"aurora-min-above-max", "dr-region-is-primary", "engine-version-13"} <= ids

@@ -1,4 +1,4 @@
-"""The data layer of every environment, as `make plan` declares it: SPEC's table and the issue's points."""
+"""The data layer of every environment, as `make plan` declares it: the designed values and the layer's guarantees."""
 
 import pytest
 
@@ -11,7 +11,7 @@ from shared.contracts import DATA
 from tests.data.common import (
     ACCOUNT,
     ENVIRONMENTS,
-    SPEC,
+    EXPECTED,
     TYPES,
     by_name,
     data_layer,
@@ -26,7 +26,7 @@ from tests.support import one, resources
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_postgres_instance_matches_the_environment_table(env):
-    expected, layer = SPEC[env], data_layer(env)
+    expected, layer = EXPECTED[env], data_layer(env)
     db = one(layer, TYPES["instance"])["inputs"]
     assert db["identifier"] == f"postgres-{env}-{expected['suffix']}"
     assert db["engine"] == "postgres"
@@ -77,7 +77,7 @@ def test_parameter_group_forces_tls(env):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_exported_logs_land_in_encrypted_groups_with_the_platform_retention(env):
-    expected, layer = SPEC[env], data_layer(env)
+    expected, layer = EXPECTED[env], data_layer(env)
     identifier = one(layer, TYPES["instance"])["inputs"]["identifier"]
     groups = {g["inputs"]["name"]: g for g in resources(layer, TYPES["log_group"])}
     assert set(groups) == {f"/aws/rds/instance/{identifier}/{log}" for log in LOG_EXPORTS["postgres"]}
@@ -107,7 +107,7 @@ def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
     proxy = one(layer, TYPES["proxy"])
     inputs = proxy["inputs"]
     secret_arn = layer["outputs"]["databaseSecretArn"]
-    assert inputs["name"] == f"db-proxy-{env}-{SPEC[env]['suffix']}"
+    assert inputs["name"] == f"db-proxy-{env}-{EXPECTED[env]['suffix']}"
     assert inputs["engineFamily"] == "POSTGRESQL"
     assert inputs["requireTls"] is True
     assert inputs["debugLogging"] is False
@@ -131,7 +131,7 @@ def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
     decrypt = statement(policy, "DecryptDatabaseSecret")
     assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == key_arn(layer)
     via = decrypt["Condition"]["StringEquals"]["kms:ViaService"]
-    assert via == f"secretsmanager.{SPEC[env]['region']}.amazonaws.com"
+    assert via == f"secretsmanager.{EXPECTED[env]['region']}.amazonaws.com"
     # default target group pointing at the instance
     target = one(layer, TYPES["target"])["inputs"]
     assert target["dbProxyName"] == inputs["name"]
@@ -148,13 +148,13 @@ def test_tables_follow_the_functions_schema_on_demand_encrypted_with_pitr_per_en
     assert set(tables) == {"tables-transactions", "tables-idempotency"}
     for logical, schema in (("transactions", TRANSACTIONS_TABLE), ("idempotency", IDEMPOTENCY_TABLE)):
         table = tables[f"tables-{logical}"]["inputs"]
-        assert table["name"] == f"{logical}-{env}-{SPEC[env]['suffix']}"
+        assert table["name"] == f"{logical}-{env}-{EXPECTED[env]['suffix']}"
         assert table["hashKey"] == schema.hash_key
         assert table["attributes"] == [{"name": schema.hash_key, "type": schema.hash_key_type}]
         assert table.get("rangeKey") == schema.range_key
         assert table["billingMode"] == "PAY_PER_REQUEST"
         assert table["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": key_arn(layer)}
-        assert table["pointInTimeRecovery"] == {"enabled": SPEC[env]["pitr"]}
+        assert table["pointInTimeRecovery"] == {"enabled": EXPECTED[env]["pitr"]}
         assert table["deletionProtectionEnabled"] is False
         assert layer["outputs"][f"{logical}TableName"] == table["name"]
         assert layer["outputs"][f"{logical}TableArn"] == tables[f"tables-{logical}"]["outputs"]["arn"]
@@ -173,7 +173,7 @@ def test_data_stores_are_protected_in_prod_only(env):
         named(layer, "key", "data-key-key"),
     ]
     assert len(stores) == 5
-    assert [s["protect"] for s in stores] == [SPEC[env]["protect"]] * 5
+    assert [s["protect"] for s in stores] == [EXPECTED[env]["protect"]] * 5
     # nothing else is protected, and nothing is retained on delete (clean teardown)
     others = [r for r in layer["resources"] if r["custom"] and r not in stores]
     assert not any(r["protect"] for r in others)
@@ -183,7 +183,7 @@ def test_data_stores_are_protected_in_prod_only(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_parameters_hold_the_functions_settings_and_a_secure_string_with_the_key(env):
     layer = data_layer(env)
-    prefix = f"/data-{env}-{SPEC[env]['suffix']}"
+    prefix = f"/data-{env}-{EXPECTED[env]['suffix']}"
     assert layer["outputs"]["parameterPrefix"] == prefix
     parameters = {p["inputs"]["name"]: p["inputs"] for p in resources(layer, TYPES["parameter"])}
     outputs = layer["outputs"]
@@ -210,7 +210,7 @@ def test_parameters_hold_the_functions_settings_and_a_secure_string_with_the_key
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_exports_are_exactly_the_documented_contract(env):
-    layer, expected = data_layer(env), SPEC[env]
+    layer, expected = data_layer(env), EXPECTED[env]
     outputs = layer["outputs"]
     assert set(outputs) == set(DATA.exports)
     assert outputs["environment"] == env and outputs["region"] == expected["region"]
@@ -231,7 +231,7 @@ def test_exports_are_exactly_the_documented_contract(env):
 
 def _environment_neutral(inputs, env):
     """Inputs that are not names, ARNs or ids of this environment (those differ by construction)."""
-    marks = (f"-{env}-", SPEC[env]["region"], "sg-", "subnet-", "arn:aws:")
+    marks = (f"-{env}-", EXPECTED[env]["region"], "sg-", "subnet-", "arn:aws:")
     return {k: v for k, v in inputs.items() if k != "tags" and not any(m in str(v) for m in marks)}
 
 

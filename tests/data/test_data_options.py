@@ -8,7 +8,7 @@ from data.database import LOG_EXPORTS
 from tests.data.common import (
     ACCOUNT,
     ENVIRONMENTS,
-    SPEC,
+    EXPECTED,
     TYPES,
     by_name,
     data_layer,
@@ -33,7 +33,7 @@ def aurora(request):
 
 def test_aurora_serverless_v2_cluster_replaces_the_instance(aurora):
     env, run = aurora
-    expected = SPEC[env]
+    expected = EXPECTED[env]
     assert resources(run, TYPES["instance"]) == []
     cluster = one(run, TYPES["cluster"])
     inputs = cluster["inputs"]
@@ -63,7 +63,7 @@ def test_aurora_serverless_v2_cluster_replaces_the_instance(aurora):
 def test_aurora_multi_az_means_a_reader_in_another_az(aurora):
     env, run = aurora
     instances = sorted(resources(run, TYPES["cluster_instance"]), key=lambda r: r["inputs"]["identifier"])
-    assert len(instances) == (2 if SPEC[env]["multi_az"] else 1)
+    assert len(instances) == (2 if EXPECTED[env]["multi_az"] else 1)
     cluster_id = one(run, TYPES["cluster"])["inputs"]["clusterIdentifier"]
     for index, instance in enumerate(instances, start=1):
         inputs = instance["inputs"]
@@ -75,7 +75,7 @@ def test_aurora_multi_az_means_a_reader_in_another_az(aurora):
         assert inputs["performanceInsightsKmsKeyId"] == key_arn(run)
         assert inputs["autoMinorVersionUpgrade"] is True
         assert inputs["publiclyAccessible"] is False
-        assert instance["protect"] is SPEC[env]["protect"]
+        assert instance["protect"] is EXPECTED[env]["protect"]
 
 
 def test_aurora_proxy_targets_the_cluster_and_the_contract_is_unchanged(aurora):
@@ -123,7 +123,7 @@ def test_dr_replicates_automated_backups_to_the_dr_region_with_a_key_there(prod_
     assert backups["region"] == "us-west-2"
     assert backups["sourceDbInstanceArn"] == one(run, TYPES["instance"])["outputs"]["arn"]
     assert backups["kmsKeyId"] == dr_key["outputs"]["arn"]
-    assert backups["retentionPeriod"] == SPEC["prod"]["backup_days"]
+    assert backups["retentionPeriod"] == EXPECTED["prod"]["backup_days"]
 
 
 def test_dr_replicates_the_audit_trail_but_not_its_deletes(prod_with_dr):
@@ -138,7 +138,7 @@ def test_dr_replicates_the_audit_trail_but_not_its_deletes(prod_with_dr):
     assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == dr_key_arn
     assert named(run, "versioning", "dr-audit-versioning")["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
     expiry = named(run, "lifecycle", "dr-audit-lifecycle")["inputs"]["rules"][0]["expiration"]
-    assert expiry == {"days": SPEC["prod"]["expire_days"]}
+    assert expiry == {"days": EXPECTED["prod"]["expire_days"]}
     replication = one(run, TYPES["replication"])
     assert replication["inputs"]["bucket"] == source["inputs"]["bucket"]
     (rule,) = replication["inputs"]["rules"]

@@ -6,7 +6,7 @@ from data.kms import KEY_SERVICES
 from tests.data.common import (
     ACCOUNT,
     ENVIRONMENTS,
-    SPEC,
+    EXPECTED,
     as_list,
     by_name,
     data_layer,
@@ -27,13 +27,13 @@ def test_data_key_rotates_and_has_an_alias(env):
     assert key["rotationPeriodInDays"] == 365
     assert key["deletionWindowInDays"] == 30
     alias = named(layer, "alias", "data-key-alias")["inputs"]
-    assert alias["name"] == f"alias/data-{env}-{SPEC[env]['suffix']}"
+    assert alias["name"] == f"alias/data-{env}-{EXPECTED[env]['suffix']}"
     assert layer["outputs"]["kmsKeyArn"] == key_arn(layer)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
-    region = SPEC[env]["region"]
+    region = EXPECTED[env]["region"]
     policy = policy_of(named(data_layer(env), "key", "data-key-key"))
     # nobody, not even the account root, holds kms:* or a bare "*"
     for s in policy["Statement"]:
@@ -60,7 +60,7 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     logs = statement(policy, "CloudWatchLogsEncrypts")
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*-{env}-{SPEC[env]['suffix']}*"
+        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*-{env}-{EXPECTED[env]['suffix']}*"
     )
     for sid, service in (
         ("SnsDeliversToEncryptedQueues", "sns.amazonaws.com"),
@@ -136,7 +136,7 @@ def test_audit_lifecycle_follows_the_environment_table(env):
     retention = rules["audit-retention"]
     assert retention["status"] == "Enabled" and retention["filter"] == {}
     assert retention["transitions"] == [{"days": 30, "storageClass": "INTELLIGENT_TIERING"}]
-    assert retention["expiration"] == {"days": SPEC[env]["expire_days"]}
+    assert retention["expiration"] == {"days": EXPECTED[env]["expire_days"]}
     assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
     assert retention["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     assert rules["expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
@@ -161,7 +161,7 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
     assert (delivery["Action"], delivery["Resource"]) == ("s3:PutObject", prefix)
     assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     (lifecycle,) = parts["lifecycle"]["inputs"]["rules"]
-    assert lifecycle["expiration"] == {"days": SPEC[env]["log_retention"]}
+    assert lifecycle["expiration"] == {"days": EXPECTED[env]["log_retention"]}
     assert set(by_name(layer, "versioning")) == {"audit-versioning"}  # access logs are not versioned
 
 

@@ -1,4 +1,4 @@
-"""Each environment's networking matches SPEC's table: region, CIDR, AZs, NAT, endpoints, flow logs."""
+"""Each environment's networking has its designed values (docs/design.md): region, CIDR, AZs, NAT, endpoints."""
 
 from ipaddress import IPv4Network
 from typing import Any
@@ -8,16 +8,16 @@ import pytest
 from networking.endpoints import INTERFACE_SERVICES
 from tests.support import layer_of, planned, resources
 
-SPEC: dict[str, dict[str, Any]] = {
+EXPECTED: dict[str, dict[str, Any]] = {
     "dev": {"region": "us-east-1", "cidr": "10.0.0.0/16", "azs": 2, "nats": 0},
     "staging": {"region": "us-east-2", "cidr": "10.1.0.0/16", "azs": 3, "nats": 3},
     "prod": {"region": "eu-west-1", "cidr": "10.2.0.0/16", "azs": 3, "nats": 3},
 }
 
 
-@pytest.mark.parametrize("env", SPEC)
+@pytest.mark.parametrize("env", EXPECTED)
 def test_networking_matches_the_environment_table(env):
-    expected = SPEC[env]
+    expected = EXPECTED[env]
     layer = layer_of(planned(env), "networking")
     out = layer["outputs"]
     assert out["environment"] == env
@@ -39,5 +39,5 @@ def test_networking_matches_the_environment_table(env):
 
 
 def test_environments_never_share_address_space():
-    cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in SPEC]
+    cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in EXPECTED]
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
