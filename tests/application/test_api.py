@@ -1,5 +1,6 @@
 """The payments REST API as every environment's plan declares it, and as its component reacts to change."""
 
+import copy
 import json
 import re
 from dataclasses import replace
@@ -30,7 +31,8 @@ from tests.application.common import (
     by_logical,
     stack_settings,
 )
-from tests.support import one, resources, run_layer
+from tests.support import layer_of, one, planned, resources, run_layer
+from tooling.checks import policy as policy_check
 
 REQUIRED_RESPONSES = {
     "DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS", "ACCESS_DENIED",
@@ -338,3 +340,30 @@ def test_contract_exports_ids_and_urls_never_key_values(env):
     assert outputs["verifyPaymentUrl"] == f"{base}/verify-payment"
     assert {k for k in APPLICATION.exports if k.startswith("api") or k.endswith("Url")} <= set(outputs)
     assert "value" not in json.dumps(outputs).lower()
+
+
+# What a careless change to the API would do to the plan, and the policy that must catch it.
+BREAKAGES = [
+    ("method", lambda i: {**i, "apiKeyRequired": False}, "apigateway-method-api-key-required (CKV2_AWS_70)"),
+    ("method", lambda i: {**i, "requestModels": {"application/json": "PaymentRequest"}} if i["requestModels"] else i,
+     "apigateway-method-request-validated (CKV2_AWS_53)"),
+    ("method_settings", lambda i: {**i, "settings": {**i["settings"], "dataTraceEnabled": True}},
+     "apigateway-data-trace-disabled (CKV_AWS_276)"),
+    ("method_settings", lambda i: {**i, "settings": {**i["settings"], "loggingLevel": "OFF"}},
+     "apigateway-execution-logging (APIGateway.1)"),
+    ("stage", lambda i: {k: v for k, v in i.items() if k != "accessLogSettings"},
+     "apigateway-stage-access-logging (CKV_AWS_76)"),
+    ("stage", lambda i: {**i, "xrayTracingEnabled": False}, "apigateway-stage-xray-enabled (APIGateway.3)"),
+    ("usage_plan", lambda i: {k: v for k, v in i.items() if k != "throttleSettings"},
+     "apigateway-throttling-configured"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "break_inputs", "policy"), BREAKAGES, ids=[b[2] for b in BREAKAGES])
+def test_the_policy_pack_catches_a_broken_api_in_the_plan(kind, break_inputs, policy):
+    plan = copy.deepcopy(planned("dev"))
+    layer = layer_of(plan, "application")
+    for record in resources(layer, TYPES[kind]):
+        record["inputs"] = break_inputs(record["inputs"])
+    found = {v.policy for v in policy_check.check_plan(plan)}
+    assert found == {policy}
