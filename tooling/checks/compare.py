@@ -164,30 +164,28 @@ def compare(left: Side, right: Side, tally: Tally | None = None) -> list[Item]:
     for key in sorted(set(left_resources) | set(right_resources)):
         layer, left_inputs = left_resources.get(key, ("", {}))
         right_layer, right_inputs = right_resources.get(key, ("", {}))
-        layer = layer or right_layer
-        resource_type = (left_inputs or right_inputs)["type"]
+        base = {
+            "comparison": "env_env",
+            "layer": layer or right_layer,
+            "left": left.label,
+            "right": right.label,
+            "resource": key,
+            "type": (left_inputs or right_inputs)["type"],
+        }
         if tally is not None:
-            tally.resources(layer, "env_env", [key])
-
-        def item(path: str | None, a: Any, b: Any, kind: Kind, declared_by: tuple[str, ...]) -> Item:
-            return Item(
-                comparison="env_env",
-                layer=layer,
-                left=left.label,
-                right=right.label,
-                resource=key,
-                type=resource_type,
-                path=path,
-                left_value=a,
-                right_value=b,
-                kind=kind,
-                declared_by=declared_by,
-            )
-
+            tally.resources(base["layer"], "env_env", [key])
         if not left_inputs or not right_inputs:
+            declared = _explained_count(base["type"], key, keys)
             kind: Kind = "add" if right_inputs else "delete"
             items.append(
-                item(None, bool(left_inputs), bool(right_inputs), kind, _explained_count(resource_type, key, keys))
+                Item(
+                    **base,
+                    path=None,
+                    left_value=bool(left_inputs),
+                    right_value=bool(right_inputs),
+                    kind=kind,
+                    declared_by=declared,
+                )
             )
             continue
         for prop in sorted(set(left_inputs) | set(right_inputs)):
@@ -198,9 +196,12 @@ def compare(left: Side, right: Side, tally: Tally | None = None) -> list[Item]:
             explained = (
                 (_explained_protect(keys) if option == "protect" else ())
                 if option
-                else _explained_property(resource_type, prop, keys)
+                else _explained_property(base["type"], prop, keys)
             )
-            items.append(item(option or prop, a, b, _kind(left_inputs, right_inputs, prop), explained))
+            kind = _kind(left_inputs, right_inputs, prop)
+            items.append(
+                Item(**base, path=option or prop, left_value=a, right_value=b, kind=kind, declared_by=explained)
+            )
     return items
 
 
@@ -216,5 +217,12 @@ def environment_report(
     items = compare(left, right, tally)
     source: Source = left.source if left.source == right.source else "deployed"
     return build_report(
-        command, (left.env, right.env), source, DEPLOY_ORDER, items, tally, redactor or Redactor(), backend
+        command=command,
+        environments=(left.env, right.env),
+        source=source,
+        layers=DEPLOY_ORDER,
+        items=items,
+        tally=tally,
+        redactor=redactor or Redactor(),
+        backend=backend,
     )

@@ -15,8 +15,8 @@ from typing import Any
 
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 (Pulumi's secret signature, not a secret)
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105
 # Shorter secrets are masked only where they are the whole value ("true" must not mask every "true").
 MIN_EMBEDDED_SECRET = 6
 

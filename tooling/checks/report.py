@@ -135,6 +135,7 @@ class Tally:
 
 
 def build_report(
+    *,
     command: Literal["drift", "compare", "parity"],
     environments: Sequence[str],
     source: Literal["deployed", "plan"],
