@@ -1,12 +1,14 @@
 """A report in the terminal: one table per comparison (its items) and one summary table."""
 
 import json
+import os
 import sys
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tooling.checks.report import COMPARISONS, Item, Report
@@ -19,8 +21,10 @@ TITLES = {
 
 
 def console() -> Console:
-    """Plain output that stays readable in CI logs (no emoji, no highlighting, 160 columns off a TTY)."""
-    return Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160)
+    """Plain output that stays readable in CI logs (no emoji, no highlighting, 160 columns off a TTY
+    unless COLUMNS says otherwise)."""
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    return Console(emoji=False, highlight=False, width=None if wide else 160)
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -32,6 +36,12 @@ def _order(item: Item) -> tuple[int, str, str, bool, str, str]:
     return (COMPARISONS.index(item.comparison), item.left, item.right, item.declared, item.layer, item.resource)
 
 
+def verdict(item: Item) -> str:
+    if item.declared:
+        return ", ".join(item.declared_by)
+    return "[red]UNDECLARED[/red]" if item.comparison == "env_env" else "[red]DRIFT[/red]"
+
+
 def items_table(items: list[Item]) -> Table:
     first = items[0]
     undeclared = sum(not i.declared for i in items)
@@ -39,18 +49,17 @@ def items_table(items: list[Item]) -> Table:
         f"{TITLES[first.comparison]}: {first.left} vs {first.right}: {len(items)} differences, {undeclared} undeclared"
     )
     table = Table(title=title, title_justify="left")
-    for column in ("layer", "resource", "type", "path", first.left, first.right, "kind", "declared by"):
+    for column in ("layer", "resource", "path", first.left, first.right, "kind", "declared by"):
         table.add_column(column, overflow="fold")
     for item in items:
         table.add_row(
             item.layer,
-            item.name,
-            item.type.rsplit(":", 1)[-1],
-            item.path or "(resource)",
-            short(item.left_value),
-            short(item.right_value),
+            escape(item.name),
+            escape(item.path or "(resource)"),
+            escape(short(item.left_value)),
+            escape(short(item.right_value)),
             item.kind,
-            ", ".join(item.declared_by) or "[red]UNDECLARED[/red]",
+            verdict(item),
         )
     return table
 
