@@ -36,9 +36,14 @@ def plaintext_secret(env: str, urn: str) -> str:
     return f"plaintext-secret-{env}-{urn.rsplit('::', 1)[-1]}"
 
 
+def secret(plaintext: str) -> dict[str, str]:
+    """A value as `pulumi stack export --show-secrets` prints a secret."""
+    return {SECRET_SIG_KEY: SECRET_SIG, "plaintext": json.dumps(plaintext)}
+
+
 def _wrap_secrets(value: Any, plaintext: str) -> Any:
     if value == SECRET_PLACEHOLDER:
-        return {SECRET_SIG_KEY: SECRET_SIG, "plaintext": json.dumps(plaintext)}
+        return secret(plaintext)
     if isinstance(value, dict):
         return {k: _wrap_secrets(v, plaintext) for k, v in value.items()}
     if isinstance(value, list):
@@ -50,6 +55,11 @@ def deployed(env: str, resource: dict[str, Any]) -> dict[str, Any]:
     """A plan resource as `pulumi stack export --show-secrets` prints it."""
     plaintext = plaintext_secret(env, resource["urn"])
     return {key: _wrap_secrets(copy.deepcopy(resource.get(key)), plaintext) for key in STATE_KEYS}
+
+
+def _named(urn: str, suffix: str) -> bool:
+    """`name`, or `type::name` where a component and its child share the name."""
+    return urn.endswith(suffix) and urn[-len(suffix) - 1] in ":$"
 
 
 @dataclass
@@ -76,28 +86,28 @@ class World:
             self._write(env, layer["name"], "config.json", {})
         return self
 
-    def _edit(self, env: str, layer: str, name: str, urn_suffix: str, side: str, prop: str, value: Any) -> None:
+    def _edit(self, env: str, layer: str, name: str, urn_suffix: str, *, side: str, prop: str, value: Any) -> None:
         document = self._read(env, layer, name)
         resources = document["deployment"]["resources"] if name == "state.json" else document
-        (resource,) = [r for r in resources if r["urn"].endswith(f"::{urn_suffix}")]
+        (resource,) = [r for r in resources if _named(r["urn"], urn_suffix)]
         resource[side][prop] = value
         self._write(env, layer, name, document)
 
     def change_in_cloud(self, env: str, layer: str, urn_suffix: str, prop: str, value: Any) -> None:
         """Someone changed a property in the console: the cloud's outputs differ from the state."""
-        self._edit(env, layer, "cloud.json", urn_suffix, "outputs", prop, value)
+        self._edit(env, layer, "cloud.json", urn_suffix, side="outputs", prop=prop, value=value)
 
     def delete_from_cloud(self, env: str, layer: str, urn_suffix: str) -> None:
-        cloud = [r for r in self._read(env, layer, "cloud.json") if not r["urn"].endswith(f"::{urn_suffix}")]
+        cloud = [r for r in self._read(env, layer, "cloud.json") if not _named(r["urn"], urn_suffix)]
         self._write(env, layer, "cloud.json", cloud)
 
     def change_code(self, env: str, layer: str, urn_suffix: str, prop: str, value: Any) -> None:
         """The program declares another value than the one deployed (changed, not deployed)."""
-        self._edit(env, layer, "code.json", urn_suffix, "inputs", prop, value)
+        self._edit(env, layer, "code.json", urn_suffix, side="inputs", prop=prop, value=value)
 
     def change_state(self, env: str, layer: str, urn_suffix: str, prop: str, value: Any) -> None:
         """What is deployed differs (an input in the state, as if deployed from other code)."""
-        self._edit(env, layer, "state.json", urn_suffix, "inputs", prop, value)
+        self._edit(env, layer, "state.json", urn_suffix, side="inputs", prop=prop, value=value)
 
     def set_secret_config(self, env: str, layer: str, key: str, plaintext: str) -> None:
         config = self._read(env, layer, "config.json")
