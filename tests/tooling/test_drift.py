@@ -14,14 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.automation.events import StepEventMetadata
 
 from shared.contracts import DEPLOY_ORDER
 from tests.support import planned
 from tests.tooling.fake_world import World, plaintext_secret, secret
 from tests.tooling.test_stacks_cli import FAKE_BIN, Checkout, _assert_refused, checkout, python_wrapper
 from tooling.checks.compare import Side, compare
+from tooling.checks.redact import Redactor
+from tooling.checks.report import Tally
 from tooling.stacks import compare as compare_command
 from tooling.stacks import drift
+from tooling.stacks.steps import StepReader, resolve
 
 __all__ = ["checkout"]  # the fixture, used by the make tests below
 
@@ -314,3 +318,36 @@ def test_make_drift_reports_and_make_names_exit_code_7(checkout: Checkout, tmp_p
     assert "Error 7" in result.stderr
     assert "enableDnsHostnames" in result.stdout
     assert json.loads((tmp_path / "drift.json").read_text())["summary"]["differences"] == 1
+
+
+# --- the pieces ------------------------------------------------------------------------------
+
+
+def test_property_paths_resolve_like_the_engine_names_them() -> None:
+    value = {"tags": {"a.b": "x", "Name": "n"}, "ingress": [{"cidrBlocks": ["10.0.0.0/8"]}]}
+    assert resolve(value, "tags.Name") == "n"
+    assert resolve(value, 'tags["a.b"]') == "x"
+    assert resolve(value, "ingress[0].cidrBlocks[0]") == "10.0.0.0/8"
+    assert resolve(value, "ingress[3]") is not None and resolve(value, "missing.path") is resolve(value, "ingress[3]")
+
+
+def test_a_refresh_step_without_a_new_state_is_a_resource_gone_from_the_cloud() -> None:
+    urn = "urn:pulumi:staging::data::aws:s3/bucket:Bucket::audit-bucket"
+    old = {"type": "aws:s3/bucket:Bucket", "urn": urn, "outputs": {"bucket": "audit"}}
+    step = StepEventMetadata.from_json({"op": "refresh", "urn": urn, "type": old["type"], "old": old, "new": None})
+    reader = StepReader("state_cloud", "data", "staging", state={}, redactor=Redactor(), tally=Tally())
+
+    (item,) = reader.items([step])
+
+    assert (item.kind, item.path, item.left_value, item.right_value) == ("delete", None, True, False)
+
+
+def test_the_redactor_masks_signed_secrets_secret_outputs_and_secret_config_values() -> None:
+    redactor = Redactor(["hunter2-long-secret"])
+    resource = {
+        "inputs": {"password": secret("p"), "note": "uses hunter2-long-secret here"},
+        "outputs": {"token": "plain", "arn": "arn:x"},
+        "additionalSecretOutputs": ["token"],
+    }
+    assert redactor.resource(resource)["inputs"] == {"password": "[secret]", "note": "uses [secret] here"}
+    assert redactor.resource(resource)["outputs"] == {"token": "[secret]", "arn": "arn:x"}
