@@ -49,8 +49,13 @@ def items_table(items: list[Item]) -> Table:
         f"{TITLES[first.comparison]}: {first.left} vs {first.right}: {len(items)} differences, {undeclared} undeclared"
     )
     table = Table(title=title, title_justify="left")
-    for column in ("layer", "resource", "path", first.left, first.right, "kind", "declared by"):
-        table.add_column(column, overflow="fold")
+    table.add_column("layer")
+    table.add_column("resource", overflow="fold", min_width=18)
+    table.add_column("path", overflow="fold", min_width=18)
+    for column in (first.left, first.right):
+        table.add_column(column, overflow="fold", max_width=36)
+    table.add_column("kind")
+    table.add_column("declared by", overflow="fold")
     for item in items:
         table.add_row(
             item.layer,
