@@ -8,12 +8,19 @@ missing or invalid variable.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from payments.models import MerchantId
+
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+ApiKeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+POSTGRES_BIGINT_MAX = 2**63 - 1
+"""Largest PostgreSQL `bigint`: the type of `ledger_entries.amount_minor` (payments/migrations)."""
 
 # Amazon Linux's system trust store: it holds the Amazon roots that sign RDS Proxy's (ACM) certificates.
 DEFAULT_DB_CA_BUNDLE_PATH = "/etc/pki/tls/certs/ca-bundle.crt"
@@ -70,10 +77,37 @@ class CoreSettings(_EnvironmentModel):
     )
 
 
-VerifyPaymentSettings = CoreSettings
+class MerchantScopedSettings(CoreSettings):
+    """Read by the handlers behind API Gateway: who the caller is (payments.merchants)."""
+
+    merchants_by_api_key_id: dict[ApiKeyId, MerchantId] = Field(
+        alias="MERCHANTS_BY_API_KEY_ID",
+        min_length=1,
+        description=(
+            'JSON object mapping API Gateway API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"} '
+            "(key ids, never key values); a request whose key is not mapped gets 403."
+        ),
+    )
+
+    @field_validator("merchants_by_api_key_id", mode="before")
+    @classmethod
+    def _parse_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            mapping = json.loads(value)
+        except ValueError:
+            mapping = None
+        if not isinstance(mapping, dict):
+            raise ValueError('must be a JSON object of API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"}')
+        return mapping
 
 
-class ProcessPaymentSettings(CoreSettings):
+class VerifyPaymentSettings(MerchantScopedSettings):
+    """Read by verify-payment."""
+
+
+class ProcessPaymentSettings(MerchantScopedSettings):
     """Read by process-payment."""
 
     idempotency_table_name: str = Field(
@@ -96,7 +130,10 @@ class ProcessPaymentSettings(CoreSettings):
         10_000_000,
         alias="MAX_AMOUNT_MINOR_UNITS",
         ge=1,
-        description="Largest accepted amount, in minor units of the currency (default 10000000).",
+        description=(
+            "Largest accepted amount, in minor units of the currency (default 10000000); at most "
+            f"{POSTGRES_BIGINT_MAX}, the range of the ledger's bigint amount column."
+        ),
     )
     allowed_currencies: frozenset[CurrencyCode] = Field(
         frozenset({"USD", "EUR", "GBP"}),
@@ -111,6 +148,22 @@ class ProcessPaymentSettings(CoreSettings):
         le=1_048_576,
         description="Largest accepted request body in bytes; larger bodies get 413 (default 4096).",
     )
+
+    key_hash_secret_arn: str = Field(
+        alias="KEY_HASH_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret whose SecretString (random, at least 32 characters) keys the HMAC of "
+            "Idempotency-Keys and derived transaction ids; never rotate it in place (see functions/README.md)."
+        ),
+    )
+
+    @field_validator("max_amount_minor")
+    @classmethod
+    def _fits_the_ledger(cls, value: int) -> int:
+        if value > POSTGRES_BIGINT_MAX:
+            raise ValueError(f"must be at most {POSTGRES_BIGINT_MAX}: amounts are stored in a PostgreSQL bigint column")
+        return value
 
     @field_validator("allowed_currencies", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,10 @@ ACCOUNT_ID = "123456789012"
 TRANSACTIONS_TABLE_NAME = "transactions-test"
 IDEMPOTENCY_TABLE_NAME = "idempotency-test"
 MAX_RECEIVE_COUNT = 2
+# API Gateway API key id -> merchant (MERCHANTS_BY_API_KEY_ID): what the application layer maps.
+MERCHANT_API_KEY_ID = "test-key"
+OTHER_MERCHANT_API_KEY_ID = "other-key"
+MERCHANTS_BY_API_KEY_ID = {MERCHANT_API_KEY_ID: "merchant-001", OTHER_MERCHANT_API_KEY_ID: "merchant-002"}
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -63,6 +68,7 @@ class AwsResources:
     notifications_queue_url: str
     bucket: str
     secret_arn: str
+    key_hash_secret_arn: str
 
     def client(self, service: str) -> Any:
         return self.clients[service]
@@ -118,6 +124,7 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
+    key_hash_secret_arn = create_key_hash_secret(clients["secretsmanager"], kms_key_arn)
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -127,6 +134,18 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
+        key_hash_secret_arn=key_hash_secret_arn,
+    )
+
+
+def create_key_hash_secret(secretsmanager: Any, kms_key_arn: str, value: str | None = None) -> str:
+    """The HMAC key of Idempotency-Keys (KEY_HASH_SECRET_ARN): random per test unless `value` is given."""
+    return str(
+        secretsmanager.create_secret(
+            Name=f"payments/key-hash-{secrets.token_hex(4)}",
+            SecretString=secrets.token_hex(32) if value is None else value,
+            KmsKeyId=kms_key_arn,
+        )["ARN"]
     )
 
 
@@ -152,6 +171,8 @@ def handler_environment(
         "DB_NAME": db_name,
         "DB_CA_BUNDLE_PATH": ca_file,
         "DB_CONNECT_TIMEOUT_SECONDS": "10",
+        "KEY_HASH_SECRET_ARN": resources.key_hash_secret_arn,
+        "MERCHANTS_BY_API_KEY_ID": json.dumps(MERCHANTS_BY_API_KEY_ID),
     }
 
 

@@ -50,7 +50,7 @@ def moto_endpoint() -> Iterator[str]:
 def reset_handler_state() -> None:
     """A new execution environment: settings, clients' users and the DB connection are built again."""
     process_payment._runtime.cache_clear()
-    verify_payment._store.cache_clear()
+    verify_payment._runtime.cache_clear()
     settlement_worker._settler.cache_clear()
 
 

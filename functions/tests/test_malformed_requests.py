@@ -30,7 +30,7 @@ def _base64_event(raw: bytes) -> dict[str, Any]:
         "POST",
         "/process-payment",
         body=base64.b64encode(raw).decode(),
-        headers={"Idempotency-Key": "key-0001-test"},
+        headers={"Content-Type": "application/json", "Idempotency-Key": "key-0001-test"},
         base64_encoded=True,
     )
 
@@ -40,7 +40,9 @@ CORPUS: list[tuple[str, dict[str, Any], int, str]] = [
     ("empty body", payment_event(""), 400, "MALFORMED_JSON"),
     (
         "no body",
-        api_event("POST", "/process-payment", headers={"Idempotency-Key": "key-0001-test"}),
+        api_event(
+            "POST", "/process-payment", headers={"Content-Type": "application/json", "Idempotency-Key": "key-0001-test"}
+        ),
         400,
         "MALFORMED_JSON",
     ),
@@ -64,7 +66,7 @@ CORPUS: list[tuple[str, dict[str, Any], int, str]] = [
     ("all null", payment_event(dict.fromkeys(V)), 400, "VALIDATION_FAILED"),
     ("missing amount", payment_event(_without("amount_minor")), 400, "VALIDATION_FAILED"),
     ("missing currency", payment_event(_without("currency")), 400, "VALIDATION_FAILED"),
-    ("missing merchant", payment_event(_without("merchant_id")), 400, "VALIDATION_FAILED"),
+    ("merchant null", payment_event(_with(merchant_id=None)), 400, "VALIDATION_FAILED"),
     ("missing token", payment_event(_without("payment_method_token")), 400, "VALIDATION_FAILED"),
     ("amount zero", payment_event(_with(amount_minor=0)), 400, "VALIDATION_FAILED"),
     ("amount negative", payment_event(_with(amount_minor=-5)), 400, "VALIDATION_FAILED"),

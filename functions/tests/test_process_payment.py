@@ -59,7 +59,10 @@ def test_replay_returns_the_first_response_and_does_no_new_work(aws: AwsResource
 def test_idempotency_key_header_is_case_insensitive(aws: AwsResources, env: dict[str, str]) -> None:
     first = submit()
     event = api_event(
-        "POST", "/process-payment", body=json.dumps(VALID_BODY), headers={"idempotency-key": "key-0001-test"}
+        "POST",
+        "/process-payment",
+        body=json.dumps(VALID_BODY),
+        headers={"content-type": "application/json", "idempotency-key": "key-0001-test"},
     )
     second = submit(event=event)
 
