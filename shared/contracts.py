@@ -79,15 +79,50 @@ DATA = _contract(
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
         "parameterPrefix": "SSM Parameter Store path holding the functions' data settings (e.g. /data-prod-p01).",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
+        "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
 APPLICATION = _contract(
     "application",
-    {},
-    # Add each key here in the change that makes the application layer read it.
-    reads={"networking": (), "data": ()},
+    {
+        # --- edge: ALB, certificate, WAF ---
+        "albArn": "ARN of the public ALB.",
+        "albArnSuffix": "ARN suffix of the ALB (CloudWatch dimension LoadBalancer).",
+        "albDnsName": "DNS name AWS gave the ALB.",
+        "albUrl": "https:// URL clients use: the domain when configured, else the ALB's DNS name.",
+        "certificateArn": "ACM certificate of the 443 listener (DNS-validated, or generated and imported).",
+        "wafWebAclArn": "ARN of the regional WAF web ACL (associate the API Gateway stage with it), or null.",
+        # --- API behind the ALB (/api/*) ---
+        "lambdaTargetGroupArnSuffix": "ARN suffix of the Lambda target group behind /api/* (CloudWatch TargetGroup).",
+        "albApiFunctionName": "Lambda function serving /api/* (payments.handlers.alb_api).",
+        "albApiKeysSecretArn": "Secrets Manager secret of the merchants' API-key HMACs the ALB path checks.",
+        # --- web tier, blue/green ---
+        "webActiveColor": "Colour the 443 listener sends traffic to (blue or green).",
+        "webTargetGroupArns": "Target group ARN per colour ({blue, green}): make release reads their health.",
+        "webTargetGroupArnSuffixes": "Target group ARN suffix per colour ({blue, green}; CloudWatch TargetGroup).",
+        "webAutoScalingGroupNames": "Auto Scaling group name per colour ({blue, green}).",
+    },
+    reads={
+        "networking": (
+            "vpcId",
+            "publicSubnetIds",
+            "privateSubnetIds",
+            "albSecurityGroupId",
+            "webSecurityGroupId",
+            "lambdaSecurityGroupId",
+        ),
+        "data": (
+            "kmsKeyArn",
+            "albLogsBucketName",
+            "autoScalingRoleArn",
+            "transactionsTableName",
+            "transactionsTableArn",
+            "idempotencyTableName",
+            "idempotencyTableArn",
+        ),
+    },
 )
 
 OBSERVABILITY = _contract(

@@ -31,6 +31,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):  # the mocks hand back the object itself
+        return value.path
     if value == rpc.UNKNOWN:
         return UNKNOWN_PLACEHOLDER
     return value
