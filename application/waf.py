@@ -51,7 +51,9 @@ class Waf(pulumi.ComponentResource):
             aws.wafv2.WebAclRuleArgs(
                 name=rule,
                 priority=index,
-                override_action=aws.wafv2.WebAclRuleOverrideActionArgs(none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()),
+                override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
+                    none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
+                ),
                 statement=aws.wafv2.WebAclRuleStatementArgs(
                     managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
                         name=group, vendor_name="AWS"

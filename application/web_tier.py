@@ -40,15 +40,13 @@ DEREGISTRATION_DELAY_SECONDS = 30
 HEALTH_CHECK_GRACE_SECONDS = 300
 
 
-def render_user_data(color: Color, environment: str, region: str, log_group_prefix: str) -> str:
-    """application/web/user_data.sh with its placeholders filled, base64 (what launch templates take)."""
-    values = {
-        "COLOR": color,
-        "ENVIRONMENT": environment,
-        "REGION": region,
-        "LOG_GROUP_PREFIX": log_group_prefix,
-        "PORT": str(WEB_PORT),
-    }
+def render_user_data(color: Color) -> str:
+    """application/web/user_data.sh with its placeholders filled, base64 (what launch templates take).
+
+    Only the colour and port are filled in: the environment, region and log groups come from the
+    instance's metadata and tags, so both colours differ by one word and every environment runs
+    the same script."""
+    values = {"COLOR": color, "PORT": str(WEB_PORT)}
     script = USER_DATA.read_text()
     for key, value in values.items():
         script = script.replace(f"@@{key}@@", value)
@@ -173,7 +171,10 @@ class WebTier(pulumi.ComponentResource):
     ) -> aws.ec2.LaunchTemplate:
         physical = ctx.name(f"web-{color}", "ec2")
         # DeployedAt changes every day: in tag specifications it would make a new template version daily.
-        instance_tags = {k: v for k, v in ctx.tags(physical).items() if k != DEPLOYED_AT} | {"Color": color}
+        instance_tags = {k: v for k, v in ctx.tags(physical).items() if k != DEPLOYED_AT} | {
+            "Color": color,
+            "LogGroupPrefix": log_prefix,  # read by user_data.sh through the instance metadata
+        }
         return aws.ec2.LaunchTemplate(
             f"{name}-{color}",
             name=physical,
@@ -186,7 +187,7 @@ class WebTier(pulumi.ComponentResource):
                 http_endpoint="enabled",
                 http_tokens="required",
                 http_put_response_hop_limit=1,
-                instance_metadata_tags="disabled",
+                instance_metadata_tags="enabled",  # user_data.sh reads Environment and LogGroupPrefix
             ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
@@ -201,7 +202,7 @@ class WebTier(pulumi.ComponentResource):
                 )
             ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=render_user_data(color, ctx.platform.environment, ctx.region, log_prefix),
+            user_data=render_user_data(color),
             update_default_version=True,
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=instance_tags)
@@ -222,9 +223,10 @@ class WebTier(pulumi.ComponentResource):
     ) -> aws.autoscaling.Group:
         physical = ctx.name(f"asg-web-{color}", "ec2")
         size = args.settings
-        # ASG tags are a list; DeployedAt stays off it (it would be a daily diff, and ignore_changes
-        # paths cannot name a list element by key).
-        tags = {k: v for k, v in ctx.tags(physical).items() if k != DEPLOYED_AT} | {"Color": color}
+        # ASG tags are a list, so the shared `tags["DeployedAt"]` ignore path does not fit: sorted by
+        # key, DeployedAt has a fixed position, and only its value is ignored after the first up.
+        tags = sorted((ctx.tags(physical) | {"Color": color}).items())
+        deployed_at = next(i for i, (key, _) in enumerate(tags) if key == DEPLOYED_AT)
         return aws.autoscaling.Group(
             f"{name}-{color}",
             name=physical,
@@ -241,9 +243,7 @@ class WebTier(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)
             ),
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"],
-            tags=[
-                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False)
-                for key, value in sorted(tags.items())
-            ],
-            opts=ctx.child(self, depends_on=list(log_groups)),
+            # Instances get their tags from the launch template (without DeployedAt).
+            tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False) for key, value in tags],
+            opts=ctx.child(self, depends_on=list(log_groups), ignore_changes=[f"tags[{deployed_at}].value"]),
         )

@@ -24,7 +24,7 @@ class AutoScalingRole(pulumi.ComponentResource):
             aws_service_name="autoscaling.amazonaws.com",
             custom_suffix=env,
             description=f"Auto Scaling of the payments web tier ({env}): launches EBS volumes encrypted with the data key",
-            tags=ctx.tags(f"AWSServiceRoleForAutoScaling_{env}"),
+            tags=ctx.tags(ctx.name("autoscaling-role")),
             opts=ctx.tagged_child(self),
         )
         self.arn = self.role.arn

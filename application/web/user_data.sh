@@ -6,10 +6,14 @@
 set -euo pipefail
 
 COLOR="@@COLOR@@"
-ENVIRONMENT="@@ENVIRONMENT@@"
-REGION="@@REGION@@"
-LOG_GROUP_PREFIX="@@LOG_GROUP_PREFIX@@"
 PORT="@@PORT@@"
+# The rest comes from the instance metadata (IMDSv2; the launch template allows its tags), so the
+# script is the same in every environment.
+TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
+metadata() { curl -fsS -H "X-aws-ec2-metadata-token: ${TOKEN}" "http://169.254.169.254/latest/meta-data/$1"; }
+REGION=$(metadata placement/region)
+ENVIRONMENT=$(metadata tags/instance/Environment)
+LOG_GROUP_PREFIX=$(metadata tags/instance/LogGroupPrefix)
 
 # --- packages: from the Amazon Linux repositories (S3, reached through the gateway endpoint) ---
 dnf install -y nginx amazon-cloudwatch-agent

@@ -49,6 +49,7 @@ def generated_pan(length: int) -> str:
     partial = prefix + "".join(str(digit % 10) for digit in range(length - len(prefix) - 1))
     return partial + _luhn_check_digit(partial)
 
+
 PANS = {f"{length} digits": generated_pan(length) for length in sorted(LAYOUTS)}
 
 

@@ -16,6 +16,7 @@ from card_support import PANS, every_grouping, uuid4_keys
 from conftest import CapturedOutput
 from lambda_support import body_of, payment_event
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+
 from payments.card_numbers import contains_card_number, passes_luhn
 
 GROUPINGS = dict(every_grouping())

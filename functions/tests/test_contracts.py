@@ -13,12 +13,12 @@ import jsonschema
 import pg8000.native
 import pytest
 from payment_support import VALID_BODY
+from pg_server import PostgresServer
 from pydantic import ValidationError
 
 from payments import api_schema, metric_names, settings, storage_schema
 from payments.card_numbers import contains_card_number, passes_luhn
 from payments.models import PaymentRequest
-from pg_server import PostgresServer
 
 MIGRATIONS = Path(settings.__file__).parent / "migrations"
 

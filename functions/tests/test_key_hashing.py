@@ -9,10 +9,17 @@ import uuid
 from typing import Any
 
 import pytest
-from aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, create_key_hash_secret, table_items
+from aws_support import (
+    IDEMPOTENCY_TABLE_NAME,
+    TRANSACTIONS_TABLE_NAME,
+    AwsResources,
+    create_key_hash_secret,
+    table_items,
+)
 from conftest import reset_handler_state
 from lambda_support import body_of
 from payment_support import submit
+
 from payments.settings import ConfigurationError
 
 KEY = "key-0001-test"

@@ -15,6 +15,7 @@ from aws_support import (
 from conftest import reset_handler_state
 from lambda_support import FakeLambdaContext, api_event, body_of, payment_event, queue_depth
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+
 from payments.handlers import verify_payment
 from payments.merchants import api_gateway_api_key_id, merchant_of
 from payments.settings import ConfigurationError
@@ -78,7 +79,9 @@ def test_idempotency_keys_are_per_merchant(aws: AwsResources, env: dict[str, str
     assert [first["statusCode"], other["statusCode"], replay["statusCode"]] == [202, 202, 202]
     assert body_of(first)["transaction_id"] != body_of(other)["transaction_id"]
     assert body_of(replay) == body_of(first)
-    merchants = {item["transaction_id"]["S"]: item["merchant_id"]["S"] for item in table_items(aws, TRANSACTIONS_TABLE_NAME)}
+    merchants = {
+        item["transaction_id"]["S"]: item["merchant_id"]["S"] for item in table_items(aws, TRANSACTIONS_TABLE_NAME)
+    }
     assert merchants == {
         body_of(first)["transaction_id"]: "merchant-001",
         body_of(other)["transaction_id"]: "merchant-002",

@@ -33,6 +33,9 @@ COMPUTED = re.compile(
 )
 
 
+_DEVICE_DIR, _DEVICE_DIR_MARK = "/dev/", "\x00LINUX-DEVICES\x00"
+
+
 @dataclass(frozen=True)
 class Difference:
     layer: str
@@ -83,9 +86,11 @@ class Normalizer:
                 self._computed.setdefault(value, f"<{key}.{path}>")
 
     def text(self, value: str) -> str:
+        # Linux device paths (`/dev/xvda` in launch templates) are not the dev environment's name.
+        value = value.replace(_DEVICE_DIR, _DEVICE_DIR_MARK)
         for raw, placeholder in self._identity:
             value = value.replace(raw, placeholder)
-        return value
+        return value.replace(_DEVICE_DIR_MARK, _DEVICE_DIR)
 
     def value(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -101,13 +106,15 @@ class Normalizer:
             return self.text(value)
         return value
 
-    def resources(self, plan: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def resources(self, plan: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """URN key -> (layer, resource type, normalized inputs and options); the type is kept apart
+        from the inputs, since some resources have a `type` input of their own (Route 53 records)."""
         normalized = {}
         for layer in plan["layers"]:
             for resource in layer["resources"]:
                 inputs = self.value(resource["inputs"])
                 inputs |= {f"<{option}>": resource.get(option) for option in OPTIONS}
-                normalized[self.key(resource["urn"])] = (layer["name"], {"type": resource["type"], **inputs})
+                normalized[self.key(resource["urn"])] = (layer["name"], resource["type"], inputs)
         return normalized
 
 
@@ -150,9 +157,9 @@ def compare(left_env: str, right_env: str, left_plan: dict[str, Any], right_plan
     right = Normalizer(right_plan, right_config).resources(right_plan)
     differences = []
     for key in sorted(set(left) | set(right)):
-        layer, left_inputs = left.get(key, (None, None))
-        right_layer, right_inputs = right.get(key, (None, None))
-        resource_type = (left_inputs or right_inputs or {})["type"]
+        layer, left_type, left_inputs = left.get(key, (None, None, None))
+        right_layer, right_type, right_inputs = right.get(key, (None, None, None))
+        resource_type = str(left_type or right_type)
         if left_inputs is None or right_inputs is None:
             differences.append(
                 Difference(

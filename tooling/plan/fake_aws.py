@@ -348,7 +348,7 @@ _BUILDERS |= {
 # --- application layer: edge, certificate, web tier, WAF ---
 def _service_linked_role(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
     service = str(args.inputs.get("awsServiceName", "autoscaling.amazonaws.com"))
-    base = "AWSServiceRoleFor" + service.split(".")[0].capitalize().replace("Autoscaling", "AutoScaling")
+    base = "AWSServiceRoleFor" + service.split(".", maxsplit=1)[0].capitalize().replace("Autoscaling", "AutoScaling")
     role = f"{base}_{args.inputs['customSuffix']}" if args.inputs.get("customSuffix") else base
     arn = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/aws-service-role/{service}/{role}"
     return arn, {"arn": arn, "name": role, "path": f"/aws-service-role/{service}/", "uniqueId": f"AROA{_hex(role)}"}
