@@ -141,7 +141,7 @@ class AlbApi(pulumi.ComponentResource):
             tags=ctx.tags(physical),
             opts=ctx.tagged_child(self),
         )
-        statements = [
+        statements: list[dict[str, Any]] = [
             {
                 "Sid": "PaymentTables",
                 "Effect": "Allow",

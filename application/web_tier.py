@@ -127,9 +127,13 @@ class WebTier(pulumi.ComponentResource):
         profile = self._instance_profile(name, ctx)
         self.launch_templates, self.groups = {}, {}
         for color in COLORS:
-            template = self._launch_template(name, ctx, args, color, profile, log_prefix)
+            template = self._launch_template(
+                name, ctx=ctx, args=args, color=color, profile=profile, log_prefix=log_prefix
+            )
             self.launch_templates[color] = template
-            self.groups[color] = self._group(name, ctx, args, color, template, log_groups)
+            self.groups[color] = self._group(
+                name, ctx=ctx, args=args, color=color, template=template, log_groups=log_groups
+            )
         self.register_outputs({color: group.name for color, group in self.groups.items()})
 
     def _instance_profile(self, name: str, ctx: LayerContext) -> aws.iam.InstanceProfile:
@@ -163,6 +167,7 @@ class WebTier(pulumi.ComponentResource):
     def _launch_template(
         self,
         name: str,
+        *,
         ctx: LayerContext,
         args: WebTierArgs,
         color: Color,
@@ -215,6 +220,7 @@ class WebTier(pulumi.ComponentResource):
     def _group(
         self,
         name: str,
+        *,
         ctx: LayerContext,
         args: WebTierArgs,
         color: Color,
@@ -242,7 +248,11 @@ class WebTier(pulumi.ComponentResource):
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)
             ),
-            enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"],
+            enabled_metrics=[
+                aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
+                aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
+                aws.autoscaling.Metric.GROUP_TOTAL_INSTANCES,
+            ],
             # Instances get their tags from the launch template (without DeployedAt).
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False) for key, value in tags],
             opts=ctx.child(self, depends_on=list(log_groups), ignore_changes=[f"tags[{deployed_at}].value"]),

@@ -23,7 +23,7 @@ class AutoScalingRole(pulumi.ComponentResource):
             f"{name}-role",
             aws_service_name="autoscaling.amazonaws.com",
             custom_suffix=env,
-            description=f"Auto Scaling of the payments web tier ({env}): launches EBS volumes encrypted with the data key",
+            description=f"Auto Scaling of the payments web tier ({env}): EBS volumes encrypted with the data key",
             tags=ctx.tags(ctx.name("autoscaling-role")),
             opts=ctx.tagged_child(self),
         )

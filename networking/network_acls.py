@@ -11,7 +11,7 @@ NACLs are stateless, so every allowed flow needs its return path in the other di
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pulumi
 import pulumi_aws as aws
@@ -73,15 +73,28 @@ class NetworkAcls(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkAclsArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:networking:NetworkAcls", name, None, opts)
-        self.public = self._acl(name, ctx, "public", args, args.public_subnet_ids, public_rules(args.vpc_cidr))
+        self.public = self._acl(
+            name,
+            ctx=ctx,
+            tier="public",
+            args=args,
+            subnet_ids=args.public_subnet_ids,
+            rules=public_rules(args.vpc_cidr),
+        )
         self.private = self._acl(
-            name, ctx, "private", args, args.private_subnet_ids, private_rules(args.vpc_cidr, args.peer_cidrs)
+            name,
+            ctx=ctx,
+            tier="private",
+            args=args,
+            subnet_ids=args.private_subnet_ids,
+            rules=private_rules(args.vpc_cidr, args.peer_cidrs),
         )
         self.register_outputs({"publicAclId": self.public.id, "privateAclId": self.private.id})
 
     def _acl(
         self,
         name: str,
+        *,
         ctx: LayerContext,
         tier: str,
         args: NetworkAclsArgs,
@@ -94,22 +107,20 @@ class NetworkAcls(pulumi.ComponentResource):
             f"{name}-{tier}",
             vpc_id=args.vpc_id,
             subnet_ids=list(subnet_ids),
-            ingress=[_entry(aws.ec2.NetworkAclIngressArgs, i, rule) for i, rule in enumerate(ingress)],
-            egress=[_entry(aws.ec2.NetworkAclEgressArgs, i, rule) for i, rule in enumerate(egress)],
+            ingress=[aws.ec2.NetworkAclIngressArgs(**_entry(i, rule)) for i, rule in enumerate(ingress)],
+            egress=[aws.ec2.NetworkAclEgressArgs(**_entry(i, rule)) for i, rule in enumerate(egress)],
             tags=ctx.tags(physical),
             opts=ctx.tagged_child(self),
         )
 
 
-def _entry(
-    kind: type[aws.ec2.NetworkAclIngressArgs] | type[aws.ec2.NetworkAclEgressArgs], index: int, rule: Rule
-) -> aws.ec2.NetworkAclIngressArgs | aws.ec2.NetworkAclEgressArgs:
+def _entry(index: int, rule: Rule) -> dict[str, Any]:
     """Rule numbers in steps of 100, so a rule can later be slotted in between."""
-    return kind(
-        rule_no=(index + 1) * 100,
-        action="allow",
-        protocol=rule.protocol,
-        cidr_block=rule.cidr,
-        from_port=rule.from_port,
-        to_port=rule.to_port,
-    )
+    return {
+        "rule_no": (index + 1) * 100,
+        "action": "allow",
+        "protocol": rule.protocol,
+        "cidr_block": rule.cidr,
+        "from_port": rule.from_port,
+        "to_port": rule.to_port,
+    }

@@ -76,5 +76,5 @@ def every_grouping() -> Iterator[tuple[str, str]]:
 
 def uuid4_keys(count: int, seed: int) -> list[str]:
     """`count` random UUIDv4 strings (hex with dashes), reproducible from `seed`."""
-    raw = random.Random(seed).randbytes(16 * count)
+    raw = random.Random(seed).randbytes(16 * count)  # noqa: S311 (reproducible test data, not secrets)
     return [str(uuid.UUID(bytes=raw[index * 16 : index * 16 + 16], version=4)) for index in range(count)]

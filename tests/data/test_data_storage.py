@@ -73,10 +73,8 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
         # every non-root principal is a service or the web tier's Auto Scaling role, and every
         # grant to a service is conditioned
         principal = s["Principal"]
-        assert principal in (
-            {"AWS": ROOT},
-            {"AWS": AUTOSCALING_ROLE.format(env=f"{env}-{EXPECTED[env]['suffix']}")},
-        ) or set(principal) == {"Service"}, s["Sid"]
+        autoscaling = {"AWS": AUTOSCALING_ROLE.format(env=f"{env}-{EXPECTED[env]['suffix']}")}
+        assert principal in ({"AWS": ROOT}, autoscaling) or set(principal) == {"Service"}, s["Sid"]
         if "Service" in principal:
             assert s["Condition"], s["Sid"]
     admin = statement(policy, "AccountAdministersKey")

@@ -33,9 +33,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):  # the mocks hand back the object itself
         return value.path
-    if value == rpc.UNKNOWN:
-        return UNKNOWN_PLACEHOLDER
-    return value
+    return UNKNOWN_PLACEHOLDER if value == rpc.UNKNOWN else value
 
 
 class RecordingMonitor(MockMonitor):
