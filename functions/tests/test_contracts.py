@@ -38,6 +38,7 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "payments.handlers.process_payment.handler",
         "payments.handlers.verify_payment.handler",
         "payments.handlers.settlement_worker.handler",
+        "payments.handlers.alb_api.handler",
     }
     used = {name for names in settings.HANDLER_ENVIRONMENT.values() for name in names}
     assert used == set(variables)
