@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.tooling.test_stacks_cli import Checkout, _assert_refused, checkout  # noqa: F401 (fixture)
+from tests.tooling.test_stacks_cli import Checkout, _assert_refused
 
 BLUE_TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bweb-1/aaa"
 GREEN_TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gweb-1/bbb"
