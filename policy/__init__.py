@@ -6,7 +6,7 @@ same objects over the offline plans. docs/policies.md lists them and says how to
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policy import application, database, encryption, network, storage, tagging, teardown
+from policy import application, database, edge, encryption, network, storage, tagging, teardown
 
 PACK_NAME = "payments-baseline"
 ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
@@ -17,6 +17,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *network.POLICIES,
     *encryption.POLICIES,
     *application.POLICIES,
+    *edge.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
 )
