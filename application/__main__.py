@@ -79,9 +79,10 @@ web = WebTier(
         kms_key_arn=kms_key_arn,
         autoscaling_role_arn=data.require("autoScalingRoleArn"),
         log_retention_days=platform.log_retention_days,
+        listeners=listeners,
     ),
     ctx,
-    ctx.component_opts(pulumi.ResourceOptions(depends_on=[listeners])),
+    opts,
 )
 
 # --- WAF (application:waf) ---

@@ -104,6 +104,9 @@ class WebTierArgs:
     kms_key_arn: pulumi.Input[str]
     autoscaling_role_arn: pulumi.Input[str]
     log_retention_days: int
+    # What references the target groups: the ALB health-checks them only then, and each group waits
+    # for healthy instances, so the groups come after it.
+    listeners: pulumi.Resource
 
 
 class WebTier(pulumi.ComponentResource):
@@ -255,5 +258,7 @@ class WebTier(pulumi.ComponentResource):
             ],
             # Instances get their tags from the launch template (without DeployedAt).
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False) for key, value in tags],
-            opts=ctx.child(self, depends_on=list(log_groups), ignore_changes=[f"tags[{deployed_at}].value"]),
+            opts=ctx.child(
+                self, depends_on=[*log_groups, args.listeners], ignore_changes=[f"tags[{deployed_at}].value"]
+            ),
         )
