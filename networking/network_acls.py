@@ -4,7 +4,7 @@ Public subnets (ALB, NAT gateways): HTTPS and the HTTP redirect in from anywhere
 return traffic in; out: ephemeral ports (answers to clients), HTTPS (NAT traffic to AWS and the
 internet) and the VPC itself (ALB to the web tier, health checks).
 Private subnets (Lambdas, web tier, RDS, endpoints): in only from the VPC (and a peered VPC) and
-ephemeral-port return traffic (answers from S3 and DynamoDB gateway endpoints and through NAT); out
+ephemeral-port return traffic, the database and web ports refused from outside (answers from S3 and DynamoDB gateway endpoints and through NAT); out
 to the VPC (and a peered VPC) and HTTPS anywhere (gateway endpoints and NAT have public addresses).
 NACLs are stateless, so every allowed flow needs its return path in the other direction.
 """
@@ -25,12 +25,18 @@ HTTPS, HTTP = 443, 80
 
 
 class Rule(NamedTuple):
-    """One allow rule: protocol, peer CIDR and port range (0-0 for every port)."""
+    """One rule: protocol, peer CIDR and port range (0-0 for every port); allow unless `deny`."""
 
     protocol: str
     cidr: pulumi.Input[str]
     from_port: int = 0
     to_port: int = 0
+    deny: bool = False
+
+
+# Ports private-subnet services listen on that fall inside the ephemeral range: refused from outside
+# the VPC before the return-traffic rule (stateless ACLs cannot tell a reply from a new connection).
+PRIVATE_LISTENER_PORTS = (5432, 8080)
 
 
 def public_rules(vpc_cidr: pulumi.Input[str]) -> tuple[list[Rule], list[Rule]]:
@@ -53,7 +59,8 @@ def private_rules(
 ) -> tuple[list[Rule], list[Rule]]:
     """(ingress, egress) of the private subnets."""
     inside = [Rule(ALL, vpc_cidr), *(Rule(ALL, peer) for peer in peer_cidrs)]
-    ingress = [*inside, Rule(TCP, ANYWHERE, *EPHEMERAL)]
+    listeners = [Rule(TCP, ANYWHERE, port, port, deny=True) for port in PRIVATE_LISTENER_PORTS]
+    ingress = [*inside, *listeners, Rule(TCP, ANYWHERE, *EPHEMERAL)]
     egress = [*inside, Rule(TCP, ANYWHERE, HTTPS, HTTPS)]
     return ingress, egress
 
@@ -118,7 +125,7 @@ def _entry(index: int, rule: Rule) -> dict[str, Any]:
     """Rule numbers in steps of 100, so a rule can later be slotted in between."""
     return {
         "rule_no": (index + 1) * 100,
-        "action": "allow",
+        "action": "deny" if rule.deny else "allow",
         "protocol": rule.protocol,
         "cidr_block": rule.cidr,
         "from_port": rule.from_port,
