@@ -4,8 +4,9 @@ Public subnets (ALB, NAT gateways): HTTPS and the HTTP redirect in from anywhere
 return traffic in; out: ephemeral ports (answers to clients), HTTPS (NAT traffic to AWS and the
 internet) and the VPC itself (ALB to the web tier, health checks).
 Private subnets (Lambdas, web tier, RDS, endpoints): in only from the VPC (and a peered VPC) and
-ephemeral-port return traffic, the database and web ports refused from outside (answers from S3 and DynamoDB gateway endpoints and through NAT); out
-to the VPC (and a peered VPC) and HTTPS anywhere (gateway endpoints and NAT have public addresses).
+ephemeral-port return traffic (answers from S3 and DynamoDB gateway endpoints and through NAT),
+with the database and web ports refused from outside first; out to the VPC (and a peered VPC) and
+HTTPS anywhere (gateway endpoints and NAT have public addresses).
 NACLs are stateless, so every allowed flow needs its return path in the other direction.
 """
 
