@@ -8,6 +8,7 @@ from data.audit_bucket import AuditBucket, AuditBucketArgs
 from data.autoscaling_role import AutoScalingRole
 from data.database import Database, DatabaseArgs
 from data.dr import DisasterRecovery, DisasterRecoveryArgs
+from data.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from data.kms import DataKey, DataKeyArgs
 from data.parameters import Parameters, ParametersArgs
 from data.proxy import DatabaseProxy, DatabaseProxyArgs
@@ -39,12 +40,14 @@ database = Database(
     ctx,
     opts,
 )
+function_secrets = FunctionSecrets("function-secrets", FunctionSecretsArgs(key.arn, protect), ctx, opts)
 proxy = DatabaseProxy(
     "db-proxy",
     DatabaseProxyArgs(
         subnet_ids=private_subnet_ids,
         security_group_id=networking.require("proxySecurityGroupId"),
         secret_arn=database.secret_arn,
+        writer_secret_arn=function_secrets.ledger_writer_arn,
         kms_key_arn=key.arn,
         target=database.proxy_target,
         depends_on=[database],
@@ -77,7 +80,9 @@ Parameters(
             "IDEMPOTENCY_TABLE_NAME": tables.tables["idempotency"].name,
             "AUDIT_BUCKET_NAME": audit.bucket.bucket,
             "AUDIT_KMS_KEY_ARN": key.arn,
-            "DB_SECRET_ARN": database.secret_arn,
+            "DB_SECRET_ARN": function_secrets.ledger_writer_arn,
+            "DB_OWNER_SECRET_ARN": database.secret_arn,
+            "DB_WRITER_SECRET_ARN": function_secrets.ledger_writer_arn,
             "DB_PROXY_ENDPOINT": proxy.endpoint,
             "DB_PORT": database.port.apply(str),
             "DB_NAME": settings.database_name,
@@ -115,6 +120,8 @@ pulumi.export("databaseEndpoint", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", settings.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
+pulumi.export("ledgerWriterSecretArn", function_secrets.ledger_writer_arn)
+pulumi.export("keyHashSecretArn", function_secrets.key_hash_arn)
 pulumi.export("proxyEndpoint", proxy.endpoint)
 for logical, table in tables.tables.items():
     pulumi.export(f"{logical}TableName", table.name)

@@ -24,6 +24,8 @@ FUNCTION_SETTINGS: tuple[str, ...] = (
     "AUDIT_BUCKET_NAME",
     "AUDIT_KMS_KEY_ARN",
     "DB_SECRET_ARN",
+    "DB_OWNER_SECRET_ARN",
+    "DB_WRITER_SECRET_ARN",
     "DB_PROXY_ENDPOINT",
     "DB_PORT",
     "DB_NAME",

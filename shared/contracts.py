@@ -67,7 +67,15 @@ DATA = _contract(
         "databaseEndpoint": "Host name of the database (writer) endpoint; clients use proxyEndpoint.",
         "databasePort": "PostgreSQL port (5432) of the database and the proxy.",
         "databaseName": "Database holding the settlement ledger.",
-        "databaseSecretArn": "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted.",
+        "databaseSecretArn": (
+            "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted: the ledger owner, "
+            "for the deploy-time migration step only (DB_OWNER_SECRET_ARN), never the worker."
+        ),
+        "ledgerWriterSecretArn": (
+            "Secrets Manager secret (username/password, generated, CMK-encrypted) of the ledger writer role the "
+            "settlement worker connects as (DB_SECRET_ARN; the migration step's DB_WRITER_SECRET_ARN)."
+        ),
+        "keyHashSecretArn": "Secrets Manager secret (64-character generated key, CMK-encrypted): KEY_HASH_SECRET_ARN.",
         "proxyEndpoint": "Host name of the RDS Proxy the Lambdas connect to (TLS required).",
         "transactionsTableName": "DynamoDB table of payment transactions (key schema: payments.storage_schema).",
         "transactionsTableArn": "ARN of the transactions table (IAM scoping, promotion workflows).",

@@ -107,7 +107,9 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
         "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
-        "data:protectDataStores": Variation(protect=True),
+        "data:protectDataStores": Variation(
+            protect=True, properties=("aws:secretsmanager/secret:Secret.recoveryWindowInDays",)
+        ),
         "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
         # --- application ---
         # A domain gets an ACM certificate validated through Route 53; without one the certificate

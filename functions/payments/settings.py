@@ -8,6 +8,7 @@ missing or invalid variable.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
@@ -194,7 +195,10 @@ class SettlementWorkerSettings(CoreSettings):
     db_secret_arn: str = Field(
         alias="DB_SECRET_ARN",
         pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-        description="Secrets Manager secret with the PostgreSQL 'username' and 'password' (JSON).",
+        description=(
+            "Secrets Manager secret of the ledger writer role the worker connects as ('username' and "
+            "'password', JSON): INSERT and SELECT only; never the master secret (see DB_WRITER_SECRET_ARN)."
+        ),
     )
     db_proxy_endpoint: str = Field(
         alias="DB_PROXY_ENDPOINT",
@@ -227,6 +231,40 @@ class SettlementWorkerSettings(CoreSettings):
     )
 
 
+def _same_as(model: type[_EnvironmentModel], field: str) -> Any:
+    """Another model's field, declared once: same variable, default, constraints and description."""
+    return copy.copy(model.model_fields[field])
+
+
+class MigrateLedgerSettings(_EnvironmentModel):
+    """Read by the ledger migration step (`payments.handlers.migrate_ledger`), invoked once per deploy."""
+
+    service_name: str = _same_as(CoreSettings, "service_name")
+    log_level: str = _same_as(CoreSettings, "log_level")
+    db_owner_secret_arn: str = Field(
+        alias="DB_OWNER_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret of the role that owns the ledger ('username'/'password' JSON; the RDS "
+            "master secret): runs the migrations and the writer role's grants. Migration step only."
+        ),
+    )
+    db_writer_secret_arn: str = Field(
+        alias="DB_WRITER_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret of the ledger writer role ('username'/'password' JSON): the migration "
+            "step creates or updates that role (LOGIN, this password) and its grants; the worker's DB_SECRET_ARN."
+        ),
+    )
+    db_proxy_endpoint: str = _same_as(SettlementWorkerSettings, "db_proxy_endpoint")
+    db_port: int = _same_as(SettlementWorkerSettings, "db_port")
+    db_name: str = _same_as(SettlementWorkerSettings, "db_name")
+    db_ca_bundle_path: str = _same_as(SettlementWorkerSettings, "db_ca_bundle_path")
+    db_connect_timeout_seconds: float = _same_as(SettlementWorkerSettings, "db_connect_timeout_seconds")
+    db_secret_max_age_seconds: int = _same_as(SettlementWorkerSettings, "db_secret_max_age_seconds")
+
+
 class AlbApiSettings(ProcessPaymentSettings):
     """Read by the ALB entry point: everything process-payment and verify-payment read (it runs them),
     and the merchants' API-key hashes it checks `x-api-key` against."""
@@ -241,15 +279,16 @@ class AlbApiSettings(ProcessPaymentSettings):
     )
 
 
-_HANDLER_SETTINGS: dict[str, type[CoreSettings]] = {
+_HANDLER_SETTINGS: dict[str, type[_EnvironmentModel]] = {
     "payments.handlers.process_payment.handler": ProcessPaymentSettings,
     "payments.handlers.verify_payment.handler": VerifyPaymentSettings,
     "payments.handlers.alb_api.handler": AlbApiSettings,
     "payments.handlers.settlement_worker.handler": SettlementWorkerSettings,
+    "payments.handlers.migrate_ledger.handler": MigrateLedgerSettings,
 }
 
 
-def _describe(model: type[CoreSettings]) -> dict[str, str]:
+def _describe(model: type[_EnvironmentModel]) -> dict[str, str]:
     return {str(field.alias): str(field.description) for field in model.model_fields.values()}
 
 

@@ -28,6 +28,9 @@ SEPARATORS = {
     "spaced dash": " - ",
     "dash underscore": "-_",
     "en dash": "\u2013",
+    "bar": "|",
+    "comma": ", ",
+    "plus": "+",
 }
 MIXED = ("-", "__", ".", ":/")
 
@@ -76,5 +79,5 @@ def every_grouping() -> Iterator[tuple[str, str]]:
 
 def uuid4_keys(count: int, seed: int) -> list[str]:
     """`count` random UUIDv4 strings (hex with dashes), reproducible from `seed`."""
-    raw = random.Random(seed).randbytes(16 * count)  # noqa: S311 (reproducible test data, not secrets)
+    raw = random.Random(seed).randbytes(16 * count)  # noqa: S311 (reproducible test data, not a secret)
     return [str(uuid.UUID(bytes=raw[index * 16 : index * 16 + 16], version=4)) for index in range(count)]

@@ -8,19 +8,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_support import (
+from payment_support import VALID_BODY, assert_nothing_written, error_code
+
+from payments.api_keys import api_key_hmac, parse_keyring
+from payments.handlers import alb_api
+from payments.settings import ConfigurationError
+from testkit.aws_support import (
     MERCHANT_API_KEY_ID,
     OTHER_MERCHANT_API_KEY_ID,
     TRANSACTIONS_TABLE_NAME,
     AwsResources,
     table_items,
 )
-from lambda_support import FakeLambdaContext, body_of
-from payment_support import VALID_BODY, assert_nothing_written, error_code
-
-from payments.api_keys import api_key_hmac, parse_keyring
-from payments.handlers import alb_api
-from payments.settings import ConfigurationError
+from testkit.lambda_support import FakeLambdaContext, body_of
 
 HMAC_KEY = secrets.token_hex(32)
 MERCHANT_KEY = "merchant-one-api-key-value-0001"

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_support import AwsResources
 from card_support import PANS, every_grouping, uuid4_keys
 from conftest import CapturedOutput
-from lambda_support import body_of, payment_event
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
 from payments.card_numbers import contains_card_number, passes_luhn
+from testkit.aws_support import AwsResources
+from testkit.lambda_support import body_of, payment_event
 
 GROUPINGS = dict(every_grouping())
 UUID_SAMPLE = 1_000_000

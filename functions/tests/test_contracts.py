@@ -13,12 +13,12 @@ import jsonschema
 import pg8000.native
 import pytest
 from payment_support import VALID_BODY
-from pg_server import PostgresServer
 from pydantic import ValidationError
 
 from payments import api_schema, metric_names, settings, storage_schema
 from payments.card_numbers import contains_card_number, passes_luhn
 from payments.models import PaymentRequest
+from testkit.pg_server import PostgresServer
 
 MIGRATIONS = Path(settings.__file__).parent / "migrations"
 
@@ -38,6 +38,7 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "payments.handlers.process_payment.handler",
         "payments.handlers.verify_payment.handler",
         "payments.handlers.settlement_worker.handler",
+        "payments.handlers.migrate_ledger.handler",
         "payments.handlers.alb_api.handler",
     }
     used = {name for names in settings.HANDLER_ENVIRONMENT.values() for name in names}
@@ -49,6 +50,8 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "NOTIFICATION_TOPIC_ARN",
         "AUDIT_BUCKET_NAME",
         "DB_SECRET_ARN",
+        "DB_OWNER_SECRET_ARN",
+        "DB_WRITER_SECRET_ARN",
         "DB_PROXY_ENDPOINT",
         "DB_PORT",
         "DB_NAME",

@@ -9,18 +9,18 @@ import uuid
 from typing import Any
 
 import pytest
-from aws_support import (
+from conftest import reset_handler_state
+from payment_support import submit
+
+from payments.settings import ConfigurationError
+from testkit.aws_support import (
     IDEMPOTENCY_TABLE_NAME,
     TRANSACTIONS_TABLE_NAME,
     AwsResources,
     create_key_hash_secret,
     table_items,
 )
-from conftest import reset_handler_state
-from lambda_support import body_of
-from payment_support import submit
-
-from payments.settings import ConfigurationError
+from testkit.lambda_support import body_of
 
 KEY = "key-0001-test"
 
@@ -76,6 +76,13 @@ def test_another_secret_gives_other_record_keys_and_transaction_ids(
     second_records = {item["id"]["S"] for item in table_items(aws, IDEMPOTENCY_TABLE_NAME)} - first_records
     assert second != first
     assert len(second_records) == 1
+
+
+def test_the_secret_is_read_once_per_execution_environment(aws: AwsResources, env: dict[str, str]) -> None:
+    assert submit(key=KEY)["statusCode"] == 202
+    aws.client("secretsmanager").delete_secret(SecretId=aws.key_hash_secret_arn, ForceDeleteWithoutRecovery=True)
+
+    assert submit(key="key-0002-test")["statusCode"] == 202
 
 
 def _missing_secret_arn(aws: AwsResources) -> str:

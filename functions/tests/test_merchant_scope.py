@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_support import (
+from conftest import CapturedOutput, reset_handler_state
+from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+
+from payments.handlers import verify_payment
+from payments.merchants import api_gateway_api_key_id, merchant_of
+from payments.settings import ConfigurationError
+from testkit.aws_support import (
     MERCHANT_API_KEY_ID,
     OTHER_MERCHANT_API_KEY_ID,
     TRANSACTIONS_TABLE_NAME,
     AwsResources,
     table_items,
 )
-from conftest import reset_handler_state
-from lambda_support import FakeLambdaContext, api_event, body_of, payment_event, queue_depth
-from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
-
-from payments.handlers import verify_payment
-from payments.merchants import api_gateway_api_key_id, merchant_of
-from payments.settings import ConfigurationError
+from testkit.lambda_support import FakeLambdaContext, api_event, body_of, payment_event, queue_depth
 
 WITHOUT_MERCHANT = {name: value for name, value in VALID_BODY.items() if name != "merchant_id"}
 
@@ -68,6 +68,18 @@ def test_sending_or_omitting_the_own_merchant_id_is_the_same_payment(aws: AwsRes
     assert first["statusCode"] == replay["statusCode"] == 202
     assert body_of(first) == body_of(replay)
     assert len(table_items(aws, TRANSACTIONS_TABLE_NAME)) == 1
+
+
+def test_the_callers_merchant_is_on_the_log_lines(
+    aws: AwsResources, env: dict[str, str], captured_logs: CapturedOutput
+) -> None:
+    transaction_id = body_of(_pay_as(OTHER_MERCHANT_API_KEY_ID, WITHOUT_MERCHANT))["transaction_id"]
+    _verify_as(OTHER_MERCHANT_API_KEY_ID, transaction_id)
+
+    lines = [line for line in captured_logs.text().splitlines() if '"service":"payments"' in line.replace(" ", "")]
+    accepted = [line for line in lines if "payment accepted" in line]
+    assert accepted, lines
+    assert all('"merchant_id":"merchant-002"' in line.replace(" ", "") for line in accepted)
 
 
 def test_idempotency_keys_are_per_merchant(aws: AwsResources, env: dict[str, str]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_support import AwsResources
-from lambda_support import payment_event
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
+
+from testkit.aws_support import AwsResources
+from testkit.lambda_support import payment_event
 
 
 def _with_content_types(*values: str) -> dict[str, Any]:

@@ -1,7 +1,4 @@
-"""POST /process-payment: validate, record PENDING, enqueue, answer 202.
-
-Exactly once per merchant and Idempotency-Key.
-"""
+"""POST /process-payment: validate, record PENDING, enqueue, answer 202 - once per merchant and Idempotency-Key."""
 
 from __future__ import annotations
 

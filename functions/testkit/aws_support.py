@@ -9,6 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -52,6 +57,38 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@contextmanager
+def moto_server_process() -> Iterator[str]:
+    """moto in a process of its own on a free loopback port; yield its endpoint URL.
+
+    For measurements: the simulated services' work does not compete with the code under test for
+    this interpreter's GIL, as real AWS services do not.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reset_moto(endpoint)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the moto server process did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def reset_moto(endpoint: str) -> None:
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback moto server)
@@ -67,7 +104,8 @@ class AwsResources:
     topic_arn: str
     notifications_queue_url: str
     bucket: str
-    secret_arn: str
+    secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
+    writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
     key_hash_secret_arn: str
 
     def client(self, service: str) -> Any:
@@ -88,8 +126,11 @@ def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: st
         )
 
 
-def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
-    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT)."""
+def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, str]) -> AwsResources:
+    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT).
+
+    `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
+    """
     clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     _create_table(clients["dynamodb"], TRANSACTIONS_TABLE_NAME, TRANSACTIONS_TABLE, kms_key_arn)
@@ -124,6 +165,9 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
+    writer_secret_arn = clients["secretsmanager"].create_secret(
+        Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
+    )["ARN"]
     key_hash_secret_arn = create_key_hash_secret(clients["secretsmanager"], kms_key_arn)
     return AwsResources(
         clients=clients,
@@ -134,6 +178,7 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
+        writer_secret_arn=writer_secret_arn,
         key_hash_secret_arn=key_hash_secret_arn,
     )
 
@@ -152,7 +197,7 @@ def create_key_hash_secret(secretsmanager: Any, kms_key_arn: str, value: str | N
 def handler_environment(
     resources: AwsResources, *, db_host: str, db_port: int, db_name: str, ca_file: str
 ) -> dict[str, str]:
-    """The environment the application layer sets on the three functions."""
+    """The environment the application layer sets on the functions (each reads its own subset)."""
     return {
         "POWERTOOLS_SERVICE_NAME": "payments",
         "POWERTOOLS_METRICS_NAMESPACE": "Payments",
@@ -165,7 +210,9 @@ def handler_environment(
         "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
         "AUDIT_BUCKET_NAME": resources.bucket,
         "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
-        "DB_SECRET_ARN": resources.secret_arn,
+        "DB_SECRET_ARN": resources.writer_secret_arn,
+        "DB_OWNER_SECRET_ARN": resources.secret_arn,
+        "DB_WRITER_SECRET_ARN": resources.writer_secret_arn,
         "DB_PROXY_ENDPOINT": db_host,
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_support import ACCOUNT_ID, MERCHANT_API_KEY_ID, REGION
+from testkit.aws_support import ACCOUNT_ID, MERCHANT_API_KEY_ID, REGION
 
 
 @dataclass
