@@ -39,7 +39,9 @@ class AlbApiArgs:
     timeout_seconds: int
     memory_mb: int
     log_retention_days: int
-    # Further least-privilege statements for what `environment` names (queue, secrets of other layers).
+    # Secrets of other layers that `environment` names (the Idempotency-Key HMAC key).
+    secret_arns: Sequence[pulumi.Input[str]] = ()
+    # Further least-privilege statements for what `environment` names (the payment queue).
     extra_statements: Sequence[dict[str, Any]] = ()
 
 
@@ -152,7 +154,7 @@ class AlbApi(pulumi.ComponentResource):
                 "Sid": "MerchantApiKeyHashes",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": self.api_keys_secret.arn,
+                "Resource": [self.api_keys_secret.arn, *args.secret_arns],
             },
             {"Sid": "DataKey", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": args.kms_key_arn},
             {

@@ -129,6 +129,7 @@ APPLICATION = _contract(
             "transactionsTableArn",
             "idempotencyTableName",
             "idempotencyTableArn",
+            "keyHashSecretArn",
         ),
     },
 )
