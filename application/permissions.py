@@ -82,6 +82,15 @@ def process_payment_statements(
     ]
 
 
+def alb_api_statements(process_payment: list[Statement], merchant_key_hashes_arn: pulumi.Input[str]) -> list[Statement]:
+    """The ALB door runs process-payment and verify-payment (whose one read process-payment's grants
+    already cover) and checks `x-api-key` against the merchants' keyed hashes."""
+    return [
+        *process_payment,
+        _allow("ReadMerchantKeyHashes", ["secretsmanager:GetSecretValue"], [merchant_key_hashes_arn]),
+    ]
+
+
 def verify_payment_statements(transactions_table_arn: pulumi.Input[str]) -> list[Statement]:
     return [_allow("ReadTransactions", ["dynamodb:GetItem"], [transactions_table_arn])]
 

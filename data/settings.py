@@ -126,6 +126,12 @@ class DataSettings(StrictModel):
     audit_noncurrent_expiration_days: int = Field(
         default=30, ge=1, le=3650, description="Days a replaced audit object version is kept."
     )
+    alb_log_expiration_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days ALB access logs (current and replaced versions) are kept, in every environment.",
+    )
     incomplete_upload_days: int = Field(
         default=7, ge=1, le=365, description="Days before unfinished multipart uploads are aborted."
     )

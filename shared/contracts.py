@@ -88,6 +88,7 @@ DATA = _contract(
         "parameterPrefix": "SSM Parameter Store path of the audit signing key (e.g. /data-prod-p01); the functions' "
         "settings are environment variables set from this contract, not parameters.",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
+        "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
@@ -97,6 +98,7 @@ _FUNCTIONS = {
     "verifyPayment": "verify-payment (GET /verify-payment)",
     "settlementWorker": "the settlement worker (payment queue consumer)",
     "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
+    "albApi": "the API behind the ALB (/api/*: payments.handlers.alb_api)",
 }
 
 APPLICATION = _contract(
@@ -124,11 +126,35 @@ APPLICATION = _contract(
         "processPaymentUrl": "URL of POST /process-payment.",
         "verifyPaymentUrl": "URL of GET /verify-payment?transaction_id=<id>.",
         "apiKeyIds": "Merchant id -> API key id (never the key value: get-api-key --include-value reads it).",
+        # --- edge: ALB, certificate, WAF ---
+        "albArn": "ARN of the public ALB.",
+        "albArnSuffix": "ARN suffix of the ALB (CloudWatch dimension LoadBalancer).",
+        "albDnsName": "DNS name AWS gave the ALB.",
+        "albUrl": "https:// URL clients use: the domain when configured, else the ALB's DNS name.",
+        "certificateArn": "ACM certificate of the 443 listener (DNS-validated, or generated and imported).",
+        "wafWebAclArn": "ARN of the regional WAF web ACL (associate the API Gateway stage with it), or null.",
+        # --- API behind the ALB (/api/*) ---
+        "lambdaTargetGroupArnSuffix": "ARN suffix of the Lambda target group behind /api/* (CloudWatch TargetGroup).",
+        "albApiKeysSecretArn": "Secrets Manager secret of the merchants' API-key HMACs the ALB path checks.",
+        # --- web tier, blue/green ---
+        "webActiveColor": "Colour the 443 listener sends traffic to (blue or green).",
+        "webTargetGroupArns": "Target group ARN per colour ({blue, green}): make release reads their health.",
+        "webTargetGroupArnSuffixes": "Target group ARN suffix per colour ({blue, green}; CloudWatch TargetGroup).",
+        "webAutoScalingGroupNames": "Auto Scaling group name per colour ({blue, green}).",
     },
     reads={
-        "networking": ("privateSubnetIds", "lambdaSecurityGroupId"),
+        "networking": (
+            "vpcId",
+            "publicSubnetIds",
+            "privateSubnetIds",
+            "albSecurityGroupId",
+            "webSecurityGroupId",
+            "lambdaSecurityGroupId",
+        ),
         "data": (
             "kmsKeyArn",
+            "albLogsBucketName",
+            "autoScalingRoleArn",
             "transactionsTableName",
             "transactionsTableArn",
             "idempotencyTableName",

@@ -34,6 +34,9 @@ COMPUTED = re.compile(
 Source = Literal["plan", "deployed"]
 
 
+_DEVICE_DIR, _DEVICE_DIR_MARK = "/dev/", "\x00LINUX-DEVICES\x00"
+
+
 @dataclass(frozen=True)
 class Side:
     """One environment's resources, from an offline plan or its deployed stacks."""
@@ -87,9 +90,11 @@ class Normalizer:
                 self._computed.setdefault(value, f"<{_short_key(key)}.{path}>")
 
     def text(self, value: str) -> str:
+        # Linux device paths (`/dev/xvda` in launch templates) are not the dev environment's name.
+        value = value.replace(_DEVICE_DIR, _DEVICE_DIR_MARK)
         for raw, placeholder in self._identity:
             value = value.replace(raw, placeholder)
-        return value
+        return value.replace(_DEVICE_DIR_MARK, _DEVICE_DIR)
 
     def value(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -105,14 +110,15 @@ class Normalizer:
             return self.text(value)
         return value
 
-    def resources(self, snapshot: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """key -> (layer, {"type": ..., input: value, ..., "<option>": value})."""
+    def resources(self, snapshot: Mapping[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """key -> (layer, resource type, {input: value, ..., "<option>": value}); the type is kept apart
+        from the inputs, since some resources have a `type` input of their own (Route 53 records)."""
         normalized = {}
         for layer in snapshot["layers"]:
             for resource in layer["resources"]:
                 inputs = self.value(resource.get("inputs") or {})
                 inputs |= {f"<{option}>": resource.get(option) for option in OPTIONS}
-                normalized[self.key(resource["urn"])] = (layer["name"], {"type": resource["type"], **inputs})
+                normalized[self.key(resource["urn"])] = (layer["name"], resource["type"], inputs)
         return normalized
 
 
@@ -162,15 +168,15 @@ def compare(left: Side, right: Side, tally: Tally | None = None) -> list[Item]:
     right_resources = Normalizer(right.snapshot, right_config).resources(right.snapshot)
     items = []
     for key in sorted(set(left_resources) | set(right_resources)):
-        layer, left_inputs = left_resources.get(key, ("", {}))
-        right_layer, right_inputs = right_resources.get(key, ("", {}))
-        base = {
+        layer, left_type, left_inputs = left_resources.get(key, ("", "", {}))
+        right_layer, right_type, right_inputs = right_resources.get(key, ("", "", {}))
+        base: dict[str, Any] = {
             "comparison": "env_env",
             "layer": layer or right_layer,
             "left": left.label,
             "right": right.label,
             "resource": key,
-            "type": (left_inputs or right_inputs)["type"],
+            "type": left_type or right_type,
         }
         if tally is not None:
             tally.resources(base["layer"], "env_env", [key])
