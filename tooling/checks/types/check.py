@@ -1,5 +1,6 @@
 """Every input of every custom resource in a plan, checked against its SDK's declared types."""
 
+import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,10 +42,8 @@ def engine_inputs(token: str, inputs: Mapping[str, Any], block: Block) -> dict[s
     for key, value in inputs.items():
         field = block.fields.get(key)
         if field is not None and isinstance(value, str) and problems(value, field.shape):
-            try:
+            with contextlib.suppress(ValueError):  # not JSON: reported as the string it is
                 decoded[key] = json.loads(value)
-            except ValueError:
-                pass  # reported as the string it is
     return decoded
 
 

@@ -130,6 +130,8 @@ class Block:
 
 Shape = Scalar | Choice | ListOf | MapOf | OneOf | Opaque | Block
 
+_ANY = Opaque("any value")
+
 
 def type_hints(annotated: Any) -> dict[str, Any]:
     """`typing.get_type_hints` with Pulumi's own forward references resolvable."""
@@ -164,40 +166,51 @@ def shape_of(annotation: Any) -> Shape:
 
 
 def _option(annotation: Any) -> Shape | None:
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is not None:
+        return _generic_option(origin, typing.get_args(annotation))
+    if isinstance(annotation, type):
+        return _class_option(annotation)
+    return _ANY if annotation is Any else Opaque(f"a value of {annotation}")
+
+
+def _generic_option(origin: Any, args: tuple[Any, ...]) -> Shape:
     if origin in (cabc.Sequence, list, tuple):
-        return ListOf(shape_of(args[0]) if args else Opaque("any value"))
+        return ListOf(shape_of(args[0]) if args else _ANY)
     if origin in (cabc.Mapping, dict):
-        return MapOf(shape_of(args[1]) if len(args) == 2 else Opaque("any value"))
+        return MapOf(shape_of(args[-1]) if args else _ANY)
     if origin is typing.Literal:
         return Choice("Literal", args)
-    if annotation is Any:
-        return Opaque("any value")
-    if not isinstance(annotation, type):
-        return Opaque(f"a value of {annotation}")
-    if annotation in _KIND_NAMES:
-        return Scalar(annotation)
-    if issubclass(annotation, enum.Enum):
-        return Choice(annotation.__name__, tuple(member.value for member in annotation))
-    if typing.is_typeddict(annotation):
-        return typeddict_block(annotation)
-    if pulumi_types.is_input_type(annotation):
-        # its TypedDict twin (`FooArgs` -> `FooArgsDict`) carries which keys are required
-        twin = getattr(sys.modules[annotation.__module__], f"{annotation.__name__}Dict", None)
-        return typeddict_block(twin) if typing.is_typeddict(twin) else arguments_block(annotation.__name__, annotation)
-    if pulumi_types.is_output_type(annotation):
+    return Opaque(f"a value of {origin}")
+
+
+def _class_option(cls: Any) -> Shape | None:
+    if cls in _KIND_NAMES:
+        return Scalar(cls)
+    if issubclass(cls, enum.Enum):
+        return Choice(cls.__name__, tuple(member.value for member in cls))
+    if typing.is_typeddict(cls):
+        return typeddict_block(cls)
+    if pulumi_types.is_input_type(cls):
+        # its TypedDict twin (`FooArgs` -> `FooArgsDict`) says which keys are required
+        twin = _sibling(cls, f"{cls.__name__}Dict")
+        return typeddict_block(twin) if typing.is_typeddict(twin) else arguments_block(cls.__name__, cls, cls.__init__)
+    if pulumi_types.is_output_type(cls):
         return None  # the same object as its input twin, which is always in the same union
-    if issubclass(annotation, pulumi.Archive | pulumi.Asset):
-        return Opaque("an asset or archive")
-    return Opaque(f"a {annotation.__name__}")
+    return Opaque("an asset or archive" if issubclass(cls, pulumi.Archive | pulumi.Asset) else f"a {cls.__name__}")
+
+
+def _sibling(cls: Any, name: str) -> Any:
+    """What the module that defines `cls` calls `name` (None if nothing)."""
+    return getattr(sys.modules[cls.__module__], name, None)
 
 
 @cache
-def typeddict_block(typeddict: type) -> Block:
+def typeddict_block(typeddict: Any) -> Block:
     """A nested input: keys and types from the `...ArgsDict`, wire names from its `...Args` twin."""
-    twin = getattr(sys.modules[typeddict.__module__], typeddict.__name__.removesuffix("Dict"), None)
-    names = pulumi_types.input_type_py_to_pulumi_names(twin) if pulumi_types.is_input_type(twin) else {}
-    required = typing.cast(frozenset[str], getattr(typeddict, "__required_keys__", frozenset()))
+    twin = _sibling(typeddict, typeddict.__name__.removesuffix("Dict"))
+    names = pulumi_types.input_type_py_to_pulumi_names(twin) if twin and pulumi_types.is_input_type(twin) else {}
+    required: frozenset[str] = getattr(typeddict, "__required_keys__", frozenset())
 
     def load() -> dict[str, Field]:
         hints = type_hints(typeddict)
@@ -207,20 +220,19 @@ def typeddict_block(typeddict: type) -> Block:
 
 
 @cache
-def arguments_block(name: str, args_class: type, parameters_of: Callable[..., Any] | None = None) -> Block:
-    """Keyword arguments as an object: wire names and required ones from the `@pulumi.input_type`
-    class, types from `parameters_of` (a resource's `_internal_init`; the class's own `__init__` if None)."""
+def arguments_block(name: str, args_class: Any, parameters_of: Callable[..., Any]) -> Block:
+    """Keyword arguments as an object: wire names and which are required from the `@pulumi.input_type`
+    class, types from the annotations of `parameters_of` (a resource's `_internal_init`)."""
     names = pulumi_types.input_type_py_to_pulumi_names(args_class)
     required = {
         p.name
-        for p in inspect.signature(args_class.__init__).parameters.values()
+        for p in inspect.signature(args_class).parameters.values()
         if p.kind == p.KEYWORD_ONLY and p.default is p.empty
     }
-    annotated = parameters_of or args_class.__init__
 
     def load() -> dict[str, Field]:
-        hints = type_hints(annotated)
-        parameters = list(inspect.signature(annotated).parameters)[1:]  # after `__self__`
+        hints = type_hints(parameters_of)
+        parameters = list(inspect.signature(parameters_of).parameters)[1:]  # after `__self__`
         return {
             names.get(p, p): Field(shape_of(hints.get(p, Any)), p in required)
             for p in parameters

@@ -7,7 +7,7 @@ known only at deploy or hidden, which fit any shape.
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {json.dumps(value)}"
     if isinstance(value, int | float):
-        return f"number {value:g}"
+        return f"number {int(value) if float(value).is_integer() else value}"
     if isinstance(value, str):
         return f"string {json.dumps(value if len(value) <= 40 else value[:37] + '...')}"
     return "a list" if isinstance(value, list) else "an object"
@@ -51,6 +51,7 @@ def fits_scalar(value: Any, kind: type) -> bool:
 
 
 def _kind(value: Any) -> str:
+    """The kind of a planned value: object, list or scalar."""
     return "object" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
 
 
@@ -73,45 +74,44 @@ def _join(path: str, key: str) -> str:
 
 
 def problems(value: Any, shape: Shape, path: str = "") -> list[Problem]:
-    if isinstance(value, str) and value in PLACEHOLDERS or isinstance(shape, Opaque):
+    """Everything wrong with `value` (found at `path`) against `shape`, at any depth."""
+    if isinstance(value, str) and value in PLACEHOLDERS:
         return []
-    mismatch = [Problem(path, f"got {describe(value)}", shape.describe())]
-    match shape:
-        case Scalar(kind=kind):
-            return [] if fits_scalar(value, kind) else mismatch
-        case Choice(name=name, values=values, open=open_):
-            if isinstance(value, dict | list):
-                return mismatch
-            if value in values:
-                return []
-            hint = _did_you_mean(str(value), [str(v) for v in values])
-            if open_:
-                what = f"{describe(value)} is not a known {name} value{hint}"
-                return [Problem(path, what, shape.describe(), blocking=False)]
-            return [Problem(path, f"{describe(value)} is not allowed{hint}", shape.describe())]
-        case ListOf(item=item):
-            if not isinstance(value, list):
-                return mismatch
-            return [p for i, v in enumerate(value) for p in problems(v, item, f"{path}[{i}]")]
-        case MapOf(value=of):
-            if not isinstance(value, dict):
-                return mismatch
-            return [p for k, v in value.items() for p in problems(v, of, f"{path}[{json.dumps(k)}]")]
-        case Block():
-            return object_problems(value, shape, path) if isinstance(value, dict) else mismatch
-        case OneOf(options=options):
-            return _one_of(value, options, mismatch)
-    raise TypeError(f"not a shape: {shape!r}")
+    kind = _shape_kind(shape)
+    if kind is not None and kind != _kind(value):
+        return [Problem(path, f"got {describe(value)}", shape.describe())]
+    return _CHECKS[type(shape)](value, shape, path)
 
 
-def _one_of(value: Any, options: tuple[Shape, ...], mismatch: list[Problem]) -> list[Problem]:
+def _scalar(value: Any, shape: Scalar, path: str) -> list[Problem]:
+    return [] if fits_scalar(value, shape.kind) else [Problem(path, f"got {describe(value)}", shape.describe())]
+
+
+def _choice(value: Any, shape: Choice, path: str) -> list[Problem]:
+    if value in shape.values:
+        return []
+    hint = _did_you_mean(str(value), [str(v) for v in shape.values])
+    if shape.open:
+        return [Problem(path, f"{describe(value)} is not a known {shape.name} value{hint}", shape.describe(), False)]
+    return [Problem(path, f"{describe(value)} is not allowed{hint}", shape.describe())]
+
+
+def _list(value: list[Any], shape: ListOf, path: str) -> list[Problem]:
+    return [p for i, item in enumerate(value) for p in problems(item, shape.item, f"{path}[{i}]")]
+
+
+def _map(value: dict[str, Any], shape: MapOf, path: str) -> list[Problem]:
+    return [p for key, item in value.items() for p in problems(item, shape.value, f"{path}[{json.dumps(key)}]")]
+
+
+def _one_of(value: Any, shape: OneOf, path: str) -> list[Problem]:
     """Fine if any option fits; otherwise what is wrong against the one option of the value's kind."""
-    found = [problems(value, option, mismatch[0].path) for option in options]
+    found = [problems(value, option, path) for option in shape.options]
     fitting = [f for f in found if not any(p.blocking for p in f)]  # notes at most
     if fitting:
         return min(fitting, key=len)
-    same_kind = [f for f, option in zip(found, options, strict=True) if _shape_kind(option) in (None, _kind(value))]
-    return same_kind[0] if len(same_kind) == 1 else mismatch
+    same_kind = [f for f, o in zip(found, shape.options, strict=True) if _shape_kind(o) in (None, _kind(value))]
+    return same_kind[0] if len(same_kind) == 1 else [Problem(path, f"got {describe(value)}", shape.describe())]
 
 
 def object_problems(value: dict[str, Any], block: Block, path: str = "") -> list[Problem]:
@@ -129,3 +129,14 @@ def object_problems(value: dict[str, Any], block: Block, path: str = "") -> list
         if key in fields and item is not None:
             found += problems(item, fields[key].shape, _join(path, key))
     return found
+
+
+_CHECKS: dict[type, Callable[[Any, Any, str], list[Problem]]] = {
+    Scalar: _scalar,
+    Choice: _choice,
+    ListOf: _list,
+    MapOf: _map,
+    Block: object_problems,
+    OneOf: _one_of,
+    Opaque: lambda value, shape, path: [],
+}
