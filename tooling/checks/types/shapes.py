@@ -169,9 +169,9 @@ def _option(annotation: Any) -> Shape | None:
     origin = typing.get_origin(annotation)
     if origin is not None:
         return _generic_option(origin, typing.get_args(annotation))
-    if isinstance(annotation, type):
-        return _class_option(annotation)
-    return _ANY if annotation is Any else Opaque(f"a value of {annotation}")
+    if annotation is Any:
+        return _ANY
+    return _class_option(annotation) if isinstance(annotation, type) else Opaque(f"a value of {annotation}")
 
 
 def _generic_option(origin: Any, args: tuple[Any, ...]) -> Shape:
@@ -234,9 +234,14 @@ def arguments_block(name: str, args_class: Any, parameters_of: Callable[..., Any
         hints = type_hints(parameters_of)
         parameters = list(inspect.signature(parameters_of).parameters)[1:]  # after `__self__`
         return {
-            names.get(p, p): Field(shape_of(hints.get(p, Any)), p in required)
+            _wire_name(names, p): Field(shape_of(hints.get(p, Any)), p.rstrip("_") in required)
             for p in parameters
             if p not in _NOT_ARGUMENTS
         }
 
     return Block(name, load)
+
+
+def _wire_name(names: Mapping[str, str], parameter: str) -> str:
+    """The engine's name for a parameter; `resource_name_` is the args class's `resource_name`."""
+    return names.get(parameter) or names.get(parameter.rstrip("_"), parameter)
