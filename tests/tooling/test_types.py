@@ -111,6 +111,11 @@ def test_an_unknown_key_inside_a_bucket_lifecycle_rule_is_reported():
     )
 
 
+def test_a_missing_required_argument_is_reported():
+    plan = with_function(dev_plan(), role=None)
+    assert found(plan) == [function_finding("role: missing required key, expected string")]
+
+
 def test_a_missing_required_nested_key_is_reported():
     plan = dev_plan()
     del inputs_of(plan, "alb-logs-lifecycle")["rules"][0]["status"]
