@@ -1,7 +1,178 @@
-"""`application:` keys of the stack files, validated."""
+"""`application:` keys of the stack files, validated before any resource is declared.
 
-from shared.config import StrictModel
+The values that differ between environments (memory, reservations, redrive count, recipients) live
+in the stack files; everything else has one default shared by every environment. Rules across
+environments run here too: timeouts may not differ (what staging tested is what prod runs), and
+the reservations of every environment sharing an account and region must fit the account's
+concurrency limit minus the 100 executions AWS keeps unreserved.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from shared.config import PlatformConfig, StackConfig, StrictModel
+
+# API Gateway's integration timeout: an API function that runs longer is cut off at 29 s anyway.
+API_TIMEOUT_LIMIT_SECONDS = 29
+# AWS keeps this many concurrent executions of an account and region unreserved.
+UNRESERVABLE_CONCURRENCY = 100
+# An SQS event source mapping's maximum concurrency is 2 to 1000 (AWS minimum 2).
+MIN_QUEUE_CONCURRENCY = 2
+# Lambda's SQS guidance: the queue's visibility timeout is at least six times the function timeout.
+VISIBILITY_TIMEOUT_FACTOR = 6
+# The ledger migration runs once per artifact, never concurrently with itself.
+MIGRATION_RESERVED_CONCURRENCY = 1
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+class TimeoutSettings(StrictModel):
+    """Function timeouts in seconds: one value for every environment (checked across stack files)."""
+
+    process_payment: int = Field(
+        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="process-payment (API Gateway gives up at 29 s)."
+    )
+    verify_payment: int = Field(
+        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="verify-payment (API Gateway gives up at 29 s)."
+    )
+    settlement_worker: int = Field(
+        default=30, ge=1, le=900, description="settlement worker, per batch; the queue's visibility timeout follows it."
+    )
+    migrate_ledger: int = Field(default=300, ge=1, le=900, description="deploy-time ledger migration.")
 
 
 class ApplicationSettings(StrictModel):
-    pass
+    # --- per environment: the stack files' values ---
+    memory_mb: int = Field(ge=128, le=10240, description="Memory of every function in MB (CPU scales with it).")
+    api_reserved_concurrency: int = Field(
+        ge=1, description="Reserved concurrency of process-payment, and the same again of verify-payment."
+    )
+    worker_reserved_concurrency: int = Field(
+        description="Reserved concurrency of the settlement worker: at least queueMaximumConcurrency (AWS minimum 2)."
+    )
+    queue_maximum_concurrency: int = Field(
+        ge=MIN_QUEUE_CONCURRENCY,
+        le=1000,
+        description="Most concurrent worker invocations the queue's event source mapping starts (2 to 1000).",
+    )
+    max_receive_count: int = Field(
+        ge=1, le=1000, description="Deliveries of a payment message before it moves to the dead-letter queue."
+    )
+    notification_emails: list[str] = Field(
+        description="Email addresses subscribed to settlement notifications (each must confirm its subscription)."
+    )
+    account_concurrency_limit: int = Field(
+        ge=UNRESERVABLE_CONCURRENCY + 1,
+        description=(
+            "The account's Lambda concurrency quota in this region (Service Quotas); reservations of every "
+            "environment sharing the account and region must fit in it minus the 100 AWS keeps unreserved."
+        ),
+    )
+    # --- one value for every environment ---
+    timeouts: TimeoutSettings = Field(
+        default=TimeoutSettings(), description="Function timeouts in seconds; identical in every environment."
+    )
+    batch_size: int = Field(default=10, ge=1, le=10000, description="Messages per worker invocation (1 to 10000).")
+    batching_window_seconds: int = Field(
+        default=1, ge=0, le=300, description="Seconds the mapping waits to fill a batch (at least 1 above 10 messages)."
+    )
+    visibility_timeout_seconds: int = Field(
+        default=180, ge=0, le=43200, description="Payment queue visibility timeout: at least 6 x the worker's timeout."
+    )
+    message_retention_seconds: int = Field(
+        default=345600, ge=60, le=1209600, description="How long the payment queue keeps a message (default 4 days)."
+    )
+    dead_letter_retention_seconds: int = Field(
+        default=1209600, ge=60, le=1209600, description="How long dead-letter queues keep a message (default 14 days)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Level of the functions' JSON logs (POWERTOOLS_LOG_LEVEL)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ApplicationSettings":
+        problems = []
+        worker = self.worker_reserved_concurrency
+        if worker < MIN_QUEUE_CONCURRENCY:
+            problems.append(
+                f"workerReservedConcurrency {worker} cannot work: an SQS event source mapping runs at least "
+                f"{MIN_QUEUE_CONCURRENCY} concurrent invocations (its minimum maximum concurrency), so a reservation "
+                f"below {MIN_QUEUE_CONCURRENCY} throttles batches; use at least {MIN_QUEUE_CONCURRENCY}"
+            )
+        elif self.queue_maximum_concurrency > worker:
+            problems.append(
+                f"queueMaximumConcurrency {self.queue_maximum_concurrency} is above workerReservedConcurrency "
+                f"{worker}: the queue would start invocations the reservation throttles; make it at most {worker}"
+            )
+        minimum_visibility = VISIBILITY_TIMEOUT_FACTOR * self.timeouts.settlement_worker
+        if self.visibility_timeout_seconds < minimum_visibility:
+            problems.append(
+                f"visibilityTimeoutSeconds {self.visibility_timeout_seconds} is below {VISIBILITY_TIMEOUT_FACTOR} x "
+                f"timeouts.settlementWorker ({self.timeouts.settlement_worker} s) = {minimum_visibility}: a batch "
+                "still running would be delivered again"
+            )
+        if self.batch_size > 10 and self.batching_window_seconds < 1:
+            problems.append(f"batchSize {self.batch_size} above 10 needs batchingWindowSeconds of at least 1")
+        if self.dead_letter_retention_seconds < self.message_retention_seconds:
+            problems.append(
+                f"deadLetterRetentionSeconds {self.dead_letter_retention_seconds} is below messageRetentionSeconds "
+                f"{self.message_retention_seconds}: a message could expire in the DLQ before it would have in the queue"
+            )
+        invalid = [e for e in self.notification_emails if not _EMAIL.match(e)]
+        if invalid:
+            problems.append(f"notificationEmails: {', '.join(map(repr, invalid))} not an email address")
+        if len(set(self.notification_emails)) != len(self.notification_emails):
+            problems.append("notificationEmails: an address is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def reserved_concurrency(self) -> int:
+        """Executions this environment reserves: both API functions, the worker, the migration."""
+        return 2 * self.api_reserved_concurrency + self.worker_reserved_concurrency + MIGRATION_RESERVED_CONCURRENCY
+
+    def environment_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        return [*self._timeout_problems(others), *self._concurrency_problems(platform, others)]
+
+    def _timeout_problems(self, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        ours = self.timeouts.model_dump(by_alias=True)
+        return [
+            f"application:timeouts: {ours} differs from {other.layer.timeouts.model_dump(by_alias=True)} in "
+            f"Pulumi.{stack}.yaml; timeouts must be identical in every environment (prod runs what staging tested)"
+            for stack, other in sorted(others.items())
+            if other.layer.timeouts != self.timeouts
+        ]
+
+    def _concurrency_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        sharing = {
+            stack: other
+            for stack, other in sorted(others.items())
+            if other.platform.region == platform.region
+            and set(other.platform.allowed_account_ids) & set(platform.allowed_account_ids)
+        }
+        reservations = {platform.environment: self.reserved_concurrency} | {
+            other.platform.environment: other.layer.reserved_concurrency for other in sharing.values()
+        }
+        total = sum(reservations.values())
+        budget = self.account_concurrency_limit - UNRESERVABLE_CONCURRENCY
+        problems = []
+        if total > budget:
+            listing = ", ".join(f"{env} {n}" for env, n in reservations.items())
+            problems.append(
+                f"application:accountConcurrencyLimit: the environments in {platform.region} of account(s) "
+                f"{', '.join(platform.allowed_account_ids)} reserve {total} executions ({listing}), more than the "
+                f"{budget} that may be reserved (limit {self.account_concurrency_limit} minus the "
+                f"{UNRESERVABLE_CONCURRENCY} AWS keeps unreserved); lower the reservations or raise the quota "
+                "(Service Quotas) and this value"
+            )
+        problems += [
+            f"application:accountConcurrencyLimit: {self.account_concurrency_limit} here but "
+            f"{other.layer.account_concurrency_limit} in Pulumi.{stack}.yaml, which shares the account and region; "
+            "one account has one limit"
+            for stack, other in sharing.items()
+            if other.layer.account_concurrency_limit != self.account_concurrency_limit
+        ]
+        return problems

@@ -1,5 +1,5 @@
 """Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
-SSM parameters and optional DR copies. Reads networking; exports the DATA contract."""
+the audit signing key (SSM) and optional DR copies. Reads networking; exports the DATA contract."""
 
 import pulumi
 
@@ -7,6 +7,7 @@ from data.alb_logs_bucket import AlbLogsBucket, AlbLogsBucketArgs
 from data.audit_bucket import AuditBucket, AuditBucketArgs
 from data.database import Database, DatabaseArgs
 from data.dr import DisasterRecovery, DisasterRecoveryArgs
+from data.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from data.kms import DataKey, DataKeyArgs
 from data.parameters import Parameters, ParametersArgs
 from data.proxy import DatabaseProxy, DatabaseProxyArgs
@@ -37,12 +38,14 @@ database = Database(
     ctx,
     opts,
 )
+function_secrets = FunctionSecrets("function-secrets", FunctionSecretsArgs(key.arn, protect), ctx, opts)
 proxy = DatabaseProxy(
     "db-proxy",
     DatabaseProxyArgs(
         subnet_ids=private_subnet_ids,
         security_group_id=networking.require("proxySecurityGroupId"),
         secret_arn=database.secret_arn,
+        writer_secret_arn=function_secrets.ledger_writer_arn,
         kms_key_arn=key.arn,
         target=database.proxy_target,
         depends_on=[database],
@@ -65,25 +68,7 @@ alb_logs = AlbLogsBucket(
     "alb-logs", AlbLogsBucketArgs(platform.log_retention_days, settings.incomplete_upload_days), ctx, opts
 )
 parameter_prefix = ctx.namer.check(f"/{ctx.name('data')}", "ssm")  # /data-<env>-<suffix>
-Parameters(
-    "parameters",
-    ParametersArgs(
-        prefix=parameter_prefix,
-        kms_key_arn=key.arn,
-        settings={
-            "TRANSACTIONS_TABLE_NAME": tables.tables["transactions"].name,
-            "IDEMPOTENCY_TABLE_NAME": tables.tables["idempotency"].name,
-            "AUDIT_BUCKET_NAME": audit.bucket.bucket,
-            "AUDIT_KMS_KEY_ARN": key.arn,
-            "DB_SECRET_ARN": database.secret_arn,
-            "DB_PROXY_ENDPOINT": proxy.endpoint,
-            "DB_PORT": database.port.apply(str),
-            "DB_NAME": settings.database_name,
-        },
-    ),
-    ctx,
-    opts,
-)
+Parameters("parameters", ParametersArgs(prefix=parameter_prefix, kms_key_arn=key.arn), ctx, opts)
 dr = (
     DisasterRecovery(
         "dr",
@@ -113,6 +98,8 @@ pulumi.export("databaseEndpoint", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", settings.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
+pulumi.export("ledgerWriterSecretArn", function_secrets.ledger_writer_arn)
+pulumi.export("keyHashSecretArn", function_secrets.key_hash_arn)
 pulumi.export("proxyEndpoint", proxy.endpoint)
 for logical, table in tables.tables.items():
     pulumi.export(f"{logical}TableName", table.name)

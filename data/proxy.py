@@ -2,10 +2,10 @@
 
 Clients must use TLS (`require_tls`); the proxy's certificate is issued by ACM under the Amazon
 roots, so the functions verify it with `verify-full` against the Amazon Linux trust store.
-Client authentication is the database password from the RDS-managed secret (`iam_auth`
-DISABLED): the functions read `username`/`password` from DB_SECRET_ARN (payments/settings.py),
-and the proxy looks the same credentials up in the same secret. Switching to IAM tokens means
-setting `CLIENT_IAM_AUTH = "REQUIRED"` and granting the functions `rds-db:connect`.
+Client authentication is by password, looked up in a registered secret (`iam_auth` DISABLED):
+the RDS-managed master secret (the ledger owner: the deploy's migration step) and the ledger
+writer's secret (the settlement worker, DB_SECRET_ARN in payments/settings.py). Switching to IAM
+tokens means setting `CLIENT_IAM_AUTH = "REQUIRED"` and granting the functions `rds-db:connect`.
 """
 
 from dataclasses import dataclass
@@ -24,7 +24,8 @@ IDLE_CLIENT_TIMEOUT_SECONDS = 1800
 class DatabaseProxyArgs:
     subnet_ids: pulumi.Input[list[str]]
     security_group_id: pulumi.Input[str]
-    secret_arn: pulumi.Input[str]
+    secret_arn: pulumi.Input[str]  # the master (owner) secret, kept by RDS
+    writer_secret_arn: pulumi.Input[str]  # the ledger writer's secret (function_secrets.py)
     kms_key_arn: pulumi.Input[str]
     target: dict[str, pulumi.Input[str]]  # db_instance_identifier or db_cluster_identifier
     depends_on: list[pulumi.Resource]
@@ -49,7 +50,7 @@ class DatabaseProxy(pulumi.ComponentResource):
                     "Sid": "ReadDatabaseSecret",
                     "Effect": "Allow",
                     "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    "Resource": args.secret_arn,
+                    "Resource": [args.secret_arn, args.writer_secret_arn],
                 },
                 {
                     "Sid": "DecryptDatabaseSecret",
@@ -79,7 +80,14 @@ class DatabaseProxy(pulumi.ComponentResource):
                     "iam_auth": CLIENT_IAM_AUTH,
                     "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
                     "description": "Master credentials kept and rotated by RDS",
-                }
+                },
+                {
+                    "auth_scheme": "SECRETS",
+                    "secret_arn": args.writer_secret_arn,
+                    "iam_auth": CLIENT_IAM_AUTH,
+                    "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
+                    "description": "Ledger writer (settlement worker): INSERT and SELECT only",
+                },
             ],
             tags=ctx.tags(proxy_name),
             opts=ctx.tagged_child(self, depends_on=[role.policy]),

@@ -8,6 +8,10 @@ What the Lambda Python runtime already ships (boto3 and its dependencies) is lef
 deterministic: sorted entries, fixed timestamps and modes, no bin/ or bytecode, so the same inputs
 give the same bytes and Pulumi sees no change. Installed dependencies are cached under build/ keyed
 by everything that decides them, so a second run does no network work.
+
+`payments.zip.inputs.json` beside the zip records the digest of its inputs (`inputs_digest()`);
+the application layer calls `fresh_artifact()`, which rebuilds only when that digest no longer
+matches, so plan, preview and deploy never ship a zip built from older sources.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "functions" / "payments"
 OUTPUT = ROOT / "build" / "lambda" / "payments.zip"
+# Beside the zip: the digest of everything that decides its bytes, recorded when it was built.
+INPUTS_RECORD = OUTPUT.with_name("payments.zip.inputs.json")
 DEPS_CACHE = ROOT / "build" / "lambda" / "deps"
 CONSTRAINTS = ROOT / "constraints.txt"
 
@@ -127,10 +133,8 @@ def zip_entries(deps: Path) -> Iterator[tuple[str, Path]]:
         if relative.as_posix() in runtime_files or relative.parts[0] in runtime_files:
             continue
         entries[relative.as_posix()] = path
-    for path in PACKAGE_DIR.rglob("*"):
-        relative = path.relative_to(PACKAGE_DIR.parent)
-        if path.is_file() and path.suffix in APP_SUFFIXES and not _excluded(relative):
-            entries[relative.as_posix()] = path
+    for path in _app_files():
+        entries[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path
     for name in sorted(entries):
         yield name, entries[name]
 
@@ -148,9 +152,50 @@ def write_zip(destination: Path, entries: Iterator[tuple[str, Path]]) -> None:
     partial.replace(destination)
 
 
+def _app_files() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE_DIR.rglob("*")
+        if path.is_file() and path.suffix in APP_SUFFIXES and not _excluded(path.relative_to(PACKAGE_DIR.parent))
+    )
+
+
+def inputs_digest() -> str:
+    """sha256 of everything that decides the zip's bytes: the `payments` sources, the dependency
+    list, the lock file, the target platform and this builder. Cheap (no network, no zip)."""
+    digest = hashlib.sha256()
+    digest.update(_cache_key(lambda_requirements()).encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in _app_files():
+        digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def recorded_digest() -> str | None:
+    """The inputs digest recorded when the current zip was built; None without a zip or record."""
+    if not (OUTPUT.is_file() and INPUTS_RECORD.is_file()):
+        return None
+    try:
+        return str(json.loads(INPUTS_RECORD.read_text())["inputsSha256"])
+    except (ValueError, KeyError):
+        return None
+
+
 def build() -> Path:
+    inputs = inputs_digest()
     deps = installed_dependencies(lambda_requirements())
+    INPUTS_RECORD.unlink(missing_ok=True)  # a crash mid-build must not leave a stale zip marked fresh
     write_zip(OUTPUT, zip_entries(deps))
+    INPUTS_RECORD.write_text(json.dumps({"inputsSha256": inputs}, indent=2) + "\n")
+    return OUTPUT
+
+
+def fresh_artifact() -> Path:
+    """The zip, rebuilt first when it is missing or was built from other inputs than today's."""
+    if recorded_digest() != inputs_digest():
+        print(f"artifact: {OUTPUT.name} is missing or was built from other sources; building it")
+        return build()
     return OUTPUT
 
 

@@ -6,7 +6,7 @@ same objects over the offline plans. docs/policies.md lists them and says how to
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policy import application, database, encryption, network, storage, tagging, teardown
+from policy import database, encryption, network, serverless, storage, tagging, teardown
 
 PACK_NAME = "payments-baseline"
 ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
@@ -16,7 +16,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *database.POLICIES,
     *network.POLICIES,
     *encryption.POLICIES,
-    *application.POLICIES,
+    *serverless.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
 )

@@ -67,7 +67,15 @@ DATA = _contract(
         "databaseEndpoint": "Host name of the database (writer) endpoint; clients use proxyEndpoint.",
         "databasePort": "PostgreSQL port (5432) of the database and the proxy.",
         "databaseName": "Database holding the settlement ledger.",
-        "databaseSecretArn": "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted.",
+        "databaseSecretArn": (
+            "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted: the ledger owner, "
+            "for the deploy-time migration step only (DB_OWNER_SECRET_ARN), never the worker."
+        ),
+        "ledgerWriterSecretArn": (
+            "Secrets Manager secret (username/password, generated, CMK-encrypted) of the ledger writer role the "
+            "settlement worker connects as (DB_SECRET_ARN; the migration step's DB_WRITER_SECRET_ARN)."
+        ),
+        "keyHashSecretArn": "Secrets Manager secret (64-character generated key, CMK-encrypted): KEY_HASH_SECRET_ARN.",
         "proxyEndpoint": "Host name of the RDS Proxy the Lambdas connect to (TLS required).",
         "transactionsTableName": "DynamoDB table of payment transactions (key schema: payments.storage_schema).",
         "transactionsTableArn": "ARN of the transactions table (IAM scoping, promotion workflows).",
@@ -77,17 +85,55 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
-        "parameterPrefix": "SSM Parameter Store path holding the functions' data settings (e.g. /data-prod-p01).",
+        "parameterPrefix": "SSM Parameter Store path of the audit signing key (e.g. /data-prod-p01); the functions' "
+        "settings are environment variables set from this contract, not parameters.",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
+_FUNCTIONS = {
+    "processPayment": "process-payment (POST /process-payment)",
+    "verifyPayment": "verify-payment (GET /verify-payment)",
+    "settlementWorker": "the settlement worker (payment queue consumer)",
+    "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
+}
+
 APPLICATION = _contract(
     "application",
-    {},
-    # Add each key here in the change that makes the application layer read it.
-    reads={"networking": (), "data": ()},
+    {
+        **{f"{key}FunctionName": f"Lambda function name of {what}." for key, what in _FUNCTIONS.items()},
+        **{f"{key}FunctionArn": f"Lambda function ARN of {what}." for key, what in _FUNCTIONS.items()},
+        "lambdaLogGroupNames": "CloudWatch log group of each function, keyed like the function exports.",
+        "paymentQueueName": "SQS queue of accepted payments the settlement worker consumes.",
+        "paymentQueueArn": "ARN of the payment queue.",
+        "paymentQueueUrl": "URL of the payment queue.",
+        "paymentDlqName": "Dead-letter queue of payment messages that failed maxReceiveCount deliveries.",
+        "paymentDlqArn": "ARN of the payment dead-letter queue.",
+        "paymentDlqUrl": "URL of the payment dead-letter queue (redrive goes back to the payment queue only).",
+        "lambdaDlqName": "Dead-letter queue of the functions' failed asynchronous invocations.",
+        "lambdaDlqArn": "ARN of the functions' dead-letter queue.",
+        "notificationTopicArn": "SNS topic of settlement notifications (only the worker publishes).",
+        "metricsNamespace": "CloudWatch namespace of the functions' custom metrics.",
+        "metricsServiceName": "Value of the `service` dimension on every custom metric (POWERTOOLS_SERVICE_NAME).",
+        "artifactSha256": "Hex sha256 of the Lambda zip every function runs (promotion compares it).",
+    },
+    reads={
+        "networking": ("privateSubnetIds", "lambdaSecurityGroupId"),
+        "data": (
+            "kmsKeyArn",
+            "transactionsTableName",
+            "transactionsTableArn",
+            "idempotencyTableName",
+            "idempotencyTableArn",
+            "auditBucketName",
+            "auditBucketArn",
+            "databaseSecretArn",
+            "proxyEndpoint",
+            "databasePort",
+            "databaseName",
+        ),
+    },
 )
 
 OBSERVABILITY = _contract(

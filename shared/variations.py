@@ -31,6 +31,8 @@ BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleCon
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
+FUNCTION = "aws:lambda/function:Function"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
     {
@@ -50,6 +52,7 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
                 "aws:ec2/vpcEndpoint:VpcEndpoint.subnetIds",
                 "aws:rds/subnetGroup:SubnetGroup.subnetIds",
                 "aws:rds/proxy:Proxy.vpcSubnetIds",
+                f"{FUNCTION}.vpcConfig",
             ),
             counts=(
                 SUBNET,
@@ -93,7 +96,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
         "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
-        "data:protectDataStores": Variation(protect=True),
+        "data:protectDataStores": Variation(
+            protect=True, properties=("aws:secretsmanager/secret:Secret.recoveryWindowInDays",)
+        ),
         "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
+        # --- application ---
+        "application:memoryMb": Variation(properties=(f"{FUNCTION}.memorySize",)),
+        "application:apiReservedConcurrency": Variation(properties=(f"{FUNCTION}.reservedConcurrentExecutions",)),
+        "application:workerReservedConcurrency": Variation(properties=(f"{FUNCTION}.reservedConcurrentExecutions",)),
+        "application:queueMaximumConcurrency": Variation(
+            properties=("aws:lambda/eventSourceMapping:EventSourceMapping.scalingConfig",)
+        ),
+        "application:maxReceiveCount": Variation(properties=("aws:sqs/queue:Queue.redrivePolicy",)),
+        "application:notificationEmails": Variation(properties=(f"{SUBSCRIPTION}.endpoint",), counts=(SUBSCRIPTION,)),
     }
 )

@@ -1,4 +1,4 @@
-"""API Gateway REST proxy integration: reading the request body, writing JSON responses."""
+"""API Gateway REST proxy integration: reading headers and the body, writing JSON responses."""
 
 from __future__ import annotations
 
@@ -21,6 +21,53 @@ def json_response(status: HTTPStatus, body: BaseModel) -> dict[str, Any]:
 
 def error_response(error: ApiError) -> dict[str, Any]:
     return {"statusCode": int(error.status), "headers": dict(_HEADERS), "body": json.dumps(error.body())}
+
+
+def header_values(event: dict[str, Any], name: str) -> list[Any]:
+    """Every distinct value sent for header `name`, whatever its case, from `headers` and `multiValueHeaders`.
+
+    API Gateway keeps only the last value of a repeated header in `headers`; `multiValueHeaders`
+    has them all. Reading both means a repeated header is never silently reduced to one value.
+    """
+    wanted = name.lower()
+    values: list[Any] = []
+    single = event.get("headers")
+    multi = event.get("multiValueHeaders")
+    for header, value in single.items() if isinstance(single, dict) else ():
+        if isinstance(header, str) and header.lower() == wanted:
+            values.append(value)
+    for header, listed in multi.items() if isinstance(multi, dict) else ():
+        if isinstance(header, str) and header.lower() == wanted:
+            values.extend(listed if isinstance(listed, list) else [listed])
+    distinct: list[Any] = []
+    for value in values:
+        if value not in distinct:
+            distinct.append(value)
+    return distinct
+
+
+def require_json_content_type(event: dict[str, Any]) -> None:
+    """415 unless Content-Type is `application/json`, optionally with `charset=utf-8` (any case)."""
+    values = header_values(event, "Content-Type")
+    if len(values) != 1 or not _is_json_media_type(values[0]):
+        raise ApiError(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "Send the body as JSON with one header Content-Type: application/json (optionally; charset=utf-8).",
+        )
+
+
+def _is_json_media_type(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    media_type, *parameters = (part.strip() for part in value.split(";"))
+    if media_type.lower() != "application/json":
+        return False
+    for parameter in filter(None, parameters):
+        name, _, argument = parameter.partition("=")
+        if name.strip().lower() != "charset" or argument.strip().strip('"').lower() != "utf-8":
+            return False
+    return True
 
 
 def read_body(event: dict[str, Any], max_bytes: int) -> str:

@@ -1,9 +1,10 @@
-"""The settlement worker's PostgreSQL connection: TLS verify-full, Secrets Manager credentials, reused.
+"""A PostgreSQL connection for the handlers: TLS verify-full, Secrets Manager credentials, reused.
 
-One connection per execution environment, opened on first use (the pending migrations are applied
-then) and reused by later invocations. A connection that went stale (proxy idle timeout, server
-restart, failover) is replaced and the work retried once; rejected credentials (a rotated secret)
-are fetched again and the connection retried once.
+One connection per execution environment, opened on first use and reused by later invocations;
+the credentials come from the secret the caller names (the worker: the ledger writer's; the
+migration step: the owner's). A connection that went stale (proxy idle timeout, server restart,
+failover) is replaced and the work retried once; rejected credentials (a rotated secret) are
+fetched again and the connection retried once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import ssl
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pg8000.native
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -20,10 +21,27 @@ from pg8000.exceptions import DatabaseError
 from payments import aws_clients
 from payments.observability import logger, tracer
 from payments.pg import REJECTED_CREDENTIALS_SQLSTATE, connection_lost, sqlstate, transaction
-from payments.schema_migrations import apply_migrations
-from payments.settings import SettlementWorkerSettings
 
 T = TypeVar("T")
+
+
+class ConnectionSettings(Protocol):
+    """What a connection needs; SettlementWorkerSettings and MigrateLedgerSettings both provide it."""
+
+    @property
+    def service_name(self) -> str: ...
+    @property
+    def db_proxy_endpoint(self) -> str: ...
+    @property
+    def db_port(self) -> int: ...
+    @property
+    def db_name(self) -> str: ...
+    @property
+    def db_ca_bundle_path(self) -> str: ...
+    @property
+    def db_connect_timeout_seconds(self) -> float: ...
+    @property
+    def db_secret_max_age_seconds(self) -> int: ...
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -44,24 +62,34 @@ def tls_context(ca_bundle_path: str) -> ssl.SSLContext:
     return context
 
 
+def read_credentials(
+    secrets: SecretsProvider, secret_arn: str, variable: str, *, max_age: int, refresh: bool = False
+) -> dict[str, Any]:
+    """`{"username", "password"}` from a Secrets Manager secret (the RDS-managed secret format)."""
+    secret = secrets.get(secret_arn, max_age=max_age, transform="json", force_fetch=refresh)
+    if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
+        raise DatabaseUnavailableError(f"the {variable} secret must be JSON with 'username' and 'password'")
+    return secret
+
+
 class Database:
-    def __init__(self, settings: SettlementWorkerSettings, *, migrate: bool) -> None:
+    def __init__(self, settings: ConnectionSettings, *, secret_arn: str, source_variable: str) -> None:
+        """`source_variable` names the environment variable `secret_arn` came from (in error messages)."""
         self._settings = settings
-        self._secrets = SecretsProvider(boto3_client=aws_clients.client("secretsmanager"))
+        self._secret_arn = secret_arn
+        self._source_variable = source_variable
+        self.secrets = SecretsProvider(boto3_client=aws_clients.client("secretsmanager"))
         self._tls = tls_context(settings.db_ca_bundle_path)
-        self._migrate = migrate
         self._connection: pg8000.native.Connection | None = None
 
     def _credentials(self, *, refresh: bool) -> dict[str, Any]:
-        secret = self._secrets.get(
-            self._settings.db_secret_arn,
+        return read_credentials(
+            self.secrets,
+            self._secret_arn,
+            self._source_variable,
             max_age=self._settings.db_secret_max_age_seconds,
-            transform="json",
-            force_fetch=refresh,
+            refresh=refresh,
         )
-        if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
-            raise DatabaseUnavailableError("the DB_SECRET_ARN secret must be JSON with 'username' and 'password'")
-        return secret
 
     def _connect(self, secret: dict[str, Any]) -> pg8000.native.Connection:
         settings = self._settings
@@ -90,35 +118,35 @@ class Database:
                 raise
             logger.warning("database rejected the cached credentials; reading the secret again")
             connection = self._connect(self._credentials(refresh=True))
-        if self._migrate:
-            try:
-                applied = apply_migrations(connection)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    connection.close()
-                raise
-            logger.info("database schema is up to date", extra={"migrations_applied": applied})
-            self._migrate = False
         return connection
 
-    def _run(self, work: Callable[[Any], T]) -> T:
+    def _run(self, work: Callable[[Any], T], *, in_transaction: bool) -> T:
         if self._connection is None:
             self._connection = self._open()
+        if not in_transaction:
+            return work(self._connection)
         with transaction(self._connection):
             return work(self._connection)
 
     @tracer.capture_method(capture_response=False)
     def in_transaction(self, work: Callable[[Any], T]) -> T:
         """Run `work(connection)` in one transaction; on a lost connection, reconnect and retry once."""
+        return self._with_reconnect(work, in_transaction=True)
+
+    def on_connection(self, work: Callable[[Any], T]) -> T:
+        """Run `work(connection)`, which manages its own transactions; reconnects like `in_transaction`."""
+        return self._with_reconnect(work, in_transaction=False)
+
+    def _with_reconnect(self, work: Callable[[Any], T], *, in_transaction: bool) -> T:
         try:
-            return self._run(work)
+            return self._run(work, in_transaction=in_transaction)
         except Exception as error:
             if not connection_lost(error):
                 raise
             logger.warning("database connection lost; reconnecting", extra={"error": type(error).__name__})
             self.close()
         try:
-            return self._run(work)
+            return self._run(work, in_transaction=in_transaction)
         except Exception as error:
             if not connection_lost(error):
                 raise

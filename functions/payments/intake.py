@@ -1,8 +1,10 @@
-"""Turns a POST /process-payment event into a validated `PaymentCommand`, or refuses it with an ApiError.
+"""Turns a POST /process-payment event of a known merchant into a `PaymentSubmission`, or refuses it.
 
-Checks run in an order that never lets card data reach storage or logs: size, card-number scan of
-the raw body and the Idempotency-Key, the key itself, strict JSON parsing, a second card scan of the
-decoded strings (JSON escapes cannot hide a PAN), the pydantic model, then the configured limits.
+Checks run in an order that never lets card data reach storage or logs: content type, size,
+card-number scan of the raw body and of every Idempotency-Key value, the key itself (exactly one
+value), strict JSON parsing, a second card scan of the decoded strings (JSON escapes cannot hide a
+PAN), the pydantic model, the body's merchant against the caller's, then the configured limits.
+The caller's merchant is resolved before (payments.merchants).
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.common import CaseInsensitiveDict
 from pydantic import ValidationError
 
-from payments.api_gateway import read_body
+from payments.api_gateway import header_values, read_body, require_json_content_type
 from payments.card_numbers import contains_card_number
 from payments.errors import ApiError, ErrorCode
-from payments.models import IDEMPOTENCY_KEY_PATTERN, PaymentCommand, PaymentRequest
+from payments.merchants import refuse_other_merchant
+from payments.models import IDEMPOTENCY_KEY_PATTERN, Payment, PaymentRequest
 from payments.settings import ProcessPaymentSettings
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -34,18 +37,42 @@ def _card_refused() -> ApiError:
     )
 
 
-def parse_payment(event: dict[str, Any], settings: ProcessPaymentSettings) -> PaymentCommand:
+@dataclass(frozen=True)
+class PaymentSubmission:
+    """A valid payment request of one merchant. The raw key stays in memory: only keyed hashes of it are kept."""
+
+    idempotency_key: str = field(repr=False)
+    payment: Payment
+
+
+def parse_payment(event: dict[str, Any], settings: ProcessPaymentSettings, merchant_id: str) -> PaymentSubmission:
+    require_json_content_type(event)
     body = read_body(event, settings.max_request_body_bytes)
-    key = CaseInsensitiveDict(event.get("headers") or {}).get(IDEMPOTENCY_HEADER)
-    if contains_card_number(body) or (isinstance(key, str) and contains_card_number(key)):
+    keys = header_values(event, IDEMPOTENCY_HEADER)
+    if contains_card_number(body) or any(isinstance(key, str) and contains_card_number(key) for key in keys):
         raise _card_refused()
-    idempotency_key = _idempotency_key(key)
-    payment = _validate(_parse_json(body))
-    _check_limits(payment, settings)
-    return PaymentCommand(idempotency_key=idempotency_key, payment=payment)
+    idempotency_key = _idempotency_key(keys)
+    request = _validate(_parse_json(body))
+    if request.merchant_id is not None and request.merchant_id != merchant_id:
+        raise refuse_other_merchant()
+    _check_limits(request, settings)
+    payment = Payment(
+        amount_minor=request.amount_minor,
+        currency=request.currency,
+        merchant_id=merchant_id,
+        payment_method_token=request.payment_method_token,
+    )
+    return PaymentSubmission(idempotency_key=idempotency_key, payment=payment)
 
 
-def _idempotency_key(key: Any) -> str:
+def _idempotency_key(keys: list[Any]) -> str:
+    if len(keys) > 1:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            ErrorCode.IDEMPOTENCY_KEY_AMBIGUOUS,
+            f"Send exactly one {IDEMPOTENCY_HEADER} header; this request carries several different values.",
+        )
+    key = keys[0] if keys else None
     if key is None or key == "":
         raise ApiError(
             HTTPStatus.BAD_REQUEST,

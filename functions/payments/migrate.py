@@ -1,7 +1,7 @@
-"""One-shot migration command: `python -m payments.migrate` (same environment variables as the worker).
+"""The migration step from a shell: `python -m payments.migrate` (the migration handler's environment).
 
-The settlement worker applies pending migrations on its first database connection anyway; run this
-from a deploy pipeline or a bastion to migrate before traffic arrives.
+Same work as `payments.handlers.migrate_ledger.handler`, which the deploy invokes; use this from a
+bastion or a pipeline that reaches the database.
 """
 
 from __future__ import annotations
@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 import sys
 
-from payments.database import Database
-from payments.settings import SettlementWorkerSettings
+from payments.handlers.migrate_ledger import migrate
+from payments.settings import MigrateLedgerSettings
 
 
 def main() -> int:
-    database = Database(SettlementWorkerSettings.from_environ(os.environ), migrate=True)
-    try:
-        database.in_transaction(lambda connection: connection.run("SELECT 1"))
-    finally:
-        database.close()
-    print("database schema is up to date")
+    result = migrate(MigrateLedgerSettings.from_environ(os.environ))
+    print(
+        f"database schema is up to date (applied: {result['migrations_applied'] or 'none'}); "
+        f"writer role {result['writer_role']} provisioned"
+    )
     return 0
 
 

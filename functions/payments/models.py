@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from payments.storage_schema import TransactionStatus
 
@@ -15,6 +15,13 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 MerchantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{3,64}$")]
 PaymentMethodToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,128}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _optional_not_null(schema: dict[str, Any]) -> None:
+    """An optional field may be left out but never sent as null: its schema is the non-null branch alone."""
+    (present, *_) = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
+    schema.update(present)
+    schema.pop("default", None)
 
 
 class PaymentRequest(BaseModel):
@@ -27,19 +34,48 @@ class PaymentRequest(BaseModel):
         description="Amount in integer minor units of the currency (cents for USD); at most MAX_AMOUNT_MINOR_UNITS.",
     )
     currency: CurrencyCode = Field(description="ISO 4217 alphabetic code from the ALLOWED_CURRENCIES list.")
-    merchant_id: MerchantId = Field(description="Merchant the payment is for.")
+    merchant_id: MerchantId | None = Field(
+        None,
+        description=(
+            "Optional: the merchant is the one the caller's API key belongs to; if sent, it must be that merchant."
+        ),
+        json_schema_extra=_optional_not_null,
+    )
     payment_method_token: PaymentMethodToken = Field(
         description="Token of a vaulted payment method; never a raw card number."
     )
 
+    @field_validator("merchant_id", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave merchant_id out or send your merchant id; null is not accepted")
+        return value
 
-class PaymentCommand(BaseModel):
-    """What the idempotency layer hashes: the Idempotency-Key header and the validated body."""
+
+class Payment(BaseModel):
+    """A validated payment as recorded: the request body, with the merchant of the authenticated caller."""
 
     model_config = ConfigDict(frozen=True)
 
-    idempotency_key: str
-    payment: PaymentRequest
+    amount_minor: int
+    currency: str
+    merchant_id: str
+    payment_method_token: str
+
+
+class PaymentCommand(BaseModel):
+    """What the idempotency layer sees: a keyed hash of (merchant, Idempotency-Key), never the raw key.
+
+    `idempotency_digest` is the idempotency record's key and `payment` its payload (a replay with
+    another payment is refused); `transaction_id` is derived from the same merchant and key.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    idempotency_digest: str
+    transaction_id: UUID
+    payment: Payment
 
 
 class PaymentAccepted(BaseModel):

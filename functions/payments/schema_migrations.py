@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -50,8 +51,11 @@ def load_migrations() -> list[Migration]:
     return migrations
 
 
-def apply_migrations(connection: Any) -> list[str]:
-    """Apply the pending migrations through a pg8000 native connection; return the versions applied."""
+def apply_migrations(connection: Any, then: Callable[[Any], None] | None = None) -> list[str]:
+    """Apply the pending migrations through a pg8000 native connection; return the versions applied.
+
+    `then(connection)` runs after them in the same transaction, under the same lock (the grants).
+    """
     applied_now: list[str] = []
     with transaction(connection):
         connection.run("SELECT pg_advisory_xact_lock(:lock)", lock=_ADVISORY_LOCK_ID)
@@ -77,4 +81,6 @@ def apply_migrations(connection: Any) -> list[str]:
                 checksum=migration.checksum,
             )
             applied_now.append(migration.version)
+        if then is not None:
+            then(connection)
     return applied_now

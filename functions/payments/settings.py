@@ -8,12 +8,20 @@ missing or invalid variable.
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from payments.models import MerchantId
+
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+ApiKeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+POSTGRES_BIGINT_MAX = 2**63 - 1
+"""Largest PostgreSQL `bigint`: the type of `ledger_entries.amount_minor` (payments/migrations)."""
 
 # Amazon Linux's system trust store: it holds the Amazon roots that sign RDS Proxy's (ACM) certificates.
 DEFAULT_DB_CA_BUNDLE_PATH = "/etc/pki/tls/certs/ca-bundle.crt"
@@ -70,10 +78,37 @@ class CoreSettings(_EnvironmentModel):
     )
 
 
-VerifyPaymentSettings = CoreSettings
+class MerchantScopedSettings(CoreSettings):
+    """Read by the handlers behind API Gateway: who the caller is (payments.merchants)."""
+
+    merchants_by_api_key_id: dict[ApiKeyId, MerchantId] = Field(
+        alias="MERCHANTS_BY_API_KEY_ID",
+        min_length=1,
+        description=(
+            'JSON object mapping API Gateway API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"} '
+            "(key ids, never key values); a request whose key is not mapped gets 403."
+        ),
+    )
+
+    @field_validator("merchants_by_api_key_id", mode="before")
+    @classmethod
+    def _parse_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            mapping = json.loads(value)
+        except ValueError:
+            mapping = None
+        if not isinstance(mapping, dict):
+            raise ValueError('must be a JSON object of API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"}')
+        return mapping
 
 
-class ProcessPaymentSettings(CoreSettings):
+class VerifyPaymentSettings(MerchantScopedSettings):
+    """Read by verify-payment."""
+
+
+class ProcessPaymentSettings(MerchantScopedSettings):
     """Read by process-payment."""
 
     idempotency_table_name: str = Field(
@@ -96,7 +131,10 @@ class ProcessPaymentSettings(CoreSettings):
         10_000_000,
         alias="MAX_AMOUNT_MINOR_UNITS",
         ge=1,
-        description="Largest accepted amount, in minor units of the currency (default 10000000).",
+        description=(
+            "Largest accepted amount, in minor units of the currency (default 10000000); at most "
+            f"{POSTGRES_BIGINT_MAX}, the range of the ledger's bigint amount column."
+        ),
     )
     allowed_currencies: frozenset[CurrencyCode] = Field(
         frozenset({"USD", "EUR", "GBP"}),
@@ -111,6 +149,22 @@ class ProcessPaymentSettings(CoreSettings):
         le=1_048_576,
         description="Largest accepted request body in bytes; larger bodies get 413 (default 4096).",
     )
+
+    key_hash_secret_arn: str = Field(
+        alias="KEY_HASH_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret whose SecretString (random, at least 32 characters) keys the HMAC of "
+            "Idempotency-Keys and derived transaction ids; never rotate it in place (see functions/README.md)."
+        ),
+    )
+
+    @field_validator("max_amount_minor")
+    @classmethod
+    def _fits_the_ledger(cls, value: int) -> int:
+        if value > POSTGRES_BIGINT_MAX:
+            raise ValueError(f"must be at most {POSTGRES_BIGINT_MAX}: amounts are stored in a PostgreSQL bigint column")
+        return value
 
     @field_validator("allowed_currencies", mode="before")
     @classmethod
@@ -141,7 +195,10 @@ class SettlementWorkerSettings(CoreSettings):
     db_secret_arn: str = Field(
         alias="DB_SECRET_ARN",
         pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-        description="Secrets Manager secret with the PostgreSQL 'username' and 'password' (JSON).",
+        description=(
+            "Secrets Manager secret of the ledger writer role the worker connects as ('username' and "
+            "'password', JSON): INSERT and SELECT only; never the master secret (see DB_WRITER_SECRET_ARN)."
+        ),
     )
     db_proxy_endpoint: str = Field(
         alias="DB_PROXY_ENDPOINT",
@@ -174,14 +231,49 @@ class SettlementWorkerSettings(CoreSettings):
     )
 
 
-_HANDLER_SETTINGS: dict[str, type[CoreSettings]] = {
+def _same_as(model: type[_EnvironmentModel], field: str) -> Any:
+    """Another model's field, declared once: same variable, default, constraints and description."""
+    return copy.copy(model.model_fields[field])
+
+
+class MigrateLedgerSettings(_EnvironmentModel):
+    """Read by the ledger migration step (`payments.handlers.migrate_ledger`), invoked once per deploy."""
+
+    service_name: str = _same_as(CoreSettings, "service_name")
+    log_level: str = _same_as(CoreSettings, "log_level")
+    db_owner_secret_arn: str = Field(
+        alias="DB_OWNER_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret of the role that owns the ledger ('username'/'password' JSON; the RDS "
+            "master secret): runs the migrations and the writer role's grants. Migration step only."
+        ),
+    )
+    db_writer_secret_arn: str = Field(
+        alias="DB_WRITER_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            "Secrets Manager secret of the ledger writer role ('username'/'password' JSON): the migration "
+            "step creates or updates that role (LOGIN, this password) and its grants; the worker's DB_SECRET_ARN."
+        ),
+    )
+    db_proxy_endpoint: str = _same_as(SettlementWorkerSettings, "db_proxy_endpoint")
+    db_port: int = _same_as(SettlementWorkerSettings, "db_port")
+    db_name: str = _same_as(SettlementWorkerSettings, "db_name")
+    db_ca_bundle_path: str = _same_as(SettlementWorkerSettings, "db_ca_bundle_path")
+    db_connect_timeout_seconds: float = _same_as(SettlementWorkerSettings, "db_connect_timeout_seconds")
+    db_secret_max_age_seconds: int = _same_as(SettlementWorkerSettings, "db_secret_max_age_seconds")
+
+
+_HANDLER_SETTINGS: dict[str, type[_EnvironmentModel]] = {
     "payments.handlers.process_payment.handler": ProcessPaymentSettings,
     "payments.handlers.verify_payment.handler": VerifyPaymentSettings,
     "payments.handlers.settlement_worker.handler": SettlementWorkerSettings,
+    "payments.handlers.migrate_ledger.handler": MigrateLedgerSettings,
 }
 
 
-def _describe(model: type[CoreSettings]) -> dict[str, str]:
+def _describe(model: type[_EnvironmentModel]) -> dict[str, str]:
     return {str(field.alias): str(field.description) for field in model.model_fields.values()}
 
 
@@ -194,3 +286,9 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     name: description for model in _HANDLER_SETTINGS.values() for name, description in _describe(model).items()
 }
 """Every environment variable any handler reads -> one-line description."""
+
+HANDLER_REQUIRED_ENVIRONMENT: dict[str, frozenset[str]] = {
+    handler: frozenset(str(field.alias) for field in model.model_fields.values() if field.is_required())
+    for handler, model in _HANDLER_SETTINGS.items()
+}
+"""Handler entry point -> the variables it cannot start without (no default): the deployment must set them."""

@@ -15,7 +15,7 @@ from uuid import UUID
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from payments.models import PaymentRequest, Transaction
+from payments.models import Payment, Transaction
 from payments.storage_schema import TRANSACTION, TransactionStatus
 
 _DESERIALIZER = TypeDeserializer()
@@ -55,7 +55,7 @@ class TransactionStore:
     def _key(self, transaction_id: UUID) -> dict[str, dict[str, str]]:
         return {TRANSACTION.transaction_id: {"S": str(transaction_id)}}
 
-    def record_pending(self, transaction_id: UUID, payment: PaymentRequest, now: datetime) -> TransactionStatus:
+    def record_pending(self, transaction_id: UUID, payment: Payment, now: datetime) -> TransactionStatus:
         """Write the transaction PENDING, or resume the one an earlier attempt wrote; return its status.
 
         A transaction an earlier attempt marked FAILED (it could not be enqueued) becomes PENDING
@@ -83,7 +83,7 @@ class TransactionStore:
             return TransactionStatus.PENDING
         return transaction.status
 
-    def _put_pending(self, transaction_id: UUID, payment: PaymentRequest, now: datetime) -> None:
+    def _put_pending(self, transaction_id: UUID, payment: Payment, now: datetime) -> None:
         self._client.put_item(
             TableName=self._table,
             Item={

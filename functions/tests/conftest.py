@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_support import (
+
+from testkit.aws_support import (
     AwsResources,
     create_resources,
     handler_environment,
@@ -21,15 +22,16 @@ from aws_support import (
     process_environment,
     reset_moto,
 )
-from pg_server import APP_DATABASE, APP_USER, PostgresServer, running_postgres
+from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer, running_postgres
 
 # Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
 
-from payments.handlers import process_payment, settlement_worker, verify_payment
+from payments.handlers import migrate_ledger, process_payment, settlement_worker, verify_payment
 from payments.observability import logger as payments_logger
+from payments.settings import MigrateLedgerSettings
 
 
 @pytest.fixture(scope="session")
@@ -50,25 +52,29 @@ def moto_endpoint() -> Iterator[str]:
 def reset_handler_state() -> None:
     """A new execution environment: settings, clients' users and the DB connection are built again."""
     process_payment._runtime.cache_clear()
-    verify_payment._store.cache_clear()
+    verify_payment._runtime.cache_clear()
     settlement_worker._settler.cache_clear()
 
 
 @pytest.fixture
 def aws(moto_endpoint: str, postgres: PostgresServer) -> AwsResources:
     reset_moto(moto_endpoint)
-    return create_resources({"username": APP_USER, "password": postgres.app_password})
+    return create_resources(
+        {"username": APP_USER, "password": postgres.app_password},
+        {"username": WRITER_USER, "password": postgres.writer_password},
+    )
 
 
 @pytest.fixture
 def env(aws: AwsResources, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """The three handlers configured as the application layer configures them."""
+    """The handlers configured as the application layer configures them, after the deploy's migration step."""
     variables = handler_environment(
         aws, db_host=postgres.host, db_port=postgres.port, db_name=APP_DATABASE, ca_file=str(postgres.pki.ca_file)
     )
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     reset_handler_state()
+    migrate_ledger.migrate(MigrateLedgerSettings.from_environ(variables))
     yield variables
     reset_handler_state()
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
-from lambda_support import FakeLambdaContext, body_of, payment_event, queue_depth
-
 from payments.handlers import process_payment
+from testkit.aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from testkit.lambda_support import FakeLambdaContext, body_of, payment_event, queue_depth
 
 VALID_BODY: dict[str, Any] = {
     "amount_minor": 1250,

@@ -7,11 +7,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
-from lambda_support import Delivery, deliver_once
-from pg_server import APP_DATABASE, APP_USER, PostgresServer
-
 from payments.handlers import settlement_worker
+from testkit.aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from testkit.lambda_support import Delivery, deliver_once, sqs_event
+from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 
 def deliver(aws: AwsResources) -> Delivery:
@@ -34,8 +33,9 @@ def ledger_rows(postgres: PostgresServer, transaction_ids: list[str]) -> list[li
     try:
         return list(
             connection.run(
-                "SELECT CAST(l.transaction_id AS text), l.amount_minor, l.currency, l.merchant_id, s.notified_at"
+                "SELECT CAST(l.transaction_id AS text), l.amount_minor, l.currency, l.merchant_id, n.notified_at"
                 " FROM ledger_entries l JOIN settlements s USING (transaction_id)"
+                " LEFT JOIN settlement_notifications n USING (transaction_id)"
                 " WHERE CAST(l.transaction_id AS text) = ANY(:ids) ORDER BY l.entry_id",
                 ids=transaction_ids,
             )
@@ -66,3 +66,15 @@ def postgres_stopped_later(postgres: PostgresServer) -> Iterator[None]:
     finally:
         if not (postgres.data_dir / "postmaster.pid").exists():
             postgres.start()
+
+
+def received_event(aws: AwsResources, count: int) -> dict[str, Any]:
+    """Receive `count` messages and build the SQS event the event source mapping would pass (not deleted)."""
+    sqs = aws.client("sqs")
+    messages: list[dict[str, Any]] = []
+    while len(messages) < count:
+        messages += sqs.receive_message(
+            QueueUrl=aws.queue_url, MaxNumberOfMessages=min(10, count - len(messages)), AttributeNames=["All"]
+        ).get("Messages", [])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs_event(messages, queue_arn)

@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
-from lambda_support import body_of, queue_depth
 from payment_support import error_code, submit
-from pg_server import PostgresServer
 from settlement_support import drain, ledger_rows, notifications
+
+from testkit.aws_support import TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from testkit.lambda_support import body_of, queue_depth
+from testkit.pg_server import PostgresServer
 
 REQUESTS = 50
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pg8000.native
 import pytest
 from payment_support import VALID_BODY
 from pydantic import ValidationError
@@ -16,6 +18,9 @@ from pydantic import ValidationError
 from payments import api_schema, metric_names, settings, storage_schema
 from payments.card_numbers import contains_card_number, passes_luhn
 from payments.models import PaymentRequest
+from testkit.pg_server import PostgresServer
+
+MIGRATIONS = Path(settings.__file__).parent / "migrations"
 
 WORKER_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",
@@ -33,6 +38,7 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "payments.handlers.process_payment.handler",
         "payments.handlers.verify_payment.handler",
         "payments.handlers.settlement_worker.handler",
+        "payments.handlers.migrate_ledger.handler",
     }
     used = {name for names in settings.HANDLER_ENVIRONMENT.values() for name in names}
     assert used == set(variables)
@@ -43,6 +49,8 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "NOTIFICATION_TOPIC_ARN",
         "AUDIT_BUCKET_NAME",
         "DB_SECRET_ARN",
+        "DB_OWNER_SECRET_ARN",
+        "DB_WRITER_SECRET_ARN",
         "DB_PROXY_ENDPOINT",
         "DB_PORT",
         "DB_NAME",
@@ -70,6 +78,8 @@ def test_currency_allow_list_is_parsed_from_a_comma_separated_list() -> None:
             "TRANSACTIONS_TABLE_NAME": "transactions-dev",
             "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
             "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
+            "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
+            "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
             "ALLOWED_CURRENCIES": " USD, EUR ,CHF",
         }
     )
@@ -85,6 +95,37 @@ def test_configuration_errors_name_every_bad_variable_at_once() -> None:
     for name in ("TRANSACTIONS_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "DB_SECRET_ARN", "DB_PORT", "DB_NAME"):
         assert name in message
     assert "not-a-port" not in message, "values (possibly secrets) are never echoed"
+
+
+PROCESS_ENVIRONMENT = {
+    "TRANSACTIONS_TABLE_NAME": "transactions-dev",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
+    "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
+    "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
+    "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
+}
+
+
+def test_the_amount_limit_must_fit_the_ledgers_bigint_column() -> None:
+    migrations = "".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")))
+    assert re.search(r"\bamount_minor\s+bigint\b", migrations), "the bound below assumes a bigint column"
+    largest = settings.ProcessPaymentSettings.from_environ(
+        {**PROCESS_ENVIRONMENT, "MAX_AMOUNT_MINOR_UNITS": str(2**63 - 1)}
+    )
+    assert largest.max_amount_minor == settings.POSTGRES_BIGINT_MAX == 2**63 - 1
+
+    with pytest.raises(settings.ConfigurationError, match=r"MAX_AMOUNT_MINOR_UNITS: .*bigint"):
+        settings.ProcessPaymentSettings.from_environ({**PROCESS_ENVIRONMENT, "MAX_AMOUNT_MINOR_UNITS": str(2**63)})
+
+
+def test_the_bigint_bound_is_postgresqls(postgres: PostgresServer) -> None:
+    connection = postgres.connect()
+    try:
+        assert connection.run("SELECT CAST(:v AS bigint)", v=str(settings.POSTGRES_BIGINT_MAX)) == [[2**63 - 1]]
+        with pytest.raises(pg8000.native.DatabaseError, match="out of range"):
+            connection.run("SELECT CAST(:v AS bigint)", v=str(settings.POSTGRES_BIGINT_MAX + 1))
+    finally:
+        connection.close()
 
 
 def test_storage_schema_imports_nothing_heavy() -> None:
@@ -117,7 +158,8 @@ def test_payment_request_schema_is_draft_4_and_strict() -> None:
 
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
     assert schema["additionalProperties"] is False
-    assert set(schema["required"]) == set(VALID_BODY)
+    assert set(schema["required"]) == set(VALID_BODY) - {"merchant_id"}, "the merchant comes from the API key"
+    assert schema["properties"]["merchant_id"]["type"] == "string", "optional, but never null"
     text = json.dumps(schema)
     for later_keyword in ('"const"', '"$defs"', '"$ref"', '"anyOf"', '"examples"'):
         assert later_keyword not in text
@@ -140,6 +182,7 @@ def test_schema_accepts_a_valid_request_and_rejects_unknown_fields() -> None:
         {**VALID_BODY, "amount_minor": True},
         {**VALID_BODY, "currency": "usd"},
         {**VALID_BODY, "merchant_id": "a b"},
+        {**VALID_BODY, "merchant_id": None},
         {**VALID_BODY, "payment_method_token": "short"},
         {k: v for k, v in VALID_BODY.items() if k != "currency"},
         {**VALID_BODY, "extra": 1},

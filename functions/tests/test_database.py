@@ -13,17 +13,19 @@ from typing import Any
 
 import pg8000.native
 import pytest
-from aws_support import AwsResources
 from pg8000.exceptions import DatabaseError
-from pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 from payments import schema_migrations
 from payments.database import Database, DatabaseUnavailableError
 from payments.settings import SettlementWorkerSettings
+from testkit.aws_support import AwsResources
+from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
 
 
-def _database(env: dict[str, str], migrate: bool = False, **overrides: str) -> Database:
-    return Database(SettlementWorkerSettings.from_environ({**env, **overrides}), migrate=migrate)
+def _database(env: dict[str, str], **overrides: str) -> Database:
+    """The worker's connection: the ledger writer's credentials."""
+    settings = SettlementWorkerSettings.from_environ({**env, **overrides})
+    return Database(settings, secret_arn=settings.db_secret_arn, source_variable="DB_SECRET_ARN")
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -104,16 +106,16 @@ def test_rotated_password_is_read_again_from_secrets_manager(
         database.in_transaction(lambda connection: connection.run("SELECT 1"))  # caches the secret
         database.close()
         rotated = f"rotated-{uuid.uuid4().hex}"
-        postgres.set_app_password(rotated)
+        postgres.set_password(WRITER_USER, rotated)
         aws.client("secretsmanager").put_secret_value(
-            SecretId=aws.secret_arn, SecretString=json.dumps({"username": APP_USER, "password": rotated})
+            SecretId=aws.writer_secret_arn, SecretString=json.dumps({"username": WRITER_USER, "password": rotated})
         )
 
         ((user,),) = database.in_transaction(lambda connection: connection.run("SELECT current_user"))
     finally:
         database.close()
 
-    assert user == APP_USER
+    assert user == WRITER_USER
 
 
 def test_migrations_apply_once_and_are_recorded(postgres: PostgresServer) -> None:
@@ -130,7 +132,7 @@ def test_migrations_apply_once_and_are_recorded(postgres: PostgresServer) -> Non
     assert first == expected and expected[0] == "0001"
     assert second == []
     assert [row[0] for row in recorded] == expected
-    assert {"schema_migrations", "ledger_entries", "settlements"} <= tables
+    assert {"schema_migrations", "ledger_entries", "settlements", "settlement_notifications"} <= tables
 
 
 def test_concurrent_cold_starts_migrate_once(postgres: PostgresServer) -> None:
@@ -154,7 +156,8 @@ def test_concurrent_cold_starts_migrate_once(postgres: PostgresServer) -> None:
         thread.join(30)
 
     assert errors == []
-    assert sorted(results, key=len) == [[], [], [], ["0001"]]
+    expected = [migration.version for migration in schema_migrations.load_migrations()]
+    assert sorted(results, key=len) == [[], [], [], expected]
 
 
 def test_an_edited_migration_is_refused(postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,9 +192,10 @@ def test_one_shot_migrate_command(aws: AwsResources, env: dict[str, str], postgr
     assert "up to date" in result.stdout
     connection = postgres.connect(name, APP_USER)
     try:
-        assert connection.run("SELECT version FROM schema_migrations") == [["0001"]]
+        versions = [row[0] for row in connection.run("SELECT version FROM schema_migrations ORDER BY version")]
     finally:
         connection.close()
+    assert versions == [migration.version for migration in schema_migrations.load_migrations()]
 
 
 def test_ledger_entries_are_append_only(postgres: PostgresServer) -> None:

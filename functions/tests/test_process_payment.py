@@ -7,15 +7,15 @@ import threading
 from typing import Any
 
 import pytest
-from aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
 from conftest import CapturedOutput, reset_handler_state
-from lambda_support import api_event, body_of, queue_depth
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
 from payments.handlers import process_payment
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ConfigurationError
 from payments.transactions import TransactionStore, utc_now
+from testkit.aws_support import IDEMPOTENCY_TABLE_NAME, TRANSACTIONS_TABLE_NAME, AwsResources, table_items
+from testkit.lambda_support import api_event, body_of, queue_depth
 
 
 def _messages(aws: AwsResources) -> list[dict[str, Any]]:
@@ -59,7 +59,10 @@ def test_replay_returns_the_first_response_and_does_no_new_work(aws: AwsResource
 def test_idempotency_key_header_is_case_insensitive(aws: AwsResources, env: dict[str, str]) -> None:
     first = submit()
     event = api_event(
-        "POST", "/process-payment", body=json.dumps(VALID_BODY), headers={"idempotency-key": "key-0001-test"}
+        "POST",
+        "/process-payment",
+        body=json.dumps(VALID_BODY),
+        headers={"content-type": "application/json", "idempotency-key": "key-0001-test"},
     )
     second = submit(event=event)
 

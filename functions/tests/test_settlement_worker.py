@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aws_support import MAX_RECEIVE_COUNT, AwsResources
 from conftest import reset_handler_state
-from lambda_support import FakeLambdaContext, api_event, body_of, queue_depth
 from payment_support import VALID_BODY, submit
-from pg_server import PostgresServer
 from settlement_support import deliver, drain, ledger_rows, notifications, postgres_stopped_later, statuses
 
 from payments import settlement
 from payments.handlers import verify_payment
+from testkit.aws_support import MAX_RECEIVE_COUNT, AwsResources
+from testkit.lambda_support import FakeLambdaContext, api_event, body_of, queue_depth
+from testkit.pg_server import PostgresServer
 
 
 def _metrics_emitted(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -98,16 +98,16 @@ def test_settlement_interrupted_after_the_ledger_resumes_on_retry(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     transaction_id = _pay()
-    real_publish = settlement.publish_settled
+    real_publish = settlement.publish_settled_batch
     calls: list[int] = []
 
-    def publish_failing_once(*args: Any) -> str:
+    def publish_failing_once(*args: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("SNS unreachable")
         return real_publish(*args)
 
-    monkeypatch.setattr(settlement, "publish_settled", publish_failing_once)
+    monkeypatch.setattr(settlement, "publish_settled_batch", publish_failing_once)
 
     first, second = drain(aws)
 
@@ -162,23 +162,22 @@ def test_postgres_stopped_mid_batch_then_every_transaction_settles_exactly_once(
     aws: AwsResources, env: dict[str, str], postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     transaction_ids = [_pay(index) for index in range(10)]
-    real_record = settlement.record_settlement
-    calls: list[int] = []
+    real_record = settlement.record_settlements
 
-    def record_then_crash_database(connection: Any, transaction: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 5:
-            postgres.stop()
-        return real_record(connection, transaction)
+    def crash_database_then_record(connection: Any, transactions: Any) -> Any:
+        postgres.stop()
+        return real_record(connection, transactions)
 
-    monkeypatch.setattr(settlement, "record_settlement", record_then_crash_database)
+    monkeypatch.setattr(settlement, "record_settlements", crash_database_then_record)
     with postgres_stopped_later(postgres):
         during_outage = deliver(aws)
 
         assert during_outage.received == 10
         assert not during_outage.handler_raised
-        assert len(during_outage.failed_message_ids) == 6, "messages 5-10 fail while PostgreSQL is down"
+        assert len(during_outage.failed_message_ids) == 10, "one ledger transaction per batch: all or nothing"
+        assert statuses(aws) == dict.fromkeys(transaction_ids, "PENDING")
         postgres.start()
+    monkeypatch.setattr(settlement, "record_settlements", real_record)
 
     after = drain(aws)
 

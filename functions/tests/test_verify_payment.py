@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aws_support import AwsResources
-from lambda_support import FakeLambdaContext, api_event, body_of
 from payment_support import error_code, submit
 
 from payments.handlers import verify_payment
+from testkit.aws_support import AwsResources
+from testkit.lambda_support import FakeLambdaContext, api_event, body_of
 
 
 def _verify(query: dict[str, str] | None) -> dict[str, Any]:

@@ -3,9 +3,8 @@
 import pytest
 
 from data.database import LOG_EXPORTS, PARAMETERS
-from data.parameters import FUNCTION_SETTINGS, parameter_name
+from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
 from data.proxy import CLIENT_IAM_AUTH
-from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT
 from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
 from tests.data.common import (
@@ -107,18 +106,20 @@ def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
     proxy = one(layer, TYPES["proxy"])
     inputs = proxy["inputs"]
     secret_arn = layer["outputs"]["databaseSecretArn"]
+    writer_secret_arn = layer["outputs"]["ledgerWriterSecretArn"]
     assert inputs["name"] == f"db-proxy-{env}-{EXPECTED[env]['suffix']}"
     assert inputs["engineFamily"] == "POSTGRESQL"
     assert inputs["requireTls"] is True
     assert inputs["debugLogging"] is False
     assert inputs["vpcSubnetIds"] == net["privateSubnetIds"]
     assert inputs["vpcSecurityGroupIds"] == [net["proxySecurityGroupId"]]
-    (auth,) = inputs["auths"]
-    assert auth["authScheme"] == "SECRETS"
-    assert auth["secretArn"] == secret_arn
-    assert auth["iamAuth"] == CLIENT_IAM_AUTH == "DISABLED"
-    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
-    # its role may read exactly that secret and decrypt it only through Secrets Manager
+    # the master (owner: the migration step) and the ledger writer (the settlement worker)
+    assert [auth["secretArn"] for auth in inputs["auths"]] == [secret_arn, writer_secret_arn]
+    for auth in inputs["auths"]:
+        assert auth["authScheme"] == "SECRETS"
+        assert auth["iamAuth"] == CLIENT_IAM_AUTH == "DISABLED"
+        assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
+    # its role may read exactly those secrets and decrypt them only through Secrets Manager
     role = named(layer, "role", "db-proxy-role")
     assert inputs["roleArn"] == role["outputs"]["arn"]
     trust = policy_of({"inputs": {"policy": role["inputs"]["assumeRolePolicy"]}})["Statement"][0]
@@ -126,7 +127,7 @@ def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
     policy = policy_of(named(layer, "role_policy", "db-proxy-role-policy"))
     read = statement(policy, "ReadDatabaseSecret")
-    assert read["Resource"] == secret_arn
+    assert read["Resource"] == [secret_arn, writer_secret_arn]
     assert set(read["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     decrypt = statement(policy, "DecryptDatabaseSecret")
     assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == key_arn(layer)
@@ -181,28 +182,13 @@ def test_data_stores_are_protected_in_prod_only(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_parameters_hold_the_functions_settings_and_a_secure_string_with_the_key(env):
+def test_parameter_store_holds_only_the_audit_signing_key_under_the_data_key(env):
+    """The functions' settings are environment variables set from the contract: no second copy here."""
     layer = data_layer(env)
     prefix = f"/data-{env}-{EXPECTED[env]['suffix']}"
     assert layer["outputs"]["parameterPrefix"] == prefix
-    parameters = {p["inputs"]["name"]: p["inputs"] for p in resources(layer, TYPES["parameter"])}
-    outputs = layer["outputs"]
-    plain = {
-        "transactions-table-name": outputs["transactionsTableName"],
-        "idempotency-table-name": outputs["idempotencyTableName"],
-        "audit-bucket-name": outputs["auditBucketName"],
-        "audit-kms-key-arn": outputs["kmsKeyArn"],
-        "db-secret-arn": outputs["databaseSecretArn"],
-        "db-proxy-endpoint": outputs["proxyEndpoint"],
-        "db-port": "5432",
-        "db-name": "payments",
-    }
-    assert set(parameters) == {f"{prefix}/{leaf}" for leaf in [*plain, "audit-signing-key"]}
-    for leaf, value in plain.items():
-        parameter = parameters[f"{prefix}/{leaf}"]
-        assert parameter["type"] == "String"
-        assert parameter["insecureValue"] == value
-    secure = parameters[f"{prefix}/audit-signing-key"]
+    (secure,) = [p["inputs"] for p in resources(layer, TYPES["parameter"])]
+    assert secure["name"] == f"{prefix}/audit-signing-key"
     assert secure["type"] == "SecureString"
     assert secure["keyId"] == key_arn(layer)
     assert secure["value"] == "[secret]"  # generated, and kept secret in state
@@ -229,6 +215,29 @@ def test_exports_are_exactly_the_documented_contract(env):
     assert all(DATA.exports[key].strip() for key in outputs)
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_function_secrets_are_generated_encrypted_and_secret_in_state(env):
+    layer = data_layer(env)
+    secrets = by_name(layer, "secret")
+    assert set(secrets) == {"function-secrets-ledger-writer", "function-secrets-key-hash"}
+    outputs = layer["outputs"]
+    for purpose, export in (("ledger-writer", "ledgerWriterSecretArn"), ("key-hash", "keyHashSecretArn")):
+        secret = secrets[f"function-secrets-{purpose}"]
+        assert secret["inputs"]["name"] == f"{purpose}-{env}-{EXPECTED[env]['suffix']}"
+        assert secret["inputs"]["kmsKeyId"] == key_arn(layer)
+        assert secret["inputs"]["recoveryWindowInDays"] == (30 if EXPECTED[env]["protect"] else 0)
+        assert outputs[export] == secret["outputs"]["arn"]
+        version = named(layer, "secret_version", f"function-secrets-{purpose}-value")["inputs"]
+        assert version["secretId"] == secret["inputs"]["name"]  # the mock id of a secret is its name
+        assert version["secretString"] == "[secret]"  # generated, and kept secret in state
+    passwords = by_name(layer, "random_password")
+    writer = passwords["function-secrets-ledger-writer-password"]["inputs"]
+    assert writer["special"] is False and writer["length"] >= 32
+    hash_key = passwords["function-secrets-key-hash-key"]["inputs"]
+    assert hash_key["length"] == KEY_HASH_LENGTH == 64 and hash_key["special"] is False
+    assert LEDGER_WRITER_USERNAME == "payments_ledger_writer"  # payments.ledger_roles provisions this role
+
+
 def _environment_neutral(inputs, env):
     """Inputs that are not names, ARNs or ids of this environment (those differ by construction)."""
     marks = (f"-{env}-", EXPECTED[env]["region"], "sg-", "subnet-", "arn:aws:")
@@ -250,11 +259,3 @@ def test_only_declared_values_differ_between_staging_and_prod(kind):
     if kind == "instance":
         (s,), (p,) = s_resources.values(), p_resources.values()
         assert (s["inputs"]["instanceClass"], p["inputs"]["instanceClass"]) == ("db.t3.medium", "db.r5.large")
-
-
-def test_parameters_are_named_after_variables_the_functions_declare():
-    assert set(FUNCTION_SETTINGS) <= set(ENVIRONMENT_VARIABLES)
-    worker = HANDLER_ENVIRONMENT["payments.handlers.settlement_worker.handler"]
-    assert {"DB_SECRET_ARN", "DB_PROXY_ENDPOINT", "DB_NAME", "AUDIT_BUCKET_NAME"} <= set(worker)
-    leaves = {p["inputs"]["name"].rsplit("/", 1)[1] for p in resources(data_layer("dev"), TYPES["parameter"])}
-    assert {parameter_name(v) for v in FUNCTION_SETTINGS} == leaves - {"audit-signing-key"}

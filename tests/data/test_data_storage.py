@@ -169,7 +169,7 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
 def test_every_data_layer_resource_is_parented_by_a_component(env):
     layer = data_layer(env)
     components = {r["urn"] for r in layer["resources"] if not r["custom"] and r["type"].startswith("payments:data:")}
-    assert len(components) == 7  # key, database, proxy, tables, audit, alb logs, parameters
+    assert len(components) == 8  # key, database, function secrets, proxy, tables, audit, alb logs, parameters
     for r in layer["resources"]:
         if r["custom"] and not r["type"].startswith("pulumi:"):
             assert r["parent"] in components, r["urn"]

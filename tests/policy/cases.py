@@ -67,6 +67,9 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FUNCTION = "aws:lambda/function:Function"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:payments"
+REDRIVE = {"deadLetterTargetArn": f"{QUEUE_ARN}-dlq", "maxReceiveCount": 3}
 
 PUBLIC_ACCESS: dict[str, Any] = dict.fromkeys(
     ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
@@ -319,7 +322,19 @@ CASES: tuple[Case, ...] = (
         [res("aws:secretsmanager/secret:Secret", kmsKeyId=KEY_ARN)],
         "set kmsKeyId",
     ),
-    # --- application ---
+    # --- serverless ---
+    Case(
+        "lambda-runtime-python311",
+        [res(FUNCTION, runtime="python3.12")],
+        [res(FUNCTION, runtime="python3.11")],
+        "runtime is 'python3.12': set runtime to 'python3.11'",
+    ),
+    Case(
+        "lambda-architecture-arm64",
+        [res(FUNCTION, architectures="arm64"), res(FUNCTION, "x86", architectures=["x86_64"])],
+        [res(FUNCTION, architectures=["arm64"])],
+        'architectures is "arm64": set architectures=["arm64"] (a list)',
+    ),
     Case(
         "lambda-function-xray-active (CKV_AWS_50)",
         [res(FUNCTION, tracingConfig={"mode": "PassThrough"})],
@@ -339,10 +354,33 @@ CASES: tuple[Case, ...] = (
         "set vpcConfig securityGroupIds",
     ),
     Case(
+        "lambda-dead-letter-configured (CKV_AWS_116)",
+        [res(FUNCTION, deadLetterConfig={})],
+        [res(FUNCTION, deadLetterConfig={"targetArn": f"{QUEUE_ARN}-dlq"})],
+        "set deadLetterConfig.targetArn",
+    ),
+    Case(
+        "lambda-reserved-concurrency-set (CKV_AWS_115)",
+        [res(FUNCTION), res(FUNCTION, "unreserved", reservedConcurrentExecutions=-1.0)],
+        [res(FUNCTION, reservedConcurrentExecutions=1.0)],
+        "reserve at least 1",
+    ),
+    Case(
         "sqs-sns-encrypted-with-cmk (SQS.1, SNS.1)",
-        [res("aws:sqs/queue:Queue", sqsManagedSseEnabled=True), res("aws:sns/topic:Topic", "topic")],
-        [res("aws:sqs/queue:Queue", kmsMasterKeyId=KEY_ARN), res("aws:sns/topic:Topic", kmsMasterKeyId=KEY_ARN)],
+        [res(QUEUE, sqsManagedSseEnabled=True), res("aws:sns/topic:Topic", "topic")],
+        [res(QUEUE, kmsMasterKeyId=KEY_ARN), res("aws:sns/topic:Topic", kmsMasterKeyId=KEY_ARN)],
         "set kmsMasterKeyId",
+    ),
+    Case(
+        "sqs-queue-has-dead-letter-queue",
+        [res(QUEUE, "payments", arn=QUEUE_ARN)],
+        [
+            res(QUEUE, "payments", arn=QUEUE_ARN, redrivePolicy=json.dumps(REDRIVE)),
+            res(QUEUE, "payments-dlq", arn=f"{QUEUE_ARN}-dlq"),
+            res(QUEUE, "lambda-dlq", arn=f"{QUEUE_ARN}-lambda-dlq"),
+            res(FUNCTION, deadLetterConfig={"targetArn": f"{QUEUE_ARN}-lambda-dlq"}),
+        ],
+        "payments has no redrivePolicy and is no queue's or function's dead-letter queue",
     ),
     # --- tagging ---
     Case(

@@ -343,3 +343,31 @@ _BUILDERS |= {
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": _proxy_default_target_group,
 }
+
+
+# --- application layer ---
+def _event_source_mapping(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    h = _hex(aws.region, args.name, length=32)
+    uuid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    return uuid, {"uuid": uuid, "arn": aws.arn("lambda", f"event-source-mapping:{uuid}"), "state": "Enabled"}
+
+
+def _topic_subscription(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    topic = str(args.inputs.get("topic", "topic"))
+    arn = f"{topic}:{_hex(topic, args.name, length=32)}"
+    # Email subscriptions wait for the recipient to confirm: AWS reports them pending.
+    return arn, {"arn": arn, "pendingConfirmation": args.inputs.get("protocol") == "email", "ownerId": FAKE_ACCOUNT_ID}
+
+
+def _invocation(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    function = str(args.inputs.get("functionName", "function"))
+    return f"{function}_$LATEST_{_hex(str(args.inputs), length=32)}", {"result": '{"status": "ok"}'}
+
+
+_BUILDERS |= {
+    "aws:lambda/eventSourceMapping:EventSourceMapping": _event_source_mapping,
+    "aws:sns/topicSubscription:TopicSubscription": _topic_subscription,
+    "aws:lambda/invocation:Invocation": _invocation,
+    "aws:sns/topicPolicy:TopicPolicy": lambda aws, args, name: (str(args.inputs.get("arn", name)), {}),
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": lambda aws, args, name: (str(args.inputs.get("queueUrl")), {}),
+}

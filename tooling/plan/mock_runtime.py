@@ -8,6 +8,7 @@ import asyncio
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -15,6 +16,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
 
+from shared.stack_files import REPO
 from tooling.plan.fake_aws import FakeAws
 
 SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a mask, not a password)
@@ -31,9 +33,20 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if value == rpc.UNKNOWN:
-        return UNKNOWN_PLACEHOLDER
-    return value
+    if isinstance(value, pulumi.Asset | pulumi.Archive):  # e.g. a function's FileArchive
+        return _asset_reference(value)
+    return UNKNOWN_PLACEHOLDER if value == rpc.UNKNOWN else value
+
+
+def _asset_reference(value: pulumi.Asset | pulumi.Archive) -> str:
+    """A file asset or archive as its repository-relative path (the same in every environment)."""
+    path = getattr(value, "path", None)
+    if isinstance(path, str):
+        try:
+            return Path(path).resolve().relative_to(REPO).as_posix()
+        except ValueError:
+            return path
+    return "[asset]"
 
 
 class RecordingMonitor(MockMonitor):

@@ -1,10 +1,9 @@
-"""POST /process-payment: validate, record PENDING, enqueue, answer 202 - exactly once per Idempotency-Key."""
+"""POST /process-payment: validate, record PENDING, enqueue, answer 202 - once per merchant and Idempotency-Key."""
 
 from __future__ import annotations
 
 import functools
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -29,7 +28,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from payments import aws_clients, metric_names
 from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
-from payments.intake import parse_payment
+from payments.intake import PaymentSubmission, parse_payment
+from payments.key_hashing import KeyHasher, load_key_hasher
+from payments.merchants import merchant_of
 from payments.models import PaymentAccepted, PaymentCommand
 from payments.observability import logger, metrics, tracer
 from payments.queue import EnqueueError, enqueue_settlement
@@ -38,27 +39,32 @@ from payments.storage_schema import IDEMPOTENCY, TransactionStatus
 from payments.transactions import PaymentMismatchError, TransactionStore, utc_now
 
 IDEMPOTENCY_KEY_PREFIX = "process-payment"
-# Transaction ids are derived from the Idempotency-Key, so a request re-run after its idempotency
-# record was lost (the save after success failed, or the function timed out after enqueueing)
-# finds the transaction it already made instead of making a second one.
-_TRANSACTION_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:payments:transaction")
-
-
-def transaction_id_for(idempotency_key: str) -> uuid.UUID:
-    return uuid.uuid5(_TRANSACTION_ID_NAMESPACE, idempotency_key)
 
 
 @dataclass(frozen=True)
 class _Runtime:
     settings: ProcessPaymentSettings
+    key_hasher: KeyHasher
     idempotency: IdempotencyConfig
     accept: Callable[..., PaymentAccepted]
+
+    def command(self, submission: PaymentSubmission) -> PaymentCommand:
+        """Transaction ids come from (merchant, Idempotency-Key), so a request re-run after its idempotency
+        record was lost (the save after success failed, or the function timed out after enqueueing) finds
+        the transaction it already made instead of making a second one."""
+        merchant_id, key = submission.payment.merchant_id, submission.idempotency_key
+        return PaymentCommand(
+            idempotency_digest=self.key_hasher.idempotency_digest(merchant_id, key),
+            transaction_id=self.key_hasher.transaction_id(merchant_id, key),
+            payment=submission.payment,
+        )
 
 
 @functools.cache
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = ProcessPaymentSettings.from_environ(os.environ)
+    key_hasher = load_key_hasher(settings.key_hash_secret_arn, aws_clients.client("secretsmanager"))
     dynamodb = aws_clients.client("dynamodb")
     store = TransactionStore(settings.transactions_table_name, dynamodb)
     persistence = DynamoDBPersistenceLayer(
@@ -72,7 +78,7 @@ def _runtime() -> _Runtime:
         boto3_client=dynamodb,
     )
     config = IdempotencyConfig(
-        event_key_jmespath="idempotency_key",
+        event_key_jmespath="idempotency_digest",
         payload_validation_jmespath="payment",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=settings.idempotency_ttl_seconds,
@@ -91,7 +97,7 @@ def _runtime() -> _Runtime:
         output_serializer=PydanticSerializer(PaymentAccepted),
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return _Runtime(settings=settings, idempotency=config, accept=idempotent_accept)
+    return _Runtime(settings=settings, key_hasher=key_hasher, idempotency=config, accept=idempotent_accept)
 
 
 def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
@@ -103,8 +109,8 @@ def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
 def _record_and_enqueue(
     store: TransactionStore, settings: ProcessPaymentSettings, command: PaymentCommand
 ) -> PaymentAccepted:
-    """Runs once per Idempotency-Key; an exception here releases the key so the client can retry."""
-    transaction_id = transaction_id_for(command.idempotency_key)
+    """Runs once per merchant and Idempotency-Key; an exception here releases the key so the client can retry."""
+    transaction_id = command.transaction_id
     logger.append_keys(transaction_id=str(transaction_id))
     if store.record_pending(transaction_id, command.payment, utc_now()) == TransactionStatus.SETTLED:
         logger.info("payment already settled by an earlier attempt with this key")
@@ -159,8 +165,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()
     runtime.idempotency.register_lambda_context(context)
     try:
-        command = parse_payment(event, runtime.settings)
-        accepted = _accept(runtime, command)
+        merchant_id = merchant_of(event, runtime.settings.merchants_by_api_key_id)
+        logger.append_keys(merchant_id=merchant_id)
+        submission = parse_payment(event, runtime.settings, merchant_id)
+        accepted = _accept(runtime, runtime.command(submission))
     except ApiError as error:
         rejected = error.status < HTTPStatus.INTERNAL_SERVER_ERROR
         outcome = metric_names.PAYMENT_REJECTED if rejected else metric_names.PAYMENT_ERRORED

@@ -1,20 +1,21 @@
-"""SQS batch consumer: settles each message, reporting failed ones back (ReportBatchItemFailures).
+"""SQS batch consumer: settles the whole batch at once, reporting failed messages back (ReportBatchItemFailures).
 
 A failed message becomes visible again and is retried; after the queue's maxReceiveCount SQS moves
 it to the dead-letter queue. Nothing is acknowledged unless it was settled (or was a transaction
-deliberately marked FAILED, which is logged and counted).
+deliberately marked FAILED, which is logged and counted). The worker connects as the ledger
+writer and never migrates: the deploy runs `payments.handlers.migrate_ledger` first.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -26,46 +27,63 @@ from payments.settings import SettlementWorkerSettings
 from payments.settlement import Settler
 from payments.transactions import TransactionStore
 
-_processor = BatchProcessor(event_type=EventType.SQS)
+# A 10-message batch makes at most 20 concurrent calls (DynamoDB status + S3 audit per message).
+PARALLEL_CALLS = 20
 
 
 class PoisonMessageError(ValueError):
     """The message body is not a settlement message; it will end in the dead-letter queue."""
 
 
-@functools.cache
-def _settler() -> Settler:
-    """Built on the first invocation of an execution environment and reused after (one DB connection)."""
+def build_settler() -> Settler:
+    """What one execution environment uses: settings, one DB connection (as the ledger writer), a pool."""
     settings = SettlementWorkerSettings.from_environ(os.environ)
     return Settler(
         settings=settings,
-        database=Database(settings, migrate=True),
+        database=Database(settings, secret_arn=settings.db_secret_arn, source_variable="DB_SECRET_ARN"),
         store=TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb")),
         s3=aws_clients.client("s3"),
         sns=aws_clients.client("sns"),
+        pool=ThreadPoolExecutor(max_workers=PARALLEL_CALLS, thread_name_prefix="settle"),
     )
 
 
-def _settle_record(record: SQSRecord) -> None:
-    try:
-        logger.append_keys(message_id=record.message_id, receive_count=record.attributes.get("ApproximateReceiveCount"))
+@functools.cache
+def _settler() -> Settler:
+    """Built on the first invocation of an execution environment and reused after."""
+    return build_settler()
+
+
+def settle(event: dict[str, Any], settler: Settler) -> dict[str, Exception]:
+    """Settle the event's messages; return the failed ones' errors by message id."""
+    messages: dict[str, SettlementMessage] = {}
+    failures: dict[str, Exception] = {}
+    for record in SQSEvent(event).records:
         try:
-            message = SettlementMessage.model_validate_json(record.body)
+            messages[record.message_id] = SettlementMessage.model_validate_json(record.body)
         except ValidationError:
-            raise PoisonMessageError(f"message {record.message_id} is not a settlement message") from None
-        logger.append_keys(transaction_id=str(message.transaction_id))
-        _settler().settle(message)
-    except Exception:
-        logger.exception("settlement failed; the message will be retried, then dead-lettered")
-        metrics.add_metric(name=metric_names.SETTLEMENT_FAILED, unit=MetricUnit.Count, value=1)
-        raise
-    finally:
-        logger.remove_keys(["message_id", "receive_count", "transaction_id"])
+            failures[record.message_id] = PoisonMessageError(f"message {record.message_id} is not a settlement message")
+    if messages:
+        failures |= settler.settle_batch(messages)
+    return failures
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    _settler()  # a configuration error fails the invocation before any message is attempted
-    return process_partial_response(event=event, record_handler=_settle_record, processor=_processor, context=context)
+    failures = settle(event, _settler())  # a configuration error fails the invocation before any message
+    for message_id, error in failures.items():
+        logger.error(
+            "settlement failed; the message will be retried, then dead-lettered",
+            exc_info=error,
+            extra={"message_id": message_id},
+        )
+    if failures:
+        metrics.add_metric(name=metric_names.SETTLEMENT_FAILED, unit=MetricUnit.Count, value=len(failures))
+    # In the order of the batch, as SQS gave it.
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": record["messageId"]} for record in event["Records"] if record["messageId"] in failures
+        ]
+    }

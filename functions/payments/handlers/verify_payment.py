@@ -1,10 +1,15 @@
-"""GET /verify-payment?transaction_id=...: the transaction's status, amount, currency and timestamps, or 404."""
+"""GET /verify-payment?transaction_id=...: the caller's transaction's status, amount, currency and timestamps.
+
+Another merchant's transaction is answered exactly like an unknown id (404): ids are derivable, so
+whether an id exists is not shown to anyone but its merchant.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -16,6 +21,7 @@ from payments import aws_clients
 from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
+from payments.merchants import merchant_of
 from payments.models import TransactionView
 from payments.observability import logger, tracer
 from payments.settings import VerifyPaymentSettings
@@ -24,11 +30,17 @@ from payments.transactions import TransactionStore
 _CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
+@dataclass(frozen=True)
+class _Runtime:
+    settings: VerifyPaymentSettings
+    store: TransactionStore
+
+
 @functools.cache
-def _store() -> TransactionStore:
+def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = VerifyPaymentSettings.from_environ(os.environ)
-    return TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb"))
+    return _Runtime(settings, TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb")))
 
 
 def _transaction_id(event: dict[str, Any]) -> UUID:
@@ -45,11 +57,13 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    store = _store()  # a configuration error fails the invocation loudly
+    runtime = _runtime()  # a configuration error fails the invocation loudly
     try:
+        merchant_id = merchant_of(event, runtime.settings.merchants_by_api_key_id)
+        logger.append_keys(merchant_id=merchant_id)
         transaction_id = _transaction_id(event)
-        transaction = store.get(transaction_id)
-        if transaction is None:
+        transaction = runtime.store.get(transaction_id)
+        if transaction is None or transaction.merchant_id != merchant_id:
             raise ApiError(
                 HTTPStatus.NOT_FOUND,
                 ErrorCode.TRANSACTION_NOT_FOUND,

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +30,10 @@ ACCOUNT_ID = "123456789012"
 TRANSACTIONS_TABLE_NAME = "transactions-test"
 IDEMPOTENCY_TABLE_NAME = "idempotency-test"
 MAX_RECEIVE_COUNT = 2
+# API Gateway API key id -> merchant (MERCHANTS_BY_API_KEY_ID): what the application layer maps.
+MERCHANT_API_KEY_ID = "test-key"
+OTHER_MERCHANT_API_KEY_ID = "other-key"
+MERCHANTS_BY_API_KEY_ID = {MERCHANT_API_KEY_ID: "merchant-001", OTHER_MERCHANT_API_KEY_ID: "merchant-002"}
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -47,6 +57,38 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@contextmanager
+def moto_server_process() -> Iterator[str]:
+    """moto in a process of its own on a free loopback port; yield its endpoint URL.
+
+    For measurements: the simulated services' work does not compete with the code under test for
+    this interpreter's GIL, as real AWS services do not.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reset_moto(endpoint)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the moto server process did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def reset_moto(endpoint: str) -> None:
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback moto server)
@@ -62,7 +104,9 @@ class AwsResources:
     topic_arn: str
     notifications_queue_url: str
     bucket: str
-    secret_arn: str
+    secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
+    writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
+    key_hash_secret_arn: str
 
     def client(self, service: str) -> Any:
         return self.clients[service]
@@ -82,8 +126,11 @@ def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: st
         )
 
 
-def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
-    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT)."""
+def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, str]) -> AwsResources:
+    """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT).
+
+    `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
+    """
     clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     _create_table(clients["dynamodb"], TRANSACTIONS_TABLE_NAME, TRANSACTIONS_TABLE, kms_key_arn)
@@ -118,6 +165,10 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
+    writer_secret_arn = clients["secretsmanager"].create_secret(
+        Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
+    )["ARN"]
+    key_hash_secret_arn = create_key_hash_secret(clients["secretsmanager"], kms_key_arn)
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -127,13 +178,26 @@ def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
+        writer_secret_arn=writer_secret_arn,
+        key_hash_secret_arn=key_hash_secret_arn,
+    )
+
+
+def create_key_hash_secret(secretsmanager: Any, kms_key_arn: str, value: str | None = None) -> str:
+    """The HMAC key of Idempotency-Keys (KEY_HASH_SECRET_ARN): random per test unless `value` is given."""
+    return str(
+        secretsmanager.create_secret(
+            Name=f"payments/key-hash-{secrets.token_hex(4)}",
+            SecretString=secrets.token_hex(32) if value is None else value,
+            KmsKeyId=kms_key_arn,
+        )["ARN"]
     )
 
 
 def handler_environment(
     resources: AwsResources, *, db_host: str, db_port: int, db_name: str, ca_file: str
 ) -> dict[str, str]:
-    """The environment the application layer sets on the three functions."""
+    """The environment the application layer sets on the functions (each reads its own subset)."""
     return {
         "POWERTOOLS_SERVICE_NAME": "payments",
         "POWERTOOLS_METRICS_NAMESPACE": "Payments",
@@ -146,12 +210,16 @@ def handler_environment(
         "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
         "AUDIT_BUCKET_NAME": resources.bucket,
         "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
-        "DB_SECRET_ARN": resources.secret_arn,
+        "DB_SECRET_ARN": resources.writer_secret_arn,
+        "DB_OWNER_SECRET_ARN": resources.secret_arn,
+        "DB_WRITER_SECRET_ARN": resources.writer_secret_arn,
         "DB_PROXY_ENDPOINT": db_host,
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,
         "DB_CA_BUNDLE_PATH": ca_file,
         "DB_CONNECT_TIMEOUT_SECONDS": "10",
+        "KEY_HASH_SECRET_ARN": resources.key_hash_secret_arn,
+        "MERCHANTS_BY_API_KEY_ID": json.dumps(MERCHANTS_BY_API_KEY_ID),
     }
 
 

@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-APP_USER = "payments_app"
+APP_USER = "payments_app"  # owns the ledger database and runs the migration step (RDS: the master user)
+WRITER_USER = "payments_ledger_writer"  # what the settlement worker connects as; the migration step creates it
 APP_DATABASE = "payments"
 
 
@@ -158,6 +159,7 @@ class PostgresServer:
         self.host = "127.0.0.1"
         self.admin_password = secrets.token_urlsafe(24)
         self.app_password = secrets.token_urlsafe(24)
+        self.writer_password = secrets.token_urlsafe(24)
         self.pki = make_pki(self.base)
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
@@ -226,7 +228,7 @@ class PostgresServer:
         return ssl.create_default_context(cafile=str(self.pki.ca_file))
 
     def connect(self, database: str = "postgres", user: str = "postgres") -> pg8000.native.Connection:
-        password = self.admin_password if user == "postgres" else self.app_password
+        password = {"postgres": self.admin_password, WRITER_USER: self.writer_password}.get(user, self.app_password)
         return pg8000.native.Connection(
             user=user,
             password=password,
@@ -246,19 +248,23 @@ class PostgresServer:
             admin.close()
 
     def create_app_role(self) -> None:
+        """The owner role: not a superuser, may create roles (as RDS's master user)."""
         admin = self.connect()
         try:
-            admin.run(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{self.app_password}'")
+            admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{self.app_password}'")
         finally:
             admin.close()
 
-    def set_app_password(self, password: str) -> None:
+    def set_password(self, user: str, password: str) -> None:
         admin = self.connect()
         try:
-            admin.run(f"ALTER ROLE {APP_USER} PASSWORD '{password}'")
+            admin.run(f"ALTER ROLE {user} PASSWORD '{password}'")
         finally:
             admin.close()
-        self.app_password = password
+        if user == WRITER_USER:
+            self.writer_password = password
+        else:
+            self.app_password = password
 
     def remove(self) -> None:
         with contextlib.suppress(RuntimeError):

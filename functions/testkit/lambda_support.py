@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_support import ACCOUNT_ID, REGION
+from testkit.aws_support import ACCOUNT_ID, MERCHANT_API_KEY_ID, REGION
 
 
 @dataclass
@@ -34,8 +34,10 @@ def api_event(
     headers: Mapping[str, str] | None = None,
     query: Mapping[str, str] | None = None,
     base64_encoded: bool = False,
+    api_key_id: str | None = MERCHANT_API_KEY_ID,
 ) -> dict[str, Any]:
-    """An API Gateway REST API proxy-integration event."""
+    """An API Gateway REST API proxy-integration event (`api_key_id`: the key API Gateway accepted)."""
+    identity: dict[str, Any] = {"sourceIp": "127.0.0.1", "apiKeyId": api_key_id}
     return {
         "resource": path,
         "path": path,
@@ -54,19 +56,25 @@ def api_event(
             "requestId": str(uuid.uuid4()),
             "resourcePath": path,
             "stage": "test",
-            "identity": {"sourceIp": "127.0.0.1", "apiKeyId": "test-key"},
+            "identity": identity,
         },
         "body": body,
         "isBase64Encoded": base64_encoded,
     }
 
 
-def payment_event(body: Mapping[str, Any] | str | None, key: str | None = "key-0001-test") -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
+def payment_event(
+    body: Mapping[str, Any] | str | None,
+    key: str | None = "key-0001-test",
+    *,
+    api_key_id: str | None = MERCHANT_API_KEY_ID,
+    content_type: str | None = "application/json",
+) -> dict[str, Any]:
+    headers = {} if content_type is None else {"Content-Type": content_type}
     if key is not None:
         headers["Idempotency-Key"] = key
     text = body if isinstance(body, str) or body is None else json.dumps(body)
-    return api_event("POST", "/process-payment", body=text, headers=headers)
+    return api_event("POST", "/process-payment", body=text, headers=headers, api_key_id=api_key_id)
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:

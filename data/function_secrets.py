@@ -1,0 +1,78 @@
+"""Secrets the payment functions read from Secrets Manager: the ledger writer's database credentials
+and the key for keyed hashes. Both generated here (pulumi_random), encrypted with the data key,
+kept secret in Pulumi state; nothing comes from stack config.
+
+- `ledger-writer`: `{"username", "password"}` of the PostgreSQL role the settlement worker
+  connects as (INSERT and SELECT on the ledger only). The functions' migration step
+  (`payments.handlers.migrate_ledger`, run at deploy time as the owner, with the RDS master
+  secret) creates or updates that role with this password; RDS Proxy authenticates the worker
+  with it (registered in the proxy's `auths`). A new password reaches PostgreSQL when the
+  migration step next runs.
+- `key-hash`: a 64-character random key (SecretString) for keyed hashes of idempotency keys and
+  transaction ids (`KEY_HASH_SECRET_ARN`).
+"""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from shared.context import LayerContext
+
+LEDGER_WRITER_USERNAME = "payments_ledger_writer"
+LEDGER_WRITER_PASSWORD_LENGTH = 40
+KEY_HASH_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class FunctionSecretsArgs:
+    kms_key_arn: pulumi.Input[str]
+    protect: bool  # protected environments keep a deleted secret recoverable for 30 days
+
+
+class FunctionSecrets(pulumi.ComponentResource):
+    """Outputs: `ledger_writer_arn`, `key_hash_arn`."""
+
+    ledger_writer_arn: pulumi.Output[str]
+    key_hash_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: FunctionSecretsArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("payments:data:FunctionSecrets", name, None, opts)
+        self._name, self._ctx, self._args = name, ctx, args
+        # Letters and digits only: the password travels in JSON and PostgreSQL connection settings.
+        password = random.RandomPassword(
+            f"{name}-ledger-writer-password", length=LEDGER_WRITER_PASSWORD_LENGTH, special=False, opts=ctx.child(self)
+        )
+        self.ledger_writer_arn = self._secret(
+            "ledger-writer",
+            "PostgreSQL credentials of the ledger writer (settlement worker): INSERT and SELECT only",
+            pulumi.Output.json_dumps({"username": LEDGER_WRITER_USERNAME, "password": password.result}),
+        )
+        key = random.RandomPassword(f"{name}-key-hash-key", length=KEY_HASH_LENGTH, special=False, opts=ctx.child(self))
+        self.key_hash_arn = self._secret(
+            "key-hash", "Key of the payment functions' keyed hashes (idempotency keys, transaction ids)", key.result
+        )
+        self.register_outputs({"ledgerWriterArn": self.ledger_writer_arn, "keyHashArn": self.key_hash_arn})
+
+    def _secret(self, purpose: str, description: str, value: pulumi.Input[str]) -> pulumi.Output[str]:
+        ctx, args = self._ctx, self._args
+        secret_name = ctx.name(purpose, "secrets")
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-{purpose}",
+            name=secret_name,
+            description=description,
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=30 if args.protect else 0,
+            tags=ctx.tags(secret_name),
+            opts=ctx.tagged_child(self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-{purpose}-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            opts=ctx.child(self),
+        )
+        return secret.arn

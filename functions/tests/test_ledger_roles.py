@@ -1,0 +1,146 @@
+"""Least privilege on the ledger: the worker connects as the writer, which may only INSERT and SELECT.
+
+Against the real PostgreSQL the session starts, after the deploy's migration step (the `env`
+fixture runs it as the owner, as the application layer does once per deploy).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from pg8000.exceptions import DatabaseError
+
+from payments.handlers import migrate_ledger, settlement_worker
+from payments.pg import sqlstate
+from payments.settings import MigrateLedgerSettings
+from testkit.aws_support import AwsResources
+from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
+
+INSUFFICIENT_PRIVILEGE = "42501"  # also "must be owner of table"
+
+FORBIDDEN = [
+    "UPDATE ledger_entries SET amount_minor = 1",
+    "DELETE FROM ledger_entries",
+    "TRUNCATE ledger_entries",
+    "TRUNCATE ledger_entries CASCADE",
+    "ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_no_update_or_delete",
+    "ALTER TABLE ledger_entries DISABLE TRIGGER ALL",
+    "ALTER TABLE ledger_entries ADD COLUMN note text",
+    "DROP TRIGGER ledger_entries_no_update_or_delete ON ledger_entries",
+    "DROP TABLE settlement_notifications",
+    "SET session_replication_role = replica",
+    "UPDATE settlements SET settled_at = now()",
+    "DELETE FROM settlements",
+    "DELETE FROM settlement_notifications",
+    "TRUNCATE settlement_notifications",
+    "CREATE TABLE scratch (id int)",
+    "CREATE TEMPORARY TABLE scratch (id int)",
+    "CREATE SCHEMA scratch",
+    "CREATE FUNCTION scratch() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE VIEW scratch AS SELECT 1 AS one",
+    f"ALTER ROLE {WRITER_USER} CREATEDB",
+    "CREATE ROLE scratch",
+    "SELECT version FROM schema_migrations",
+]
+
+
+@pytest.fixture
+def entry(env: dict[str, str], postgres: PostgresServer) -> str:
+    """One ledger entry with its settlement row, written by the writer itself."""
+    transaction_id = str(uuid.uuid4())
+    connection = postgres.connect(APP_DATABASE, WRITER_USER)
+    try:
+        connection.run(
+            "INSERT INTO ledger_entries (transaction_id, merchant_id, amount_minor, currency, accepted_at)"
+            " VALUES (CAST(:id AS uuid), 'merchant-001', 100, 'USD', now())",
+            id=transaction_id,
+        )
+        connection.run("INSERT INTO settlements (transaction_id) VALUES (CAST(:id AS uuid))", id=transaction_id)
+        connection.run(
+            "INSERT INTO settlement_notifications (transaction_id) VALUES (CAST(:id AS uuid))", id=transaction_id
+        )
+        assert connection.run(
+            "SELECT count(*) FROM ledger_entries WHERE transaction_id = CAST(:id AS uuid)", id=transaction_id
+        ) == [[1]]
+    finally:
+        connection.close()
+    return transaction_id
+
+
+@pytest.mark.parametrize("statement", FORBIDDEN)
+def test_the_writer_cannot(statement: str, entry: str, postgres: PostgresServer) -> None:
+    connection = postgres.connect(APP_DATABASE, WRITER_USER)
+    try:
+        with pytest.raises(DatabaseError) as raised:
+            connection.run(statement)
+    finally:
+        connection.close()
+
+    assert sqlstate(raised.value) == INSUFFICIENT_PRIVILEGE, raised.value
+
+
+def test_the_worker_connects_as_the_writer_not_the_owner(aws: AwsResources, env: dict[str, str]) -> None:
+    settler = settlement_worker.build_settler()
+    database = settler._database
+    try:
+        ((user, superuser, owner),) = database.in_transaction(
+            lambda connection: connection.run(
+                "SELECT current_user, usesuper, pg_get_userbyid(c.relowner) FROM pg_user, pg_class c"
+                " WHERE usename = current_user AND c.relname = 'ledger_entries'"
+            )
+        )
+    finally:
+        database.close()
+
+    assert (user, superuser, owner) == (WRITER_USER, False, APP_USER)
+
+
+def test_the_migration_step_resets_the_writer_to_exactly_its_grants(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    owner = postgres.connect(APP_DATABASE, APP_USER)
+    try:
+        owner.run(f"GRANT UPDATE, DELETE, TRUNCATE ON ledger_entries TO {WRITER_USER}")
+        owner.run(f"ALTER ROLE {WRITER_USER} CREATEDB")
+    finally:
+        owner.close()
+
+    result = migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))
+
+    assert result == {"migrations_applied": [], "writer_role": WRITER_USER}
+    owner = postgres.connect(APP_DATABASE, APP_USER)
+    try:
+        privileges = owner.run(
+            "SELECT table_name, string_agg(privilege_type, ',' ORDER BY privilege_type)"
+            " FROM information_schema.role_table_grants WHERE grantee = :role GROUP BY table_name ORDER BY 1",
+            role=WRITER_USER,
+        )
+        ((createdb, login, superuser),) = owner.run(
+            "SELECT rolcreatedb, rolcanlogin, rolsuper FROM pg_roles WHERE rolname = :role", role=WRITER_USER
+        )
+    finally:
+        owner.close()
+    assert privileges == [
+        ["ledger_entries", "INSERT,SELECT"],
+        ["settlement_notifications", "INSERT,SELECT"],
+        ["settlements", "INSERT,SELECT"],
+    ]
+    assert (createdb, login, superuser) == (False, True, False)
+
+
+def test_the_writer_password_is_the_one_in_its_secret(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    """The migration step sets the password from DB_WRITER_SECRET_ARN (as a SCRAM verifier)."""
+    owner = postgres.connect(APP_DATABASE, APP_USER)
+    try:
+        owner.run(f"ALTER ROLE {WRITER_USER} PASSWORD 'something-else-entirely'")
+    finally:
+        owner.close()
+    with pytest.raises(DatabaseError):
+        postgres.connect(APP_DATABASE, WRITER_USER).close()
+
+    migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))
+
+    postgres.connect(APP_DATABASE, WRITER_USER).close()
