@@ -1,10 +1,14 @@
-"""Application layer: the payment functions, their queues and notification topic, and the deploy-time
-ledger migration. Reads the networking and data contracts; exports the APPLICATION contract."""
+"""Application layer: the payments API (API Gateway, one key per merchant), the payment functions,
+their queues and notification topic, and the deploy-time ledger migration. Reads the networking and
+data contracts; exports the APPLICATION contract."""
 
 import functools
 
 import pulumi
 
+from application.api import ApiFunction, PaymentApi, PaymentApiArgs
+from application.api_account import ApiGatewayAccount
+from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantUsagePlan, MerchantUsagePlanArgs
 from application.artifact import lambda_artifact
 from application.environment import function_environments
 from application.functions import PaymentFunction, PaymentFunctionArgs, QueueTrigger, role_arn
@@ -29,7 +33,9 @@ networking = UpstreamStack("networking", "application", platform)
 data = UpstreamStack("data", "application", platform)
 kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
-database_secret_arn = data.require("databaseSecretArn")
+database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
+ledger_writer_secret_arn = data.require("ledgerWriterSecretArn")  # the settlement worker's
+key_hash_secret_arn = data.require("keyHashSecretArn")
 artifact = lambda_artifact()  # rebuilt first when missing or stale
 opts = ctx.component_opts()
 
@@ -53,6 +59,9 @@ notifications = NotificationTopic(
     opts,
 )
 
+# --- merchants: one API key each; the functions map the key id API Gateway accepted to the merchant ---
+api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants), ctx, opts)
+
 # --- what the functions read: each handler gets the variables payments.settings says it reads ---
 HANDLERS = {
     "process-payment": "payments.handlers.process_payment.handler",
@@ -72,13 +81,14 @@ environments = function_environments(
         "IDEMPOTENCY_TABLE_NAME": data.require("idempotencyTableName"),
         "AUDIT_BUCKET_NAME": data.require("auditBucketName"),
         "AUDIT_KMS_KEY_ARN": kms_key_arn,
-        "DB_SECRET_ARN": database_secret_arn,
+        "DB_SECRET_ARN": ledger_writer_secret_arn,
+        "DB_OWNER_SECRET_ARN": database_secret_arn,
+        "DB_WRITER_SECRET_ARN": ledger_writer_secret_arn,
         "DB_PROXY_ENDPOINT": data.require("proxyEndpoint"),
         "DB_PORT": data.require("databasePort").apply(lambda port: str(int(port))),
         "DB_NAME": data.require("databaseName"),
-        # Once the functions and data branches declare and export them (one line each):
-        # "MERCHANTS_BY_API_KEY_ID": pulumi.Output.json_dumps(api.merchants_by_api_key_id),
-        # "KEY_HASH_SECRET_ARN": data.require("keyHashSecretArn"),
+        "MERCHANTS_BY_API_KEY_ID": api_keys.merchants_by_api_key_id,
+        "KEY_HASH_SECRET_ARN": key_hash_secret_arn,
     },
 )
 function_args = functools.partial(
@@ -104,7 +114,7 @@ migration = LedgerMigration(
             timeout_seconds=settings.timeouts.migrate_ledger,
             reserved_concurrency=MIGRATION_RESERVED_CONCURRENCY,
             variables=environments["migrate-ledger"],
-            statements=migrate_ledger_statements(database_secret_arn),
+            statements=migrate_ledger_statements(database_secret_arn, ledger_writer_secret_arn),
         )
     ),
     ctx,
@@ -120,7 +130,7 @@ process_payment = PaymentFunction(
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["process-payment"],
         statements=process_payment_statements(
-            transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn
+            transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn, key_hash_secret_arn
         ),
     ),
     ctx,
@@ -154,7 +164,7 @@ settlement_worker = PaymentFunction(
             transactions_table_arn,
             data.require("auditBucketArn"),
             notifications.arn,
-            database_secret_arn,
+            ledger_writer_secret_arn,
         ),
         trigger=QueueTrigger(
             queue_arn=queues.payments.arn,
@@ -164,6 +174,28 @@ settlement_worker = PaymentFunction(
             after=[migration.invocation],
         ),
     ),
+    ctx,
+    opts,
+)
+
+# --- the payments API: the functions behind API Gateway, every merchant's key in its usage plan ---
+api_account = ApiGatewayAccount("api-account", ctx, opts) if settings.owns_api_gateway_account else None
+api = PaymentApi(
+    "api",
+    PaymentApiArgs(
+        process_payment=ApiFunction(process_payment.function.name, process_payment.function.invoke_arn),
+        verify_payment=ApiFunction(verify_payment.function.name, verify_payment.function.invoke_arn),
+        throttle=settings.api_throttle,
+        logging_level=settings.api_logging_level,
+        log_retention_days=platform.log_retention_days,
+        depends_on=[api_account] if api_account else [],
+    ),
+    ctx,
+    opts,
+)
+MerchantUsagePlan(
+    "api-usage-plan",
+    MerchantUsagePlanArgs(api.api_id, api.stage_name, api_keys.keys, settings.api_throttle, settings.api_quota),
     ctx,
     opts,
 )
@@ -193,3 +225,10 @@ pulumi.export("notificationTopicArn", notifications.arn)
 pulumi.export("metricsNamespace", NAMESPACE)
 pulumi.export("metricsServiceName", platform.application)
 pulumi.export("artifactSha256", artifact.sha256_hex)
+pulumi.export("apiId", api.api_id)
+pulumi.export("apiName", api.api_name)
+pulumi.export("apiStageName", api.stage_name)
+pulumi.export("apiEndpoint", api.endpoint)
+pulumi.export("processPaymentUrl", api.route_urls["process-payment"])
+pulumi.export("verifyPaymentUrl", api.route_urls["verify-payment"])
+pulumi.export("apiKeyIds", api_keys.api_key_ids)

@@ -64,8 +64,10 @@ def process_payment_statements(
     transactions_table_arn: pulumi.Input[str],
     idempotency_table_arn: pulumi.Input[str],
     payment_queue_arn: pulumi.Input[str],
+    key_hash_secret_arn: pulumi.Input[str],
 ) -> list[Statement]:
     return [
+        _allow("ReadKeyHashSecret", ["secretsmanager:GetSecretValue"], [key_hash_secret_arn]),
         _allow(
             "RecordTransactions",
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
@@ -89,7 +91,7 @@ def settlement_worker_statements(
     transactions_table_arn: pulumi.Input[str],
     audit_bucket_arn: pulumi.Input[str],
     notification_topic_arn: pulumi.Input[str],
-    database_secret_arn: pulumi.Input[str],
+    ledger_writer_secret_arn: pulumi.Input[str],
 ) -> list[Statement]:
     audit_objects = pulumi.Output.from_input(audit_bucket_arn).apply(lambda arn: f"{arn}/{AUDIT_PREFIX}/*")
     return [
@@ -101,9 +103,14 @@ def settlement_worker_statements(
         _allow("SettleTransactions", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [transactions_table_arn]),
         _allow("WriteAuditRecords", ["s3:PutObject"], [audit_objects]),
         _allow("PublishSettlements", ["sns:Publish"], [notification_topic_arn]),
-        _allow("ReadDatabaseSecret", ["secretsmanager:GetSecretValue"], [database_secret_arn]),
+        _allow("ReadLedgerWriterSecret", ["secretsmanager:GetSecretValue"], [ledger_writer_secret_arn]),
     ]
 
 
-def migrate_ledger_statements(database_secret_arn: pulumi.Input[str]) -> list[Statement]:
-    return [_allow("ReadDatabaseSecret", ["secretsmanager:GetSecretValue"], [database_secret_arn])]
+def migrate_ledger_statements(
+    database_secret_arn: pulumi.Input[str], ledger_writer_secret_arn: pulumi.Input[str]
+) -> list[Statement]:
+    """The owner's secret to migrate as the owner; the writer's to set the writer role's password."""
+    return [
+        _allow("ReadLedgerSecrets", ["secretsmanager:GetSecretValue"], [database_secret_arn, ledger_writer_secret_arn])
+    ]

@@ -9,10 +9,17 @@ concurrency limit minus the 100 executions AWS keeps unreserved.
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from application.api_settings import (
+    ApiQuota,
+    ApiThrottle,
+    MerchantIdSetting,
+    api_gateway_account_problems,
+    unique_merchants,
+)
 from shared.config import PlatformConfig, StackConfig, StrictModel
 
 # API Gateway's integration timeout: an API function that runs longer is cut off at 29 s anyway.
@@ -69,6 +76,24 @@ class ApplicationSettings(StrictModel):
             "The account's Lambda concurrency quota in this region (Service Quotas); reservations of every "
             "environment sharing the account and region must fit in it minus the 100 AWS keeps unreserved."
         ),
+    )
+    # --- API Gateway (application/api.py) ---
+    api_throttle: ApiThrottle = Field(
+        description="Stage throttling for all callers (MethodSettings */*) and for each API key (usage plan)."
+    )
+    api_quota: ApiQuota = Field(description="Usage plan quota of each merchant's API key.")
+    api_logging_level: Literal["INFO", "ERROR"] = Field(
+        description="API Gateway execution logging level (INFO or ERROR); data tracing is always off."
+    )
+    merchants: Annotated[list[MerchantIdSetting], AfterValidator(unique_merchants)] = Field(
+        min_length=1,
+        description="Merchant ids; each gets its own API key in the usage plan (the functions map key id -> merchant).",
+    )
+    owns_api_gateway_account: bool = Field(
+        description=(
+            "Whether this stack owns apigateway.Account, the CloudWatch role of every API in its account and region; "
+            "exactly one environment per account and region sets true."
+        )
     )
     # --- one value for every environment ---
     timeouts: TimeoutSettings = Field(
@@ -135,7 +160,11 @@ class ApplicationSettings(StrictModel):
         return 2 * self.api_reserved_concurrency + self.worker_reserved_concurrency + MIGRATION_RESERVED_CONCURRENCY
 
     def environment_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
-        return [*self._timeout_problems(others), *self._concurrency_problems(platform, others)]
+        return [
+            *self._timeout_problems(others),
+            *self._concurrency_problems(platform, others),
+            *api_gateway_account_problems(self, platform, others),
+        ]
 
     def _timeout_problems(self, others: Mapping[str, StackConfig[Any]]) -> list[str]:
         ours = self.timeouts.model_dump(by_alias=True)

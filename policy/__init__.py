@@ -6,7 +6,7 @@ same objects over the offline plans. docs/policies.md lists them and says how to
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policy import database, encryption, network, serverless, storage, tagging, teardown
+from policy import api_gateway, database, encryption, network, serverless, storage, tagging, teardown
 
 PACK_NAME = "payments-baseline"
 ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
@@ -17,6 +17,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *network.POLICIES,
     *encryption.POLICIES,
     *serverless.POLICIES,
+    *api_gateway.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
 )

@@ -33,6 +33,8 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 FUNCTION = "aws:lambda/function:Function"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+API_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings.settings"
+USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
     {
@@ -109,5 +111,8 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         ),
         "application:maxReceiveCount": Variation(properties=("aws:sqs/queue:Queue.redrivePolicy",)),
         "application:notificationEmails": Variation(properties=(f"{SUBSCRIPTION}.endpoint",), counts=(SUBSCRIPTION,)),
+        "application:apiThrottle": Variation(properties=(API_METHOD_SETTINGS, f"{USAGE_PLAN}.throttleSettings")),
+        "application:apiQuota": Variation(properties=(f"{USAGE_PLAN}.quotaSettings",)),
+        "application:apiLoggingLevel": Variation(properties=(API_METHOD_SETTINGS,)),
     }
 )

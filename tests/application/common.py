@@ -1,11 +1,24 @@
-"""Shared expectations and small readers for the application-layer tests."""
+"""Shared expectations, readers and stand-ins for the application-layer tests."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+import pulumi
+
+from application.api import ApiFunction, PaymentApi, PaymentApiArgs
+from application.api_account import ApiGatewayAccount
+from application.api_definition import PAYMENTS_API, ApiDefinition
+from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantUsagePlan, MerchantUsagePlanArgs
+from application.settings import ApplicationSettings
+from shared.bootstrap import start_layer
+from shared.stack_files import REPO, read_stack_file
 from tests.support import layer_of, planned, resources
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
+REGION = {"dev": "us-east-1", "staging": "us-east-2", "prod": "eu-west-1"}
+ACCOUNT = "123456789012"
 
 # The environment table, as the application layer must show it in the plan.
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -44,6 +57,22 @@ TYPES = {
     "topic": "aws:sns/topic:Topic",
     "topic_policy": "aws:sns/topicPolicy:TopicPolicy",
     "subscription": "aws:sns/topicSubscription:TopicSubscription",
+    "rest_api": "aws:apigateway/restApi:RestApi",
+    "resource": "aws:apigateway/resource:Resource",
+    "method": "aws:apigateway/method:Method",
+    "integration": "aws:apigateway/integration:Integration",
+    "model": "aws:apigateway/model:Model",
+    "validator": "aws:apigateway/requestValidator:RequestValidator",
+    "response": "aws:apigateway/response:Response",
+    "deployment": "aws:apigateway/deployment:Deployment",
+    "stage": "aws:apigateway/stage:Stage",
+    "method_settings": "aws:apigateway/methodSettings:MethodSettings",
+    "usage_plan": "aws:apigateway/usagePlan:UsagePlan",
+    "api_key": "aws:apigateway/apiKey:ApiKey",
+    "usage_plan_key": "aws:apigateway/usagePlanKey:UsagePlanKey",
+    "account": "aws:apigateway/account:Account",
+    "permission": "aws:lambda/permission:Permission",
+    "key": "aws:kms/key:Key",
 }
 
 
@@ -74,3 +103,54 @@ def role_policy(layer: Any, name: str) -> dict[str, Any]:
     document = json.loads(named(layer, "role_policy", f"{name}-role-policy")["inputs"]["policy"])
     assert document["Version"] == "2012-10-17"
     return document
+
+
+def stack_settings(env: str) -> dict[str, Any]:
+    """The `application:` keys of an environment's stack file, decoded."""
+    raw = read_stack_file(REPO / "application" / f"Pulumi.{env}.yaml")
+    return {k.split(":", 1)[1]: json.loads(v) if v[:1] in "[{" else v for k, v in raw.items() if k.startswith("app")}
+
+
+def function_stand_ins(suffix: str = "") -> tuple[Callable[..., ApiFunction], ...]:
+    """Stand-ins for the payment functions, named `<route>[suffix]-<env>-<suffix>` (a function known by name)."""
+
+    def stand_in(route: str) -> Callable[..., ApiFunction]:
+        return lambda ctx: ApiFunction.named(ctx.name(f"{route}{suffix}", "lambda"), ctx)
+
+    return stand_in("process-payment"), stand_in("verify-payment")
+
+
+def api_program(definition: ApiDefinition = PAYMENTS_API, function_suffix: str = "") -> Callable[[], None]:
+    """A program declaring only the API components, as application/__main__.py does; it exports the
+    key-id -> merchant mapping the functions receive."""
+
+    def body() -> None:
+        config, ctx = start_layer("application", ApplicationSettings)
+        settings = config.layer
+        opts = ctx.component_opts()
+        process, verify = (make(ctx) for make in function_stand_ins(function_suffix))
+        account = ApiGatewayAccount("api-account", ctx, opts) if settings.owns_api_gateway_account else None
+        api = PaymentApi(
+            "api",
+            PaymentApiArgs(
+                process_payment=process,
+                verify_payment=verify,
+                throttle=settings.api_throttle,
+                logging_level=settings.api_logging_level,
+                log_retention_days=config.platform.log_retention_days,
+                depends_on=[account] if account else [],
+                definition=definition,
+            ),
+            ctx,
+            opts,
+        )
+        keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants), ctx, opts)
+        MerchantUsagePlan(
+            "api-usage-plan",
+            MerchantUsagePlanArgs(api.api_id, api.stage_name, keys.keys, settings.api_throttle, settings.api_quota),
+            ctx,
+            opts,
+        )
+        pulumi.export("merchantsByApiKeyId", keys.merchants_by_api_key_id)  # what the functions receive
+
+    return body

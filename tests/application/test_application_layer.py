@@ -165,12 +165,20 @@ def test_environment_variables_are_exactly_what_each_handler_reads(env):
     assert process["PAYMENT_QUEUE_URL"] == named(layer, "queue", "queues-payment")["outputs"]["url"]
     assert worker["NOTIFICATION_TOPIC_ARN"] == one(layer, "aws:sns/topic:Topic")["outputs"]["arn"]
     assert worker["AUDIT_BUCKET_NAME"] == data["auditBucketName"]
-    assert worker["DB_SECRET_ARN"] == data["databaseSecretArn"]
+    assert worker["DB_SECRET_ARN"] == data["ledgerWriterSecretArn"]  # never the owner's
     assert worker["DB_PROXY_ENDPOINT"] == data["proxyEndpoint"]
     assert (worker["DB_PORT"], worker["DB_NAME"]) == ("5432", data["databaseName"])
     assert worker["POWERTOOLS_SERVICE_NAME"] == layer["outputs"]["metricsServiceName"] == "payments"
     assert worker["POWERTOOLS_METRICS_NAMESPACE"] == layer["outputs"]["metricsNamespace"] == "Payments"
     assert "PAYMENT_QUEUE_URL" not in worker and "DB_SECRET_ARN" not in process
+    assert process["KEY_HASH_SECRET_ARN"] == data["keyHashSecretArn"]
+    mapping = json.loads(process["MERCHANTS_BY_API_KEY_ID"])
+    assert mapping == {key_id: merchant for merchant, key_id in layer["outputs"]["apiKeyIds"].items()}
+    verify = function(layer, "verify-payment")["inputs"]["environment"]["variables"]
+    assert verify["MERCHANTS_BY_API_KEY_ID"] == process["MERCHANTS_BY_API_KEY_ID"]
+    migration = function(layer, "migrate-ledger")["inputs"]["environment"]["variables"]
+    assert migration["DB_OWNER_SECRET_ARN"] == data["databaseSecretArn"]
+    assert migration["DB_WRITER_SECRET_ARN"] == data["ledgerWriterSecretArn"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -209,10 +217,16 @@ def test_each_role_reaches_only_its_own_resources():
     assert data["idempotencyTableArn"] not in verify and data["idempotencyTableArn"] not in worker
     assert worker[topic] == {"sns:Publish"} and topic not in process
     assert worker[f"{data['auditBucketArn']}/settlements/*"] == {"s3:PutObject"}
-    assert worker[data["databaseSecretArn"]] == {"secretsmanager:GetSecretValue"}
-    assert data["databaseSecretArn"] not in process and data["databaseSecretArn"] not in verify
+    assert worker[data["ledgerWriterSecretArn"]] == {"secretsmanager:GetSecretValue"}
+    assert all(data["databaseSecretArn"] not in grants for grants in (process, verify, worker))
+    assert process[data["keyHashSecretArn"]] == {"secretsmanager:GetSecretValue"}
+    assert data["keyHashSecretArn"] not in verify and data["keyHashSecretArn"] not in worker
     migrate = granted("migrate-ledger")
-    assert migrate[data["databaseSecretArn"]] == {"secretsmanager:GetSecretValue"}
+    assert (
+        migrate[data["databaseSecretArn"]]
+        == migrate[data["ledgerWriterSecretArn"]]
+        == {"secretsmanager:GetSecretValue"}
+    )
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -5,7 +5,7 @@ import pytest
 
 from application import environment
 from application.environment import EnvironmentVariablesError, function_environments
-from payments.settings import ENVIRONMENT_VARIABLES, HANDLER_ENVIRONMENT, HANDLER_REQUIRED_ENVIRONMENT
+from payments.settings import HANDLER_ENVIRONMENT, HANDLER_REQUIRED_ENVIRONMENT
 from tests.support import run_layer
 
 PROCESS = "payments.handlers.process_payment.handler"

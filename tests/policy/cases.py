@@ -68,6 +68,10 @@ KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FUNCTION = "aws:lambda/function:Function"
 QUEUE = "aws:sqs/queue:Queue"
+STAGE = "aws:apigateway/stage:Stage"
+METHOD = "aws:apigateway/method:Method"
+METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:payments"
 REDRIVE = {"deadLetterTargetArn": f"{QUEUE_ARN}-dlq", "maxReceiveCount": 3}
 
@@ -101,6 +105,34 @@ def _open_ingress(group: str, port: int) -> list[Record]:
             INGRESS, "open", securityGroupId="sg-1", ipProtocol="tcp", fromPort=port, toPort=port, cidrIpv4="0.0.0.0/0"
         ),
     ]
+
+
+ACCESS_LOGS = {
+    "destinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:api-access-logs-dev-d01",
+    "format": "{}",
+}
+
+
+def _method_settings(**settings: Any) -> Record:
+    compliant = {
+        "loggingLevel": "INFO",
+        "dataTraceEnabled": False,
+        "metricsEnabled": True,
+        "throttlingRateLimit": 10.0,
+        "throttlingBurstLimit": 20.0,
+    }
+    return res(METHOD_SETTINGS, "settings", stageName="v1", methodPath="*/*", settings=compliant | settings)
+
+
+def _method(**props: Any) -> Record:
+    compliant: dict[str, Any] = {
+        "httpMethod": "POST",
+        "authorization": "NONE",
+        "apiKeyRequired": True,
+        "requestValidatorId": "validator-1",
+        "requestModels": {"application/json": "PaymentRequest", "$default": "PaymentRequest"},
+    }
+    return res(METHOD, **{k: v for k, v in (compliant | props).items() if v is not None})
 
 
 def _rds(**overrides: Any) -> Record:
@@ -381,6 +413,67 @@ CASES: tuple[Case, ...] = (
             res(FUNCTION, deadLetterConfig={"targetArn": f"{QUEUE_ARN}-lambda-dlq"}),
         ],
         "payments has no redrivePolicy and is no queue's or function's dead-letter queue",
+    ),
+    # --- API Gateway ---
+    Case(
+        "apigateway-stage-access-logging (CKV_AWS_76)",
+        [res(STAGE, stageName="v1", xrayTracingEnabled=True)],
+        [res(STAGE, stageName="v1", xrayTracingEnabled=True, accessLogSettings=ACCESS_LOGS)],
+        "set accessLogSettings destinationArn and format",
+    ),
+    Case(
+        "apigateway-execution-logging (APIGateway.1)",
+        [_method_settings(loggingLevel="OFF")],
+        [_method_settings(loggingLevel="ERROR")],
+        "execution logging level is 'OFF'",
+    ),
+    Case(
+        "apigateway-stage-has-method-settings (APIGateway.1)",
+        [res(STAGE, rid="stage-1", stageName="v1"), res(METHOD_SETTINGS, "other", stageName="v2", settings={})],
+        [res(STAGE, rid="stage-1", stageName="v1"), _method_settings()],
+        "has no MethodSettings",
+    ),
+    Case(
+        "apigateway-data-trace-disabled (CKV_AWS_276)",
+        [_method_settings(dataTraceEnabled=True)],
+        [_method_settings()],
+        "set settings.dataTraceEnabled=false",
+    ),
+    Case(
+        "apigateway-stage-xray-enabled (APIGateway.3)",
+        [res(STAGE, stageName="v1", accessLogSettings=ACCESS_LOGS)],
+        [res(STAGE, stageName="v1", accessLogSettings=ACCESS_LOGS, xrayTracingEnabled=True)],
+        "set xrayTracingEnabled=true",
+    ),
+    Case(
+        "apigateway-throttling-configured",
+        [_method_settings(throttlingRateLimit=-1.0)],
+        [_method_settings()],
+        "set settings throttlingRateLimit above 0",
+    ),
+    Case(
+        "apigateway-throttling-configured",
+        [res(USAGE_PLAN, throttleSettings={"rateLimit": 10.0})],
+        [res(USAGE_PLAN, throttleSettings={"rateLimit": 10.0, "burstLimit": 20.0})],
+        "set throttleSettings burstLimit above 0",
+    ),
+    Case(
+        "apigateway-method-api-key-required (CKV2_AWS_70)",
+        [_method(apiKeyRequired=False)],
+        [_method()],
+        "set apiKeyRequired=true",
+    ),
+    Case(
+        "apigateway-method-request-validated (CKV2_AWS_53)",
+        [_method(requestValidatorId=None)],
+        [_method()],
+        "no requestValidatorId",
+    ),
+    Case(
+        "apigateway-method-request-validated (CKV2_AWS_53)",
+        [_method(requestModels={"application/json": "PaymentRequest"})],
+        [_method(httpMethod="GET", requestModels={}, requestParameters={"method.request.querystring.id": True})],
+        "requestModels has no $default model",
     ),
     # --- tagging ---
     Case(

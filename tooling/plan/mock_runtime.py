@@ -83,6 +83,7 @@ class RecordingMonitor(MockMonitor):
                 "protect": bool(getattr(request, "protect", False)),
                 "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
+                "additionalSecretOutputs": sorted(getattr(request, "additionalSecretOutputs", [])),
             }
         )
 

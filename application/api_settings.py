@@ -1,0 +1,104 @@
+"""`application:` keys of the API Gateway front door (application/api.py), validated.
+
+Rules that span environments live here too: `apigateway.Account` (the CloudWatch role API Gateway
+uses for every API of an account and region) must have exactly one owning stack per account and
+region, or logging breaks (no owner) or the owners overwrite and reset each other (two owners).
+"""
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
+
+from payments.models import MerchantId
+from shared.config import PlatformConfig, StackConfig, StrictModel
+
+# API Gateway's default account-level limits per region (10,000 requests/s, burst 5,000): a stage
+# or usage plan above them is throttled by AWS anyway, so a larger value is a typo, not a plan.
+ACCOUNT_RATE_LIMIT = 10_000
+ACCOUNT_BURST_LIMIT = 5_000
+# Merchant ids name AWS resources (API keys `api-key-<merchant>-<env>-<suffix>`), so they are the
+# subset of the functions' MerchantId (payments.models) that is also a valid resource name.
+_MERCHANT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+_FUNCTIONS_MERCHANT_ID: TypeAdapter[str] = TypeAdapter(MerchantId)
+
+
+def _merchant_id(value: str) -> str:
+    try:
+        _FUNCTIONS_MERCHANT_ID.validate_python(value)
+    except ValidationError:
+        raise ValueError(f"{value!r} is not a merchant id the payment functions accept (payments.models)") from None
+    if not _MERCHANT_ID.match(value):
+        raise ValueError(
+            f"{value!r} must be 3-64 lowercase letters, digits or inner hyphens (it names the merchant's API key)"
+        )
+    return value
+
+
+MerchantIdSetting = Annotated[str, AfterValidator(_merchant_id)]
+
+
+class ApiThrottle(StrictModel):
+    """Steady rate and burst: the stage's limit for all callers (`*/*`) and each API key's in the usage plan."""
+
+    rate_limit: int = Field(ge=1, le=ACCOUNT_RATE_LIMIT, description="Steady-state requests per second.")
+    burst_limit: int = Field(ge=1, le=ACCOUNT_BURST_LIMIT, description="Largest burst (token bucket size).")
+
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> "ApiThrottle":
+        if self.burst_limit < self.rate_limit:
+            raise ValueError(
+                f"burstLimit ({self.burst_limit}) is below rateLimit ({self.rate_limit}): the bucket could never "
+                "hold one second of the steady rate; set burstLimit >= rateLimit"
+            )
+        return self
+
+
+class ApiQuota(StrictModel):
+    """How many requests each merchant's API key may send per period (usage plan quota)."""
+
+    limit: int = Field(ge=1, description="Requests per period and API key.")
+    period: Literal["DAY", "WEEK", "MONTH"] = Field(description="DAY, WEEK or MONTH.")
+
+
+class ApiGatewayAccountOwner(Protocol):
+    owns_api_gateway_account: bool
+
+
+def api_gateway_account_problems(
+    own: ApiGatewayAccountOwner, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]
+) -> list[str]:
+    """Among the environments sharing an account (platform:allowedAccountIds) and region, exactly one
+    sets application:ownsApiGatewayAccount."""
+    problems = []
+    for account in platform.allowed_account_ids:
+        sharing = {
+            stack: other.layer.owns_api_gateway_account
+            for stack, other in sorted(others.items())
+            if other.platform.region == platform.region and account in other.platform.allowed_account_ids
+        }
+        owners = [stack for stack, owns in sharing.items() if owns]
+        if own.owns_api_gateway_account:
+            owners.insert(0, f"this stack ({platform.environment})")
+        where = f"account {account} in {platform.region}"
+        if len(owners) > 1:
+            problems.append(
+                f"application:ownsApiGatewayAccount: {' and '.join(owners)} both own the API Gateway account "
+                f"settings of {where}; exactly one environment there may set it to true"
+            )
+        elif not owners:
+            candidates = ", ".join([platform.environment, *sharing])
+            problems.append(
+                f"application:ownsApiGatewayAccount: no environment owns the API Gateway account settings of "
+                f"{where} (CloudWatch role for API logs); set it to true in exactly one of: {candidates}"
+            )
+    return problems
+
+
+def unique_merchants(merchants: list[str]) -> list[str]:
+    duplicates = sorted(m for m, count in Counter(merchants).items() if count > 1)
+    if duplicates:
+        raise ValueError(f"merchant ids must be unique; repeated: {', '.join(duplicates)}")
+    return merchants
