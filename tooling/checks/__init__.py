@@ -1,1 +1,2 @@
-"""Checks over plans: environment parity (`parity`) and the CrossGuard pack run offline (`policy`)."""
+"""Checks over plans: environment parity (`parity`), the CrossGuard pack run offline (`policy`) and
+every input against the installed SDKs' types (`types`)."""
