@@ -1,2 +1,3 @@
 """Checks over plans and stacks: the one environment comparator (`compare`) and its report (`report`, `redact`,
-`render`), environment parity (`parity`), the CrossGuard pack run offline (`policy`), same code (`same_code`)."""
+`render`), environment parity (`parity`), the CrossGuard pack run offline (`policy`), same code (`same_code`),
+every input against the installed SDKs' types (`types`)."""
