@@ -296,7 +296,7 @@ def _create_queues(plan: Mapping[str, Any], sqs: Any) -> dict[str, str]:
     return urls
 
 
-def _create_secrets(plan: Mapping[str, Any], secretsmanager: Any, postgres: PostgresServer) -> dict[str, str]:
+def _create_secrets(plan: dict[str, Any], secretsmanager: Any, postgres: PostgresServer) -> dict[str, str]:
     """The secrets the functions read, under the plan's names and keys; plan ARN -> moto ARN."""
     data = layer_of(plan, "data")["outputs"]
     values = {
