@@ -1,8 +1,9 @@
 """Declared variations: what each stack-config key is allowed to change between environments.
 
 Two environments' plans must be identical except where a key whose value differs between their
-stack files declares the difference here. `tooling/checks/parity.py` compares plans against this; an
-undeclared difference fails `make test` (tests/test_parity.py) and `make parity`.
+stack files declares the difference here. `tooling/checks/compare.py` compares plans and deployed
+stacks against this; an undeclared difference fails `make test` (tests/tooling/test_parity.py),
+`make parity` and `make compare`.
 """
 
 from collections.abc import Mapping
