@@ -133,6 +133,7 @@ migration = LedgerMigration(
 process_payment_grants = process_payment_statements(
     transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn, key_hash_secret_arn
 )
+verify_payment_grants = verify_payment_statements(transactions_table_arn)
 process_payment = PaymentFunction(
     "process-payment",
     function_args(
@@ -156,7 +157,7 @@ verify_payment = PaymentFunction(
         timeout_seconds=settings.timeouts.verify_payment,
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["verify-payment"],
-        statements=verify_payment_statements(transactions_table_arn),
+        statements=verify_payment_grants,
     ),
     ctx,
     opts,
@@ -170,7 +171,7 @@ alb_api_function = PaymentFunction(
         timeout_seconds=settings.timeouts.alb_api,
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["alb-api"],
-        statements=alb_api_statements(process_payment_grants, api_keys.hashes_secret.arn),
+        statements=alb_api_statements(process_payment_grants, verify_payment_grants, api_keys.hashes_secret.arn),
     ),
     ctx,
     opts,

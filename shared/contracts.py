@@ -61,7 +61,7 @@ NETWORKING = _contract(
 DATA = _contract(
     "data",
     {
-        "kmsKeyArn": "ARN of the data key (CMK): RDS, secrets, DynamoDB, audit bucket, SSM, SQS, SNS, Lambda env.",
+        "kmsKeyArn": "ARN of the data key (CMK): RDS, secrets, DynamoDB, audit bucket, SQS, SNS, Lambda env.",
         "databaseEngine": "postgres (RDS instance) or aurora-postgresql (Aurora Serverless v2 cluster).",
         "databaseIdentifier": "DB instance identifier (postgres) or DB cluster identifier (aurora-postgresql).",
         "databaseEndpoint": "Host name of the database (writer) endpoint; clients use proxyEndpoint.",
@@ -85,8 +85,6 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
-        "parameterPrefix": "SSM Parameter Store path of the audit signing key (e.g. /data-prod-p01); the functions' "
-        "settings are environment variables set from this contract, not parameters.",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
         "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },

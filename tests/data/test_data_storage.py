@@ -86,7 +86,8 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     conditions = use["Condition"]["StringEquals"]
     assert conditions["kms:CallerAccount"] == ACCOUNT
     assert conditions["kms:ViaService"] == [f"{s}.{region}.amazonaws.com" for s in KEY_SERVICES]
-    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "dynamodb", "s3", "ssm", "sqs", "sns"}
+    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "dynamodb", "s3", "sqs", "sns"}
+    assert "ssm" not in KEY_SERVICES  # no SSM parameter is encrypted with the data key
     grants = statement(policy, "GrantsOnlyForAwsResources")
     assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     logs = statement(policy, "CloudWatchLogsEncrypts")
@@ -206,7 +207,7 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
 def test_every_data_layer_resource_is_parented_by_a_component(env):
     layer = data_layer(env)
     components = {r["urn"] for r in layer["resources"] if not r["custom"] and r["type"].startswith("payments:data:")}
-    assert len(components) == 9  # key, database, function secrets, proxy, tables, audit, alb logs, parameters,
+    assert len(components) == 8  # key, database, function secrets, proxy, tables, audit, alb logs,
     # and the web tier's Auto Scaling role
     for r in layer["resources"]:
         if r["custom"] and not r["type"].startswith("pulumi:"):

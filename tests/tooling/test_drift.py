@@ -169,10 +169,12 @@ def test_secrets_are_redacted_in_the_terminal_and_the_report(
     world.set_secret_config("staging", "data", "data:apiToken", SECRET_TOKEN)
     # a value the stack marks secret, passed on unmarked, then changed in the cloud
     world.change_in_cloud("staging", "data", "database-instance", "tags", {"Note": f"token={SECRET_TOKEN}"})
-    parameter = next(r for r in planned("staging")["layers"][1]["resources"] if "audit-signing-key" in r["urn"])
-    exported_secret = plaintext_secret("staging", parameter["urn"])
+    version = next(r for r in planned("staging")["layers"][1]["resources"] if "key-hash-value" in r["urn"])
+    exported_secret = plaintext_secret("staging", version["urn"])
     rotated = "plaintext-rotated-in-the-console"
-    world.change_in_cloud("staging", "data", "Parameter::parameters-audit-signing-key", "value", secret(rotated))
+    world.change_in_cloud(
+        "staging", "data", "SecretVersion::function-secrets-key-hash-value", "secretString", secret(rotated)
+    )
 
     code, report = run_drift(tmp_path)
 
@@ -185,7 +187,7 @@ def test_secrets_are_redacted_in_the_terminal_and_the_report(
         assert rotated not in text
     note = next(i for i in report["items"] if i["path"] == "tags.Note")
     assert note["right_value"] == "token=[secret]"
-    rotation = next(i for i in report["items"] if i["path"] == "value")
+    rotation = next(i for i in report["items"] if i["path"] == "secretString")
     assert (rotation["left_value"], rotation["right_value"]) == ("[secret]", "[secret]")
 
 
