@@ -21,6 +21,7 @@ from testkit.aws_support import (
     table_items,
 )
 from testkit.lambda_support import FakeLambdaContext, body_of
+from testkit.lambda_support import alb_event as lambda_event_for_alb
 
 HMAC_KEY = secrets.token_hex(32)
 MERCHANT_KEY = "merchant-one-api-key-value-0001"
@@ -62,25 +63,17 @@ def alb_event(
     idempotency_key: str | None = "alb-key-0001-test",
     query: str | None = None,
 ) -> dict[str, Any]:
-    """An ALB Lambda-target event (multi-value headers off): lowercase headers, raw query values."""
-    headers = {"host": "alb.example", "x-forwarded-for": "198.51.100.7", "x-amzn-trace-id": "Root=1-abc-def"}
-    if api_key is not None:
-        headers["x-api-key"] = api_key
-    if body is not None:
-        headers["content-type"] = "application/json"
+    headers = {"content-type": "application/json"} if body is not None else {}
     if idempotency_key is not None and method == "POST":
         headers["idempotency-key"] = idempotency_key
-    return {
-        "requestContext": {
-            "elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/1"}
-        },
-        "httpMethod": method,
-        "path": path,
-        "queryStringParameters": {"transaction_id": query} if query else {},
-        "headers": headers,
-        "body": json.dumps(body) if body is not None else "",
-        "isBase64Encoded": False,
-    }
+    return lambda_event_for_alb(
+        method,
+        path,
+        api_key=api_key,
+        body=json.dumps(body) if body is not None else None,
+        headers=headers,
+        query={"transaction_id": query} if query else None,
+    )
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:

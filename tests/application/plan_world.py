@@ -30,20 +30,25 @@ import boto3
 import jsonschema
 
 from payments import aws_clients
-from payments.handlers import migrate_ledger, process_payment, settlement_worker, verify_payment
+from payments.api_keys import api_key_hmac
+from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
 from payments.observability import logger, metrics
 from payments.settings import ENVIRONMENT_VARIABLES
-from testkit.lambda_support import FakeLambdaContext, api_event, sqs_event
+from testkit.lambda_support import FakeLambdaContext, alb_event, api_event, sqs_event
 from testkit.pg_server import APP_USER, WRITER_USER, PostgresServer
 from tests.support import layer_of
 
 HANDLERS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "process-payment": process_payment.handler,
     "verify-payment": verify_payment.handler,
+    "alb-api": alb_api.handler,
     "settlement-worker": settlement_worker.handler,
     "migrate-ledger": migrate_ledger.handler,
 }
 ROUTES = {("POST", "/process-payment"): "process-payment", ("GET", "/verify-payment"): "verify-payment"}
+# What merchant onboarding writes for the ALB door: one merchant's key value (a test value), keyed-hashed.
+ALB_MERCHANT_KEY = "plan-world-merchant-api-key-value"
+ALB_HMAC_KEY = secrets.token_urlsafe(48)
 
 
 def all_resources(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -96,6 +101,7 @@ def reset_handler_state() -> None:
         settler._pool.shutdown(wait=True)
     process_payment._runtime.cache_clear()
     verify_payment._runtime.cache_clear()
+    alb_api._keyring.cache_clear()
     settlement_worker._settler.cache_clear()
     aws_clients.client.cache_clear()
 
@@ -203,6 +209,22 @@ class PlanWorld:
             answer = self.invoke(function, event)
         return Response(int(answer["statusCode"]), json.loads(answer["body"]), True)
 
+    def call_alb(
+        self,
+        http_method: str,
+        path: str,
+        *,
+        api_key: str | None,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Response:
+        """The other front door: the ALB forwards /api/* to the function, which checks x-api-key itself."""
+        event = alb_event(http_method, path, api_key=api_key, body=body, headers=headers, query=query)
+        with self.running_as("alb-api"):
+            answer = self.invoke("alb-api", event)
+        return Response(int(answer["statusCode"]), json.loads(answer["body"]), True)
+
     # --- the worker's event source mapping, as the plan declares it ---
     def batch_size(self) -> int:
         mapping = event_source_mapping(self.plan, "settlement-worker")
@@ -298,11 +320,22 @@ def _create_queues(plan: Mapping[str, Any], sqs: Any) -> dict[str, str]:
 
 def _create_secrets(plan: dict[str, Any], secretsmanager: Any, postgres: PostgresServer) -> dict[str, str]:
     """The secrets the functions read, under the plan's names and keys; plan ARN -> moto ARN."""
-    data = layer_of(plan, "data")["outputs"]
+    data, application = layer_of(plan, "data")["outputs"], layer_of(plan, "application")["outputs"]
     values = {
         data["databaseSecretArn"]: json.dumps({"username": APP_USER, "password": postgres.app_password}),
         data["ledgerWriterSecretArn"]: json.dumps({"username": WRITER_USER, "password": postgres.writer_password}),
         data["keyHashSecretArn"]: secrets.token_urlsafe(48),
+        application["albApiKeysSecretArn"]: json.dumps(
+            {
+                "hmacKey": ALB_HMAC_KEY,
+                "keys": [
+                    {
+                        "apiKeyId": sorted(application["apiKeyIds"].values())[0],
+                        "hmac": api_key_hmac(ALB_HMAC_KEY, ALB_MERCHANT_KEY),
+                    }
+                ],
+            }
+        ),
     }
     keys = {s["outputs"]["arn"]: s["inputs"]["kmsKeyId"] for s in of_type(plan, "aws:secretsmanager/secret:Secret")}
     for database in of_type(plan, "aws:rds/instance:Instance") + of_type(plan, "aws:rds/cluster:Cluster"):

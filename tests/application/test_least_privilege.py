@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -31,24 +31,59 @@ from testkit.aws_actions import AwsCall, iam_action, recording_aws_calls
 from testkit.aws_support import reset_moto
 from testkit.pg_server import PostgresServer
 from tests.application.least_privilege import EVENT_SOURCE, Access, accesses, check, granted
-from tests.application.plan_world import PlanWorld, all_resources, build_world, logical_name
+from tests.application.plan_world import ALB_MERCHANT_KEY, PlanWorld, all_resources, build_world, logical_name
 from tests.support import layer_of, planned
 
 pytestmark = pytest.mark.postgres
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-FUNCTIONS = ("migrate-ledger", "process-payment", "verify-payment", "settlement-worker")
+FUNCTIONS = ("migrate-ledger", "process-payment", "verify-payment", "alb-api", "settlement-worker")
 BODY = {"amount_minor": 4200, "currency": "USD", "payment_method_token": "pm_tok_abcdefgh"}
 
 
-def _pay(world: PlanWorld, key: str, body: dict[str, Any]) -> int:
-    return world.call_api(
-        "POST",
-        "/process-payment",
-        api_key_id=sorted(world.api_key_ids().values())[0],
-        body=json.dumps(body),
-        headers={"Content-Type": "application/json", "Idempotency-Key": key},
-    ).status
+Pay = Callable[[str, dict[str, Any]], int]
+"""(Idempotency-Key, body) -> HTTP status, through one front door."""
+
+
+def _through_api_gateway(world: PlanWorld) -> Pay:
+    def pay(key: str, body: dict[str, Any]) -> int:
+        return world.call_api(
+            "POST",
+            "/process-payment",
+            api_key_id=sorted(world.api_key_ids().values())[0],
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        ).status
+
+    return pay
+
+
+def _through_the_alb(world: PlanWorld) -> Pay:
+    def pay(key: str, body: dict[str, Any]) -> int:
+        return world.call_alb(
+            "POST",
+            "/api/process-payment",
+            api_key=ALB_MERCHANT_KEY,
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        ).status
+
+    return pay
+
+
+def _payments(pay: Pay, order: str) -> None:
+    """Every path of process-payment that reaches AWS differently, whichever door it comes through."""
+    assert pay(f"{order}-a", BODY) == 202  # accepted and enqueued
+    assert pay(f"{order}-a", BODY) == 202  # a replay: the first answer
+    assert pay(f"{order}-a", {**BODY, "amount_minor": 1}) == 422  # the key, another body
+    with pytest.MonkeyPatch.context() as patch:
+
+        def queue_down(*_: Any) -> str:
+            raise EnqueueError("the payment queue is unavailable")
+
+        patch.setattr(process_payment, "enqueue_settlement", queue_down)
+        assert pay(f"{order}-b", BODY) == 503  # marked FAILED, key released
+    assert pay(f"{order}-b", BODY) == 202  # the retry reopens and enqueues
 
 
 def _scenarios(world: PlanWorld) -> dict[str, list[AwsCall]]:
@@ -59,17 +94,7 @@ def _scenarios(world: PlanWorld) -> dict[str, list[AwsCall]]:
     calls["migrate-ledger"] = recorder.calls
 
     with recording_aws_calls() as recorder:
-        assert _pay(world, "order-0001-attempt-1", BODY) == 202  # accepted and enqueued
-        assert _pay(world, "order-0001-attempt-1", BODY) == 202  # a replay: the first answer
-        assert _pay(world, "order-0001-attempt-1", {**BODY, "amount_minor": 1}) == 422  # the key, another body
-        with pytest.MonkeyPatch.context() as patch:
-
-            def queue_down(*_: Any) -> str:
-                raise EnqueueError("the payment queue is unavailable")
-
-            patch.setattr(process_payment, "enqueue_settlement", queue_down)
-            assert _pay(world, "order-0002-attempt-1", BODY) == 503  # marked FAILED, key released
-        assert _pay(world, "order-0002-attempt-1", BODY) == 202  # the retry reopens and enqueues
+        _payments(_through_api_gateway(world), "order-0001")
     calls["process-payment"] = recorder.calls
     transaction_ids = [item["transaction_id"]["S"] for item in _items(world, "TRANSACTIONS_TABLE_NAME")]
 
@@ -78,6 +103,14 @@ def _scenarios(world: PlanWorld) -> dict[str, list[AwsCall]]:
         for transaction_id in [*transaction_ids, str(uuid.uuid4())]:  # found, and unknown (404)
             world.call_api("GET", "/verify-payment", api_key_id=key_id, query={"transaction_id": transaction_id})
     calls["verify-payment"] = recorder.calls
+
+    with recording_aws_calls() as recorder:  # the ALB door: the same handlers, x-api-key checked by the function
+        _payments(_through_the_alb(world), "order-0002")
+        for transaction_id in [*transaction_ids, str(uuid.uuid4())]:
+            world.call_alb(
+                "GET", "/api/verify-payment", api_key=ALB_MERCHANT_KEY, query={"transaction_id": transaction_id}
+            )
+    calls["alb-api"] = recorder.calls
 
     world.clients["sqs"].send_message(  # a message that keeps failing: an unknown transaction
         QueueUrl=world.queue_url, MessageBody=json.dumps({"transaction_id": str(uuid.uuid4())})
@@ -126,6 +159,10 @@ def test_the_scenarios_record_what_each_handler_calls(recorded: dict[str, set[Ac
         ("sqs:SendMessage", "PAYMENT_QUEUE_URL"),
     }
     assert actions["verify-payment"] == {("dynamodb:GetItem", "TRANSACTIONS_TABLE_NAME")}
+    # One code path, two front doors: the ALB's function does what both API functions do, and reads the key hashes.
+    assert actions["alb-api"] == actions["process-payment"] | actions["verify-payment"] | {
+        ("secretsmanager:GetSecretValue", "ALB_API_KEYS_SECRET_ARN")
+    }
     assert actions["settlement-worker"] == {
         ("sqs:ReceiveMessage", EVENT_SOURCE),
         ("sqs:GetQueueAttributes", EVENT_SOURCE),

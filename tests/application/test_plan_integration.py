@@ -29,7 +29,13 @@ from tests.support import layer_of, planned
 pytestmark = pytest.mark.postgres
 
 ENV = "dev"
-SECRET_VARIABLES = {"KEY_HASH_SECRET_ARN", "DB_SECRET_ARN", "DB_OWNER_SECRET_ARN", "DB_WRITER_SECRET_ARN"}
+SECRET_VARIABLES = {
+    "KEY_HASH_SECRET_ARN",
+    "ALB_API_KEYS_SECRET_ARN",
+    "DB_SECRET_ARN",
+    "DB_OWNER_SECRET_ARN",
+    "DB_WRITER_SECRET_ARN",
+}
 DATABASE_VARIABLES = {"DB_PROXY_ENDPOINT", "DB_PORT", "DB_CA_BUNDLE_PATH"}
 
 
