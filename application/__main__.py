@@ -32,13 +32,15 @@ from application.waf import Waf, WafArgs
 from application.web_tier import WebTargetGroups, WebTargetGroupsArgs, WebTier, WebTierArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
-from shared.stack_refs import UpstreamStack
+from shared.stack_refs import PromotionRecordReference, UpstreamStack
 
 # --- configuration: validated (including rules across environments) before anything exists ---
 config, ctx = start_layer("application", ApplicationSettings)
 settings, platform = config.layer, config.platform
 networking = UpstreamStack("networking", "application", platform)
 data = UpstreamStack("data", "application", platform)
+# the one cross-environment read: the record of the environment this release was promoted from
+promotion = PromotionRecordReference("application", platform) if platform.promotion_source else None
 kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
 database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
@@ -325,3 +327,4 @@ pulumi.export("webActiveColor", settings.active_color)
 pulumi.export("webTargetGroupArns", {color: web_targets.groups[color].arn for color in COLORS})
 pulumi.export("webTargetGroupArnSuffixes", {color: web_targets.groups[color].arn_suffix for color in COLORS})
 pulumi.export("webAutoScalingGroupNames", {color: web.groups[color].name for color in COLORS})
+pulumi.export("promotedFrom", promotion.promoted_from() if promotion else None)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
@@ -121,6 +121,23 @@ class PlatformConfig(StrictModel):
         description="Organization of the fully qualified stack names StackReferences read (self-managed "
         "backends know only `organization`).",
     )
+    promoted_from: Environment | Literal["none"] = Field(
+        default="none",
+        description="The environment whose promotion record gates deploys of this one (make deploy and "
+        "make promote refuse unless it ran the same commit and artifact) and whose record the application "
+        "layer exports as promotedFrom; none: deploys of this environment are not gated.",
+    )
+
+    @property
+    def promotion_source(self) -> str | None:
+        """The environment this one is promoted from, or None (ungated)."""
+        return None if self.promoted_from == "none" else self.promoted_from
+
+    @model_validator(mode="after")
+    def _not_promoted_from_itself(self) -> "PlatformConfig":
+        if self.promoted_from == self.environment:
+            raise ValueError(f"promotedFrom: {self.environment!r} cannot promote from itself")
+        return self
 
     @model_validator(mode="after")
     def _role_in_allowed_account(self) -> "PlatformConfig":

@@ -78,9 +78,9 @@ DATA = _contract(
         "keyHashSecretArn": "Secrets Manager secret (64-character generated key, CMK-encrypted): KEY_HASH_SECRET_ARN.",
         "proxyEndpoint": "Host name of the RDS Proxy the Lambdas connect to (TLS required).",
         "transactionsTableName": "DynamoDB table of payment transactions (key schema: payments.storage_schema).",
-        "transactionsTableArn": "ARN of the transactions table (IAM scoping, promotion workflows).",
+        "transactionsTableArn": "ARN of the transactions table (IAM scoping; promotable: in the promotion record).",
         "idempotencyTableName": "DynamoDB table of idempotency records (TTL attribute from payments.storage_schema).",
-        "idempotencyTableArn": "ARN of the idempotency table.",
+        "idempotencyTableArn": "ARN of the idempotency table (promotable: in the promotion record).",
         "auditBucketName": "S3 bucket of the audit trail (SSE-KMS with kmsKeyArn, versioned, TLS only).",
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
@@ -139,6 +139,11 @@ APPLICATION = _contract(
         "webTargetGroupArns": "Target group ARN per colour ({blue, green}): make release reads their health.",
         "webTargetGroupArnSuffixes": "Target group ARN suffix per colour ({blue, green}; CloudWatch TargetGroup).",
         "webAutoScalingGroupNames": "Auto Scaling group name per colour ({blue, green}).",
+        # --- promotion: the one cross-environment read (shared/promotion.py) ---
+        "promotedFrom": (
+            "Where this release was promoted from, read from the lower environment's promotion record "
+            "(platform:promotedFrom): {environment, commit, artifactSha256, tables}; null when not gated."
+        ),
     },
     reads={
         "networking": (

@@ -7,6 +7,7 @@ import pulumi
 from shared.config import PlatformConfig
 from shared.contracts import CONTRACTS
 from shared.errors import ContractError
+from shared.promotion import RECORD_PROJECT, RECORD_READ_KEYS, RECORD_READER
 
 
 class UpstreamStack:
@@ -45,5 +46,48 @@ class UpstreamStack:
                 f"{self.stack_name} is environment {environment!r} in {region!r}, but this "
                 f"{self.reader} stack is {platform.environment!r} in {platform.region!r}: "
                 "refusing to mix environments"
+            )
+        return True
+
+
+class PromotionRecordReference:
+    """The one deliberate cross-environment read: the promotion record of the environment this one is
+    promoted from (`platform:promotedFrom`), `<org>/promotion/<source>`.
+
+    Declared in shared/promotion.py: only the application layer reads it, only RECORD_READ_KEYS, and
+    only once the record says it is the source environment's (the peering read is checked the same way).
+    """
+
+    def __init__(self, reader: str, platform: PlatformConfig) -> None:
+        source = platform.promotion_source
+        if reader != RECORD_READER:
+            raise ContractError(
+                f"layer {reader!r} may not read another environment's promotion record; only {RECORD_READER!r} does"
+            )
+        if source is None:
+            raise ContractError("platform:promotedFrom is none: this environment reads no promotion record")
+        self.reader = reader
+        self.source = source
+        self.stack_name = f"{platform.stack_org}/{RECORD_PROJECT}/{source}"
+        self._ref = pulumi.StackReference(f"promotion-record-{source}", stack_name=self.stack_name)
+        self._checked = self._ref.require_output("environment").apply(self._check_source)
+
+    def require(self, key: str) -> pulumi.Output[Any]:
+        if key not in RECORD_READ_KEYS:
+            raise ContractError(
+                f"{self.reader} may not read {key!r} of {self.stack_name}; it reads {', '.join(RECORD_READ_KEYS)}"
+            )
+        return pulumi.Output.all(self._checked, self._ref.require_output(key)).apply(lambda v: v[1])
+
+    def promoted_from(self) -> pulumi.Output[dict[str, Any]]:
+        """What the application layer exports as `promotedFrom`."""
+        keys = ("environment", "commit", "artifactSha256", "promotable")
+        return pulumi.Output.all(*(self.require(k) for k in keys)).apply(lambda v: {"environment": v[0], "commit": v[1], "artifactSha256": v[2], "tables": v[3]})
+
+    def _check_source(self, environment: str) -> bool:
+        if environment != self.source:
+            raise ContractError(
+                f"{self.stack_name} is the record of {environment!r}, not of {self.source!r} "
+                "(platform:promotedFrom): refusing to promote from another environment"
             )
         return True

@@ -49,6 +49,8 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "platform:logRetentionDays": Variation(properties=(LOG_GROUP_RETENTION, BUCKET_LIFECYCLE_RULES)),
         "platform:allowedAccountIds": Variation(properties=("pulumi:providers:aws.allowedAccountIds",)),
         "platform:deployRoleArn": Variation(properties=("pulumi:providers:aws.assumeRoles",)),
+        # The one cross-environment read: the lower environment's promotion record (shared/promotion.py).
+        "platform:promotedFrom": Variation(counts=("*pulumi:pulumi:StackReference::promotion-record-*",)),
         # --- networking ---
         "networking:vpcCidr": Variation(
             properties=(

@@ -35,8 +35,40 @@ def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
     return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
 
 
+# Offline promotion records by environment, built from each environment's offline plan as it is planned.
+_OFFLINE_RECORDS: dict[str, dict[str, Any]] = {}
+OFFLINE_COMMIT = "offline-plan"
+
+
+def offline_record(env: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The promotion record `make deploy ENV=<env>` would write, from `env`'s offline plan: what the
+    higher environment's plan reads (shared/stack_refs.PromotionRecordReference) instead of a backend."""
+    if plan is None and env in _OFFLINE_RECORDS:
+        return _OFFLINE_RECORDS[env]
+    from tooling.checks.record import build_record  # noqa: PLC0415 (tooling.checks imports the plan engine)
+
+    plan = plan or plan_environment(env)
+    outputs = {layer["name"]: layer["outputs"] for layer in plan["layers"]}
+    record = build_record(
+        env, preview=plan, outputs_by_layer=outputs, commit=OFFLINE_COMMIT, clean=True, deployer="offline-plan"
+    )
+    _OFFLINE_RECORDS[env] = record.outputs() | {"recordedAt": "offline"}
+    return _OFFLINE_RECORDS[env]
+
+
+def promotion_upstream(env: str) -> dict[str, dict[str, Any]]:
+    """The lower environment's record, when `platform:promotedFrom` names one (answered offline)."""
+    config, _ = stack_config(DEPLOY_ORDER[0], env)
+    source = str(config.get("platform:promotedFrom", "none"))
+    if source == "none":
+        return {}
+    from shared.promotion import RECORD_PROJECT  # noqa: PLC0415
+
+    return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": offline_record(source)}
+
+
 def plan_environment(env: str) -> dict[str, Any]:
-    upstream: dict[str, dict[str, Any]] = {}
+    upstream: dict[str, dict[str, Any]] = promotion_upstream(env)
     layers: list[LayerPlan] = []
     for layer in DEPLOY_ORDER:
         config, secret_keys = stack_config(layer, env)
@@ -47,4 +79,7 @@ def plan_environment(env: str) -> dict[str, Any]:
         fqn = stack_name(layer, env, config)
         upstream[fqn] = run.outputs
         layers.append(LayerPlan(layer, layer, fqn, run.resources, run.outputs))
-    return {"environment": env, "layers": [asdict(layer) for layer in layers]}
+    plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
+    _OFFLINE_RECORDS.pop(env, None)
+    offline_record(env, plan)
+    return plan
