@@ -82,7 +82,9 @@ class PromotionRecordReference:
     def promoted_from(self) -> pulumi.Output[dict[str, Any]]:
         """What the application layer exports as `promotedFrom`."""
         keys = ("environment", "commit", "artifactSha256", "promotable")
-        return pulumi.Output.all(*(self.require(k) for k in keys)).apply(lambda v: {"environment": v[0], "commit": v[1], "artifactSha256": v[2], "tables": v[3]})
+        return pulumi.Output.all(*(self.require(k) for k in keys)).apply(
+            lambda v: {"environment": v[0], "commit": v[1], "artifactSha256": v[2], "tables": v[3]}
+        )
 
     def _check_source(self, environment: str) -> bool:
         if environment != self.source:

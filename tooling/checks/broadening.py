@@ -95,7 +95,8 @@ class Grant:
     def describe(self) -> str:
         if self.category == "ingress":
             low, high = self.ports
-            ports = "all ports" if self.protocol == "-1" else f"{self.protocol} {low}" + (f"-{high}" if high != low else "")
+            ports = f"{self.protocol} {low}" + (f"-{high}" if high != low else "")
+            ports = "all ports" if self.protocol == "-1" else ports
             return f"ingress {ports} from {self.source}"
         if self.category == "managed_policy":
             return f"attach {self.action}"
@@ -155,9 +156,16 @@ def policy_grants(
                 for principal in _principals(statement):
                     grants.append(
                         Grant(
-                            layer, owner, type_, category, str(statement.get("Effect", "Allow")),
-                            action, resource, principal, condition,
-                        )  # fmt: skip
+                            layer,
+                            owner,
+                            type_,
+                            category,
+                            str(statement.get("Effect", "Allow")),
+                            action,
+                            resource,
+                            principal,
+                            condition,
+                        )
                     )
     return grants
 
@@ -176,19 +184,38 @@ def _ingress(layer: str, owner: str, type_: str, rule: Mapping[str, Any], source
     return [Grant(layer, owner, type_, "ingress", protocol=protocol, ports=(low, high), source=s) for s in sources]
 
 
+def _role_grants(layer: str, key: str, resource_type: str, inputs: Mapping[str, Any]) -> list[Grant]:
+    grants: list[Grant] = []
+    trust = _document(inputs.get("assumeRolePolicy"))
+    if trust:
+        grants += policy_grants(trust, layer=layer, owner=key, type_=resource_type, category="trust_policy")
+    for inline in _as_list(inputs.get("inlinePolicies")):
+        document = _document(inline.get("policy")) if isinstance(inline, Mapping) else None
+        if document:
+            grants += policy_grants(document, layer=layer, owner=key, type_=resource_type, category="iam_policy")
+    for arn in _as_list(inputs.get("managedPolicyArns")):
+        grants.append(Grant(layer, key, resource_type, "managed_policy", action=str(arn)))
+    return grants
+
+
+def _security_group_grants(layer: str, key: str, resource_type: str, inputs: Mapping[str, Any]) -> list[Grant]:
+    grants: list[Grant] = []
+    owner = f"security group <{key.split('::', 1)[-1]}.id>"
+    for rule in _as_list(inputs.get("ingress")):
+        if isinstance(rule, Mapping):
+            sources = [*_as_list(rule.get("cidrBlocks")), *_as_list(rule.get("ipv6CidrBlocks"))]
+            sources += _as_list(rule.get("securityGroups")) + (["self"] if rule.get("self") else [])
+            grants += _ingress(layer, owner, resource_type, rule, [str(s) for s in sources])
+    return grants
+
+
 def resource_grants(layer: str, key: str, resource_type: str, inputs: Mapping[str, Any]) -> list[Grant]:
     """The grants one normalized resource declares."""
     grants: list[Grant] = []
     if resource_type == ROLE:
-        trust = _document(inputs.get("assumeRolePolicy"))
-        if trust:
-            grants += policy_grants(trust, layer=layer, owner=key, type_=resource_type, category="trust_policy")
-        for inline in _as_list(inputs.get("inlinePolicies")):
-            document = _document(inline.get("policy")) if isinstance(inline, Mapping) else None
-            if document:
-                grants += policy_grants(document, layer=layer, owner=key, type_=resource_type, category="iam_policy")
-        for arn in _as_list(inputs.get("managedPolicyArns")):
-            grants.append(Grant(layer, key, resource_type, "managed_policy", action=str(arn)))
+        grants += _role_grants(layer, key, resource_type, inputs)
+    elif resource_type == SECURITY_GROUP:
+        grants += _security_group_grants(layer, key, resource_type, inputs)
     elif resource_type in ATTACHMENTS:
         owner = str(inputs.get("role") or key)
         grants.append(Grant(layer, owner, resource_type, "managed_policy", action=str(inputs.get("policyArn"))))
@@ -196,11 +223,15 @@ def resource_grants(layer: str, key: str, resource_type: str, inputs: Mapping[st
         condition = {k: inputs[k] for k in ("sourceArn", "sourceAccount", "functionUrlAuthType") if inputs.get(k)}
         grants.append(
             Grant(
-                layer, f"function {inputs.get('function')}", resource_type, "lambda_permission",
-                action=str(inputs.get("action")), resource=str(inputs.get("function")),
+                layer,
+                f"function {inputs.get('function')}",
+                resource_type,
+                "lambda_permission",
+                action=str(inputs.get("action")),
+                resource=str(inputs.get("function")),
                 principal=str(inputs.get("principal")),
                 condition=json.dumps(condition, sort_keys=True) if condition else "",
-            )  # fmt: skip
+            )
         )
     elif resource_type == INGRESS_RULE:
         owner = f"security group {inputs.get('securityGroupId')}"
@@ -215,13 +246,6 @@ def resource_grants(layer: str, key: str, resource_type: str, inputs: Mapping[st
         sources = [*_as_list(inputs.get("cidrBlocks")), *_as_list(inputs.get("ipv6CidrBlocks"))]
         sources += [str(inputs[k]) for k in ("sourceSecurityGroupId", "self") if inputs.get(k)]
         grants += _ingress(layer, owner, resource_type, inputs, [str(s) for s in sources])
-    elif resource_type == SECURITY_GROUP:
-        owner = f"security group <{key.split('::', 1)[-1]}.id>"
-        for rule in _as_list(inputs.get("ingress")):
-            if isinstance(rule, Mapping):
-                sources = [*_as_list(rule.get("cidrBlocks")), *_as_list(rule.get("ipv6CidrBlocks"))]
-                sources += _as_list(rule.get("securityGroups")) + (["self"] if rule.get("self") else [])
-                grants += _ingress(layer, owner, resource_type, rule, [str(s) for s in sources])
     document = _document(inputs.get("policy"))
     if document and resource_type != ROLE:
         category = POLICY_CATEGORIES.get(resource_type, "resource_policy")
@@ -271,10 +295,7 @@ def covers(old: Grant, new: Grant) -> bool:
     principal = old.principal in ("*", new.principal)
     condition = not old.condition or old.condition == new.condition
     return (
-        _matches(new.action, old.action, fold=True)
-        and _matches(new.resource, old.resource)
-        and principal
-        and condition
+        _matches(new.action, old.action, fold=True) and _matches(new.resource, old.resource) and principal and condition
     )
 
 
@@ -284,34 +305,40 @@ def _is_wildcard(grant: Grant) -> bool:
     return "*" in grant.action or grant.resource in ("*", "not *") or grant.principal.endswith("*")
 
 
+def _ingress_reasons(new: Grant, same: Sequence[Grant]) -> list[str]:
+    same_ports = [g for g in same if g.protocol in ("-1", new.protocol) and g.ports == new.ports]
+    same_source = [g for g in same if _cidr_within(new.source, g.source)]
+    if same_ports and not same_source:
+        found = ["wider CIDR" if any(_cidr_within(g.source, new.source) for g in same_ports) else "new source"]
+    else:
+        found = ["wider ports" if same_source else "new ingress"]
+    return found + (["open to the internet"] if new.source in INTERNET else [])
+
+
+def _policy_reasons(new: Grant, same: Sequence[Grant]) -> list[str]:
+    found: list[str] = []
+    if not any(_matches(new.action, g.action, fold=True) for g in same):
+        found.append("new action")
+    elif not any(_matches(new.action, g.action, fold=True) and _matches(new.resource, g.resource) for g in same):
+        found.append("new resource")
+    if new.principal and not any(g.principal in ("*", new.principal) for g in same):
+        found.append("new principal")
+    if not found and new.condition and not any(g.condition == new.condition for g in same):
+        found.append("condition changed")
+    if not found and not new.condition and any(g.condition for g in same):
+        found.append("condition removed")
+    return found
+
+
 def reasons(new: Grant, before: Sequence[Grant]) -> list[str]:
     """Why `new` broadens, against the same owner's grants of the same effect before."""
     same = [g for g in before if (g.owner, g.category, g.effect) == (new.owner, new.category, new.effect)]
-    found: list[str] = []
     if new.category == "ingress":
-        same_ports = [g for g in same if g.protocol in ("-1", new.protocol) and g.ports == new.ports]
-        same_source = [g for g in same if _cidr_within(new.source, g.source)]
-        if same_ports and not same_source:
-            found.append("wider CIDR" if any(_cidr_within(g.source, new.source) for g in same_ports) else "new source")
-        elif same_source:
-            found.append("wider ports")
-        else:
-            found.append("new ingress")
-        if new.source in INTERNET:
-            found.append("open to the internet")
+        found = _ingress_reasons(new, same)
     elif new.category == "managed_policy":
-        found.append("new attachment")
+        found = ["new attachment"]
     else:
-        if not any(_matches(new.action, g.action, fold=True) for g in same):
-            found.append("new action")
-        elif not any(_matches(new.action, g.action, fold=True) and _matches(new.resource, g.resource) for g in same):
-            found.append("new resource")
-        if new.principal and not any(g.principal in ("*", new.principal) for g in same):
-            found.append("new principal")
-        if new.condition and not any(g.condition == new.condition for g in same) and not found:
-            found.append("condition changed")
-        if not new.condition and any(g.condition for g in same) and not found:
-            found.append("condition removed")
+        found = _policy_reasons(new, same)
     if _is_wildcard(new):
         found.append("wildcard")
     return found or ["broader"]
@@ -438,9 +465,11 @@ def layer_digests(snapshot: Mapping[str, Any], config: Mapping[str, Any]) -> dic
     by_layer: dict[str, dict[str, Any]] = {}
     for layer in snapshot["layers"]:
         for resource in layer["resources"]:
-            inputs = _drop_ignored(normalizer.value(dict(resource.get("inputs") or {})), resource.get("ignoreChanges") or ())
+            inputs = normalizer.value(dict(resource.get("inputs") or {}))
+            inputs = _drop_ignored(inputs, resource.get("ignoreChanges") or ())
             options = {f"<{o}>": resource.get(o) for o in OPTIONS}
-            by_layer.setdefault(layer["name"], {})[normalizer.key(resource["urn"])] = [resource["type"], inputs, options]
+            resources = by_layer.setdefault(layer["name"], {})
+            resources[normalizer.key(resource["urn"])] = [resource["type"], inputs, options]
     return {
         name: hashlib.sha256(json.dumps(resources, sort_keys=True, default=str).encode()).hexdigest()
         for name, resources in by_layer.items()

@@ -28,7 +28,9 @@ def policy_pack_version() -> str:
 
 def promotable(outputs_by_layer: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """The outputs declared promotable (shared/promotion.py), missing ones as empty strings."""
-    return {key: str(outputs_by_layer.get(layer, {}).get(key) or "") for layer, keys in PROMOTABLE.items() for key in keys}
+    return {
+        key: str(outputs_by_layer.get(layer, {}).get(key) or "") for layer, keys in PROMOTABLE.items() for key in keys
+    }
 
 
 def build_record(
