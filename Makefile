@@ -7,17 +7,22 @@ SHELL := /bin/bash
 ENV ?=
 CONFIRM ?=
 LEFT ?= staging
+LEFT_FILE ?=
+RIGHT_FILE ?=
 RIGHT ?= prod
 SOURCE ?= deployed
 JSON ?=
 COLOR ?=
 CANARY ?= 0
+OVERRIDE ?=
+FROM ?=
+TO ?= prod
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 
-.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,7 +46,7 @@ test: lint postgres ## Lint, then every test suite (infrastructure under Pulumi 
 lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared networking data application observability policy tooling functions tests
+	$(PY) -m mypy shared networking data application observability policy tooling functions tests accounts
 
 docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
 	$(PY) -m tooling.checks.config_keys --write
@@ -67,8 +72,14 @@ lock: ## Re-resolve constraints.txt from pyproject.toml (needs network to PyPI)
 preview: $(SETUP_STAMP) ## pulumi preview of every layer in deploy order (ENV= required)
 	$(PY) -m tooling.stacks preview --env "$(ENV)" --confirm "$(CONFIRM)"
 
-deploy: $(SETUP_STAMP) ## pulumi up of every layer in deploy order (ENV= required; prod needs CONFIRM=prod)
-	$(PY) -m tooling.stacks deploy --env "$(ENV)" --confirm "$(CONFIRM)"
+deploy: $(SETUP_STAMP) ## pulumi up of every layer, behind the promotion gate (ENV= required; prod needs CONFIRM=prod, or the plan digest when it broadens permissions; OVERRIDE="reason")
+	$(PY) -m tooling.stacks deploy --env "$(ENV)" --confirm "$(CONFIRM)" --override "$(OVERRIDE)"
+
+promote: $(SETUP_STAMP) ## Deploy TO= with what FROM= runs: the promotion gate, then make deploy (FROM=staging TO=prod CONFIRM=...)
+	$(PY) -m tooling.stacks deploy --env "$(TO)" --promote-from "$(FROM)" --confirm "$(CONFIRM)" --override "$(OVERRIDE)"
+
+broadening: $(SETUP_STAMP) ## What grants more on the right than on the left (LEFT=staging RIGHT=prod SOURCE=plan|deployed, or LEFT_FILE= RIGHT_FILE= plan JSONs; JSON=file; exit 7 if anything broadens)
+	$(PY) -m tooling.stacks.broadening --left "$(LEFT)" --right "$(RIGHT)" --source "$(SOURCE)" $(if $(LEFT_FILE),--left-file "$(LEFT_FILE)") $(if $(RIGHT_FILE),--right-file "$(RIGHT_FILE)") $(if $(JSON),--json "$(JSON)")
 
 destroy: $(SETUP_STAMP) ## pulumi destroy of every layer in reverse order (ENV= required; prod needs CONFIRM=prod)
 	$(PY) -m tooling.stacks destroy --env "$(ENV)" --confirm "$(CONFIRM)"

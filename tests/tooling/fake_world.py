@@ -84,6 +84,7 @@ class World:
             self._write(env, layer["name"], "code.json", state)
             self._write(env, layer["name"], "cloud.json", state)
             self._write(env, layer["name"], "config.json", {})
+            self._write(env, layer["name"], "outputs.json", layer.get("outputs") or {})
         return self
 
     def _edit(self, env: str, layer: str, name: str, urn_suffix: str, *, side: str, prop: str, value: Any) -> None:

@@ -82,8 +82,20 @@ class Checkout:
         return [entry for entry in entries if entry.get("event") == "finished"]
 
     def operations(self, verb: str) -> list[dict[str, Any]]:
-        """Calls whose first word is `verb` (`up`, `preview`, `destroy`, `stack`)."""
-        return [call for call in self.calls() if call["argv"][:1] == [verb]]
+        """The layers' calls whose first word is `verb` (`up`, `preview`, `destroy`, `stack`); the
+        promotion record stack's are `record_calls`."""
+        return [call for call in self.layer_calls() if call["argv"][:1] == [verb]]
+
+    def layer_calls(self) -> list[dict[str, Any]]:
+        """Calls of the CLI on the layers' stacks (not `pulumi version`, not the promotion record)."""
+        return [call for call in self.calls() if call["stack"] and call["layer"] != "record_stack"]
+
+    def driver_calls(self) -> list[dict[str, Any]]:
+        """The layers' calls the driver makes itself (the Automation API's start with --non-interactive)."""
+        return [call for call in self.layer_calls() if call["argv"][:1] != ["--non-interactive"]]
+
+    def record_calls(self) -> list[dict[str, Any]]:
+        return [call for call in self.calls() if call["layer"] == "record_stack"]
 
     def set_stack_config(self, env: str, values: dict[str, Any]) -> None:
         for layer in DEPLOY_ORDER:
@@ -168,7 +180,7 @@ def test_make_deploy_runs_every_layer_in_deploy_order(checkout: Checkout) -> Non
 def test_each_stack_is_created_if_missing_before_it_is_used(checkout: Checkout) -> None:
     assert checkout.make("deploy", ENV="staging").returncode == 0
 
-    calls = checkout.calls()
+    calls = [c for c in checkout.driver_calls() if c["argv"][:2] != ["stack", "output"]]  # outputs: the record
     assert [c["argv"][:3] for c in calls[::2]] == [["stack", "select", "--create"]] * len(DEPLOY_ORDER)
     assert [(c["layer"], c["stack"]) for c in calls[::2]] == [(c["layer"], c["stack"]) for c in calls[1::2]]
 
@@ -219,7 +231,7 @@ def test_default_backend_is_a_file_backend_inside_the_repo(checkout: Checkout) -
     state = checkout.root / ".pulumi-state"
     assert result.returncode == 0, result.output
     assert state.is_dir()
-    assert {c["env"]["PULUMI_BACKEND_URL"] for c in checkout.calls()} == {state.as_uri()}
+    assert {c["env"]["PULUMI_BACKEND_URL"] for c in checkout.layer_calls()} == {state.as_uri()}
     assert f"backend: {state.as_uri()} (local file backend inside the repo" in result.stdout
     assert ".pulumi-state/" in (REPO / ".gitignore").read_text().split(), "the state must stay out of git"
 
@@ -230,7 +242,7 @@ def test_pulumi_backend_url_is_respected_when_set(checkout: Checkout) -> None:
     result = checkout.make("deploy", ENV="dev")
 
     assert result.returncode == 0, result.output
-    assert {c["env"]["PULUMI_BACKEND_URL"] for c in checkout.calls()} == {"s3://payments-pulumi-state"}
+    assert {c["env"]["PULUMI_BACKEND_URL"] for c in checkout.layer_calls()} == {"s3://payments-pulumi-state"}
     assert not (checkout.root / ".pulumi-state").exists()
 
 
@@ -280,7 +292,8 @@ def test_a_wrong_confirmation_is_refused(checkout: Checkout) -> None:
 
 
 def test_prod_deploy_with_confirm_shows_the_preview_before_applying(checkout: Checkout) -> None:
-    result = checkout.make("deploy", ENV="prod", CONFIRM="prod")
+    # no staging record here (tests/tooling/test_promotion.py builds one): the gate is overridden
+    result = checkout.make("deploy", ENV="prod", CONFIRM="prod", OVERRIDE="cli test without a staging record")
 
     assert result.returncode == 0, result.output
     ups = checkout.operations("up")
@@ -293,7 +306,7 @@ def test_prod_preview_and_outputs_need_no_confirmation(checkout: Checkout, outpu
     result = checkout.make(target, ENV="prod")
 
     assert result.returncode == 0, result.output
-    assert {c["stack"] for c in checkout.calls()} == {f"organization/{layer}/prod" for layer in DEPLOY_ORDER}
+    assert {c["stack"] for c in checkout.layer_calls()} == {f"organization/{layer}/prod" for layer in DEPLOY_ORDER}
 
 
 def test_prod_destroy_refuses_protected_data_stores_and_says_how_to_unprotect(
@@ -409,7 +422,7 @@ def test_localstack_stacks_run_with_fake_credentials(checkout: Checkout) -> None
     result = checkout.make("deploy", ENV="dev")
 
     assert result.returncode == 0, result.output
-    assert {c["env"].get("AWS_ACCESS_KEY_ID") for c in checkout.calls()} == {"test"}
+    assert {c["env"].get("AWS_ACCESS_KEY_ID") for c in checkout.layer_calls()} == {"test"}
 
 
 def test_outputs_needs_the_cli_but_no_aws_credentials(checkout: Checkout, outputs_dir: Path) -> None:
@@ -435,7 +448,7 @@ def test_deploy_stops_at_the_first_failing_layer(checkout: Checkout) -> None:
     assert "Traceback" not in result.output
     assert "error: deploy stopped at layer data (organization/data/dev)" in result.stderr
     assert "not run: application, observability" in result.stderr
-    assert _layers(checkout.calls()) == ["networking", "networking", "data", "data"]
+    assert _layers(checkout.driver_calls()) == ["networking", "networking", "data", "data"]
 
 
 def test_destroy_stops_at_the_first_failing_layer_in_reverse_order(checkout: Checkout) -> None:
@@ -478,8 +491,9 @@ def test_ctrl_c_lets_pulumi_finish_and_stops_before_the_next_layer(checkout: Che
     assert process.returncode == 1, stderr
     assert "deploy stopped at layer networking" in stderr
     assert "interrupted" in stderr
-    assert [(c["argv"][0], c["layer"]) for c in checkout.finished()] == [("up", "networking")]
-    assert {c["layer"] for c in checkout.calls()} == {"networking"}
+    driver = [c for c in checkout.finished() if c["argv"][:1] != ["--non-interactive"]]
+    assert [(c["argv"][0], c["layer"]) for c in driver] == [("up", "networking")]
+    assert {c["layer"] for c in checkout.driver_calls()} == {"networking"}
 
 
 # --- outputs -------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from tooling.stacks.preflight import (
     Backend,
     Refusal,
     Stack,
+    Target,
     check_confirmation,
     resolve_target,
 )
@@ -72,7 +73,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("command", choices=("preview", "deploy", "destroy", "outputs"))
     parser.add_argument("--env", default="", help=f"environment: {', '.join(ENVIRONMENTS)} (make: ENV=)")
-    parser.add_argument("--confirm", default="", help="must be 'prod' to deploy or destroy prod (make: CONFIRM=prod)")
+    parser.add_argument(
+        "--confirm",
+        default="",
+        help="'prod' to deploy or destroy prod; the plan digest when prod's plan broadens permissions (make: CONFIRM=)",
+    )
+    parser.add_argument(
+        "--override", default="", help="deploy past a failed promotion gate, with this reason (make: OVERRIDE=)"
+    )
+    parser.add_argument(
+        "--promote-from", default="", help="the environment promoted from; must be platform:promotedFrom (make: FROM=)"
+    )
     return parser.parse_args(argv)
 
 
@@ -130,6 +141,9 @@ class Run:
     stacks: Sequence[Stack]
     cli: PulumiCli
     backend: Backend
+    target: Target | None = None
+    confirm: str = ""
+    override: str = ""
 
     @property
     def prod(self) -> bool:
@@ -165,14 +179,28 @@ def preview(run: Run) -> None:
 
     hint = " (a layer's preview reads the layers below it: deploy them first)"
     for_each_layer(run.stacks, step, run.command, hint)
+    from tooling.stacks import promotion  # noqa: PLC0415 (it builds on this module)
+
+    if run.target is not None:
+        promotion.preview_digest(run, run.target)
 
 
 def deploy(run: Run) -> None:
+    """Broadening and the promotion gate first, then every layer, then the promotion record."""
+    from tooling.stacks import promotion  # noqa: PLC0415 (it builds on this module)
+
+    prepared = promotion.before_deploy(run, run.target, run.override, run.cli.env) if run.target else None
+
     def step(stack: Stack) -> None:
         ensure_stack(run, stack)
         run.cli.run(stack, "up", *POLICY_FLAGS, *apply_flags(run))
 
     for_each_layer(run.stacks, step, run.command)
+    if prepared is not None and run.target is not None:
+        try:
+            promotion.after_deploy(run, run.target, prepared, run.override)
+        except LayerFailure as exc:
+            raise Stopped(f"deployed, but the promotion record was not written: {exc}") from exc
 
 
 def destroy(run: Run) -> None:
@@ -292,7 +320,13 @@ def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path) ->
     """Every check that can refuse, in order; nothing is called before they all pass."""
     check_confirmation(args.command, args.env, args.confirm)
     target = resolve_target(args.command, args.env, environ, home, aws=args.command != "outputs")
-    return Run(args.command, args.env, target.stacks, PulumiCli(target.executable, target.child_env), target.backend)
+    from tooling.stacks import promotion, record  # noqa: PLC0415 (they build on this module)
+
+    cli = PulumiCli(target.executable, record.child_env(target.child_env))
+    run = Run(args.command, args.env, target.stacks, cli, target.backend, target, args.confirm, args.override)
+    if args.promote_from:
+        promotion.check_promote_from(run, args.promote_from)
+    return run
 
 
 def start(run: Run) -> None:

@@ -24,6 +24,7 @@ LOCAL_STATE = REPO / ".pulumi-state"
 SELF_MANAGED_SCHEMES = ("file", "s3", "gs", "azblob", "postgres")
 PROD = "prod"
 GUARDED_COMMANDS = ("deploy", "destroy")
+PLAN_DIGEST_LENGTH = 12
 INSTANCE_PROFILE_FLAG = "PLATFORM_AWS_INSTANCE_PROFILE"
 LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
@@ -41,6 +42,7 @@ class Stack:
     org: str
     config: Mapping[str, Any]
     secrets_provider: str
+    directory: Path | None = None  # the project's directory, when it is not <repo>/<layer>
 
     @property
     def name(self) -> str:
@@ -48,7 +50,7 @@ class Stack:
 
     @property
     def cwd(self) -> Path:
-        return REPO / self.layer
+        return self.directory or REPO / self.layer
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,15 @@ def check_environment(command: str, env: str) -> None:
         raise Refusal(f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)}")
 
 
+def is_plan_digest(confirm: str) -> bool:
+    """A plan digest as `make preview` prints it: 12 lowercase hex characters."""
+    return len(confirm) == PLAN_DIGEST_LENGTH and all(c in "0123456789abcdef" for c in confirm)
+
+
 def check_confirmation(command: str, env: str, confirm: str) -> None:
-    if env == PROD and command in GUARDED_COMMANDS and confirm != PROD:
+    """Prod needs CONFIRM=prod, or the plan digest (required when the plan broadens permissions)."""
+    confirmed = confirm == PROD or (command == "deploy" and is_plan_digest(confirm))
+    if env == PROD and command in GUARDED_COMMANDS and not confirmed:
         raise Refusal(
             f"refusing to {command} prod without confirmation: run make {command} ENV=prod CONFIRM=prod "
             "(or --confirm prod)"
