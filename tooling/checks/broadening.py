@@ -100,7 +100,7 @@ class Grant:
             return f"ingress {ports} from {self.source}"
         if self.category == "managed_policy":
             return f"attach {self.action}"
-        parts = [f"{self.effect} {self.action}", f"on {self.resource}"]
+        parts = [f"{self.effect} {self.action}"] + ([f"on {self.resource}"] if self.resource else [])
         if self.principal:
             parts.append(f"to {self.principal}")
         if self.condition:
@@ -152,7 +152,7 @@ def policy_grants(
         ]
         condition = json.dumps(statement.get("Condition"), sort_keys=True) if statement.get("Condition") else ""
         for action in actions:
-            for resource in resources or ["*"]:
+            for resource in resources or [""]:  # a resource policy: the resource itself
                 for principal in _principals(statement):
                     grants.append(
                         Grant(
