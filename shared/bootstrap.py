@@ -15,6 +15,6 @@ SettingsT = TypeVar("SettingsT", bound=StrictModel)
 def start_layer(project: str, settings_model: type[SettingsT]) -> tuple[StackConfig[SettingsT], LayerContext]:
     """Validate config (nothing is declared if it is wrong), then create the stack's provider."""
     config = load_stack_config(project, settings_model)
-    provider = aws_provider(config.platform)
+    provider = aws_provider(config.platform, layer=project)
     identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
     return config, LayerContext(config.platform, project, identity.account_id, provider)

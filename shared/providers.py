@@ -1,5 +1,7 @@
 """The one AWS provider a stack uses: right region, right account, optionally a deploy role."""
 
+import os
+
 import pulumi_aws as aws
 
 from shared.config import PlatformConfig
@@ -11,8 +13,24 @@ _LOCALSTACK_SERVICES = (
 )  # fmt: skip
 
 
-def aws_provider(platform: PlatformConfig, name: str = "aws", region: str | None = None) -> aws.Provider:
-    """Explicit provider: `allowed_account_ids` makes any run against another account fail."""
+# Session tags the deploy role's trust policy requires (accounts/): who deploys which layer where.
+SESSION_TAG_KEYS = ("environment", "layer", "deployer")
+
+
+def session_tags(platform: PlatformConfig, layer: str) -> dict[str, str]:
+    """`deployer` is PLATFORM_DEPLOYER, which `make deploy` sets (git user.email or the login name)."""
+    return {
+        "environment": platform.environment,
+        "layer": layer,
+        "deployer": os.environ.get("PLATFORM_DEPLOYER", "unknown"),
+    }
+
+
+def aws_provider(
+    platform: PlatformConfig, name: str = "aws", region: str | None = None, layer: str = "unknown"
+) -> aws.Provider:
+    """Explicit provider: `allowed_account_ids` makes any run against another account fail; with a
+    deploy role it is assumed with the session tags (environment, layer, deployer) its trust requires."""
     localstack = platform.localstack_endpoint
     args = aws.ProviderArgs(
         region=region or platform.region,
@@ -22,6 +40,8 @@ def aws_provider(platform: PlatformConfig, name: str = "aws", region: str | None
                 aws.ProviderAssumeRoleArgs(
                     role_arn=platform.deploy_role_arn,
                     session_name=f"pulumi-{platform.environment}-{platform.environment_suffix}",
+                    tags=session_tags(platform, layer),
+                    transitive_tag_keys=list(SESSION_TAG_KEYS),
                 )
             ]
             if platform.deploy_role_arn
