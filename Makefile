@@ -46,7 +46,7 @@ test: lint postgres ## Lint, then every test suite (infrastructure under Pulumi 
 lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared networking data application observability policy tooling functions tests accounts
+	$(PY) -m mypy shared networking data application observability policy tooling functions tests
 
 docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
 	$(PY) -m tooling.checks.config_keys --write
