@@ -94,6 +94,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
                 "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication.retentionPeriod",
             )
         ),
+        "data:retainAutomatedBackups": Variation(
+            properties=(
+                "aws:rds/instance:Instance.deleteAutomatedBackups",
+                "aws:rds/cluster:Cluster.deleteAutomatedBackups",
+            )
+        ),
+        "data:monitoringIntervalSeconds": Variation(
+            properties=(
+                "aws:rds/instance:Instance.monitoringInterval",
+                "aws:rds/clusterInstance:ClusterInstance.monitoringInterval",
+            )
+        ),
         "data:aurora": Variation(properties=("aws:rds/cluster:Cluster.serverlessv2ScalingConfiguration",)),
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
