@@ -35,6 +35,8 @@ FUNCTION = "aws:lambda/function:Function"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 API_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings.settings"
 USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
     {
@@ -126,5 +128,17 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "application:apiThrottle": Variation(properties=(API_METHOD_SETTINGS, f"{USAGE_PLAN}.throttleSettings")),
         "application:apiQuota": Variation(properties=(f"{USAGE_PLAN}.quotaSettings",)),
         "application:apiLoggingLevel": Variation(properties=(API_METHOD_SETTINGS,)),
+        # --- observability ---
+        "observability:alarmEmails": Variation(properties=(f"{SUBSCRIPTION}.endpoint",), counts=(SUBSCRIPTION,)),
+        # the threshold, and the description that states it (what the notification says)
+        "observability:alarmThresholds": Variation(
+            properties=(f"{METRIC_ALARM}.threshold", f"{METRIC_ALARM}.alarmDescription")
+        ),
+        "observability:tracing": Variation(
+            properties=(
+                "aws:xray/samplingRule:SamplingRule.fixedRate",
+                "aws:xray/samplingRule:SamplingRule.reservoirSize",
+            )
+        ),
     }
 )
