@@ -6,7 +6,17 @@ same objects over the offline plans. docs/policies.md lists them and says how to
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policy import api_gateway, database, encryption, network, serverless, storage, tagging, teardown
+from policy import (
+    api_gateway,
+    database,
+    encryption,
+    network,
+    observability,
+    serverless,
+    storage,
+    tagging,
+    teardown,
+)
 
 PACK_NAME = "payments-baseline"
 ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
@@ -18,6 +28,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *encryption.POLICIES,
     *serverless.POLICIES,
     *api_gateway.POLICIES,
+    *observability.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
 )
