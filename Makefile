@@ -6,12 +6,18 @@ SHELL := /bin/bash
 
 ENV ?=
 CONFIRM ?=
+LEFT ?= staging
+RIGHT ?= prod
+SOURCE ?= deployed
+JSON ?=
+COLOR ?=
+CANARY ?= 0
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 
-.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy destroy outputs
+.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,3 +75,15 @@ destroy: $(SETUP_STAMP) ## pulumi destroy of every layer in reverse order (ENV= 
 
 outputs: $(SETUP_STAMP) ## Every layer's outputs and which downstream layer reads each one (ENV= required)
 	$(PY) -m tooling.stacks outputs --env "$(ENV)" --confirm "$(CONFIRM)"
+
+drift: $(SETUP_STAMP) ## Drift of a deployed environment: code vs state and state vs cloud per layer (ENV= required; JSON=file; exit 7 on drift)
+	$(PY) -m tooling.stacks.drift --env "$(ENV)" $(if $(JSON),--json "$(JSON)")
+
+compare: $(SETUP_STAMP) ## Two environments through the parity comparator (LEFT=staging RIGHT=prod; SOURCE=deployed|plan; JSON=file; exit 7 if undeclared)
+	$(PY) -m tooling.stacks.compare --left "$(LEFT)" --right "$(RIGHT)" --source "$(SOURCE)" $(if $(JSON),--json "$(JSON)")
+
+release: $(SETUP_STAMP) ## Blue/green: update the idle colour, wait until healthy, shift traffic (ENV=, COLOR=<idle>, optional CANARY=<percent>)
+	$(PY) -m tooling.stacks.release release --env "$(ENV)" --color "$(COLOR)" --canary "$(CANARY)" --confirm "$(CONFIRM)"
+
+rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous colour, which kept running (ENV=)
+	$(PY) -m tooling.stacks.release rollback --env "$(ENV)" --confirm "$(CONFIRM)"

@@ -1,27 +1,35 @@
-"""Application layer: the payments API (API Gateway, one key per merchant), the payment functions,
-their queues and notification topic, and the deploy-time ledger migration. Reads the networking and
-data contracts; exports the APPLICATION contract."""
+"""Application layer: the payment functions, their queues and notification topic, the deploy-time
+ledger migration; two front doors to the same API (API Gateway with one key per merchant, and the
+public ALB with its certificate and WAF), and the EC2 web tier in blue and green. Reads the
+networking and data contracts; exports the APPLICATION contract."""
 
 import functools
 
 import pulumi
 
+from application.alb_api import HANDLER as ALB_API_HANDLER
+from application.alb_api import AlbApi, AlbApiArgs
 from application.api import ApiFunction, PaymentApi, PaymentApiArgs
 from application.api_account import ApiGatewayAccount
 from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantUsagePlan, MerchantUsagePlanArgs
 from application.artifact import lambda_artifact
+from application.certificate import Certificate, CertificateArgs
+from application.edge import Alb, AlbArgs, Listeners, ListenersArgs
 from application.environment import function_environments
 from application.functions import PaymentFunction, PaymentFunctionArgs, QueueTrigger, role_arn
 from application.migration import LedgerMigration, LedgerMigrationArgs
 from application.notifications import NotificationTopic, NotificationTopicArgs
 from application.permissions import (
+    alb_api_statements,
     migrate_ledger_statements,
     process_payment_statements,
     settlement_worker_statements,
     verify_payment_statements,
 )
 from application.queues import Queues, QueuesArgs
-from application.settings import MIGRATION_RESERVED_CONCURRENCY, ApplicationSettings
+from application.settings import COLORS, MIGRATION_RESERVED_CONCURRENCY, ApplicationSettings
+from application.waf import Waf, WafArgs
+from application.web_tier import WebTargetGroups, WebTargetGroupsArgs, WebTier, WebTierArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
 from shared.stack_refs import UpstreamStack
@@ -60,12 +68,13 @@ notifications = NotificationTopic(
 )
 
 # --- merchants: one API key each; the functions map the key id API Gateway accepted to the merchant ---
-api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants), ctx, opts)
+api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants, kms_key_arn), ctx, opts)
 
 # --- what the functions read: each handler gets the variables payments.settings says it reads ---
 HANDLERS = {
     "process-payment": "payments.handlers.process_payment.handler",
     "verify-payment": "payments.handlers.verify_payment.handler",
+    "alb-api": ALB_API_HANDLER,
     "settlement-worker": "payments.handlers.settlement_worker.handler",
     "migrate-ledger": "payments.handlers.migrate_ledger.handler",
 }
@@ -89,6 +98,7 @@ environments = function_environments(
         "DB_NAME": data.require("databaseName"),
         "MERCHANTS_BY_API_KEY_ID": api_keys.merchants_by_api_key_id,
         "KEY_HASH_SECRET_ARN": key_hash_secret_arn,
+        "ALB_API_KEYS_SECRET_ARN": api_keys.hashes_secret.arn,
     },
 )
 function_args = functools.partial(
@@ -120,6 +130,10 @@ migration = LedgerMigration(
     ctx,
     opts,
 )
+process_payment_grants = process_payment_statements(
+    transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn, key_hash_secret_arn
+)
+verify_payment_grants = verify_payment_statements(transactions_table_arn)
 process_payment = PaymentFunction(
     "process-payment",
     function_args(
@@ -129,9 +143,7 @@ process_payment = PaymentFunction(
         timeout_seconds=settings.timeouts.process_payment,
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["process-payment"],
-        statements=process_payment_statements(
-            transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn, key_hash_secret_arn
-        ),
+        statements=process_payment_grants,
     ),
     ctx,
     opts,
@@ -145,7 +157,21 @@ verify_payment = PaymentFunction(
         timeout_seconds=settings.timeouts.verify_payment,
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["verify-payment"],
-        statements=verify_payment_statements(transactions_table_arn),
+        statements=verify_payment_grants,
+    ),
+    ctx,
+    opts,
+)
+alb_api_function = PaymentFunction(
+    "alb-api",
+    function_args(
+        function="alb-api",
+        handler=HANDLERS["alb-api"],
+        description="The payments API behind the ALB (/api/*): the same handlers; x-api-key checked here",
+        timeout_seconds=settings.timeouts.alb_api,
+        reserved_concurrency=settings.api_reserved_concurrency,
+        variables=environments["alb-api"],
+        statements=alb_api_statements(process_payment_grants, verify_payment_grants, api_keys.hashes_secret.arn),
     ),
     ctx,
     opts,
@@ -200,12 +226,67 @@ MerchantUsagePlan(
     opts,
 )
 
+# --- the public edge: the ALB, its certificate, the API behind /api/*, the web tier in blue and green ---
+alb = Alb(
+    "alb",
+    AlbArgs(
+        subnet_ids=networking.require("publicSubnetIds"),
+        security_group_id=networking.require("albSecurityGroupId"),
+        log_bucket=data.require("albLogsBucketName"),
+    ),
+    ctx,
+    opts,
+)
+certificate = Certificate("certificate", CertificateArgs(settings.domain, alb.load_balancer.dns_name), ctx, opts)
+alb_api = AlbApi("alb-api", AlbApiArgs(alb_api_function.function.name, alb_api_function.function.arn), ctx, opts)
+web_targets = WebTargetGroups("web-targets", WebTargetGroupsArgs(networking.require("vpcId")), ctx, opts)
+listeners = Listeners(
+    "listeners",
+    ListenersArgs(
+        load_balancer_arn=alb.load_balancer.arn,
+        certificate_arn=certificate.arn,
+        web_target_groups=web_targets.groups,
+        weights=settings.weights(),
+        api_target_group_arn=alb_api.target_group.arn,
+    ),
+    ctx,
+    opts,
+)
+web = WebTier(
+    "web",
+    WebTierArgs(
+        settings=settings.web_tier,
+        target_groups=web_targets.groups,
+        subnet_ids=networking.require("privateSubnetIds"),
+        security_group_id=networking.require("webSecurityGroupId"),
+        kms_key_arn=kms_key_arn,
+        autoscaling_role_arn=data.require("autoScalingRoleArn"),
+        log_retention_days=platform.log_retention_days,
+        listeners=listeners,
+    ),
+    ctx,
+    opts,
+)
+waf = (
+    Waf(
+        "waf",
+        WafArgs(
+            alb.load_balancer.arn, api.stage.arn, settings.waf_rate_limit, kms_key_arn, platform.log_retention_days
+        ),
+        ctx,
+        opts,
+    )
+    if settings.waf
+    else None
+)
+
 # --- exports: the contract in shared/contracts.py ---
 functions = {
     "processPayment": process_payment,
     "verifyPayment": verify_payment,
     "settlementWorker": settlement_worker,
     "migrateLedger": migration.function,
+    "albApi": alb_api_function,
 }
 pulumi.export("environment", platform.environment)
 pulumi.export("region", platform.region)
@@ -233,3 +314,15 @@ pulumi.export("apiEndpoint", api.endpoint)
 pulumi.export("processPaymentUrl", api.route_urls["process-payment"])
 pulumi.export("verifyPaymentUrl", api.route_urls["verify-payment"])
 pulumi.export("apiKeyIds", api_keys.api_key_ids)
+pulumi.export("albArn", alb.load_balancer.arn)
+pulumi.export("albArnSuffix", alb.load_balancer.arn_suffix)
+pulumi.export("albDnsName", alb.load_balancer.dns_name)
+pulumi.export("albUrl", certificate.domain_name.apply(lambda name: f"https://{name}"))
+pulumi.export("certificateArn", certificate.arn)
+pulumi.export("wafWebAclArn", waf.arn if waf else None)
+pulumi.export("lambdaTargetGroupArnSuffix", alb_api.target_group.arn_suffix)
+pulumi.export("albApiKeysSecretArn", api_keys.hashes_secret.arn)
+pulumi.export("webActiveColor", settings.active_color)
+pulumi.export("webTargetGroupArns", {color: web_targets.groups[color].arn for color in COLORS})
+pulumi.export("webTargetGroupArnSuffixes", {color: web_targets.groups[color].arn_suffix for color in COLORS})
+pulumi.export("webAutoScalingGroupNames", {color: web.groups[color].name for color in COLORS})

@@ -27,12 +27,16 @@ SECRET_VALUE = ["value"]
 @dataclass(frozen=True)
 class MerchantApiKeysArgs:
     merchants: Sequence[str]
+    kms_key_arn: pulumi.Input[str]
 
 
 class MerchantApiKeys(pulumi.ComponentResource):
-    """The keys alone, so the functions can receive the key-id mapping before the API that calls them exists."""
+    """The keys alone, so the functions can receive the key-id mapping before the API that calls them exists;
+    and the secret of their keyed hashes, against which the ALB door checks `x-api-key` (API Gateway checks
+    keys itself). Onboarding writes that secret's value (README): no key and no hash is ever in state."""
 
     keys: dict[str, aws.apigateway.ApiKey]
+    hashes_secret: aws.secretsmanager.Secret
     api_key_ids: dict[str, pulumi.Output[str]]
     merchants_by_api_key_id: pulumi.Output[str]
 
@@ -51,6 +55,16 @@ class MerchantApiKeys(pulumi.ComponentResource):
                 tags={**ctx.tags(key_name), "MerchantId": merchant},
                 opts=ctx.tagged_child(self, additional_secret_outputs=SECRET_VALUE),
             )
+        hashes_name = ctx.name("alb-api-keys")
+        self.hashes_secret = aws.secretsmanager.Secret(
+            f"{name}-hashes",
+            name=ctx.namer.check(hashes_name, "secrets"),
+            description="HMAC-SHA256 of each merchant API key, with its key id (written by onboarding)",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=0,  # clean teardown; onboarding writes it again from the keys (docs/design.md)
+            tags=ctx.tags(hashes_name),
+            opts=ctx.tagged_child(self),
+        )
         self.api_key_ids = {merchant: key.id for merchant, key in self.keys.items()}
         merchants = list(self.keys)
         self.merchants_by_api_key_id = pulumi.Output.all(*self.api_key_ids.values()).apply(

@@ -37,6 +37,40 @@ RESOURCELESS_ACTIONS: dict[str, tuple[str, ...]] = {
     # their log stream (Powertools Metrics), which CloudWatch Logs turns into metrics.
 }
 
+# Actions a role needs although no handler calls them: AWS calls them with the role's credentials.
+# tests/application/test_least_privilege.py adds them to the actions the handlers are recorded
+# calling (a botocore hook), and requires each role to grant exactly the sum.
+#
+# Lambda itself, because of how the function is configured in the plan:
+LAMBDA_SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
+    # `loggingConfig.logGroup`: Lambda writes the function's log streams with the role.
+    "logGroup": ("logs:CreateLogStream", "logs:PutLogEvents"),
+    # `deadLetterConfig.targetArn`: Lambda sends failed asynchronous events there with the role (and
+    # checks at create time that it may).
+    "deadLetterTarget": ("sqs:SendMessage",),
+    # `kmsKeyArn`: the environment variables are decrypted with the data key for the function.
+    "environmentKey": ("kms:Decrypt",),
+}
+# (The SQS event source mapping's ReceiveMessage, GetQueueAttributes and DeleteMessage are recorded
+# too: testkit's stand-in of the mapping makes them with a client of the worker's.)
+#
+# KMS, because the resource a recorded action touches is encrypted with a customer-managed key: the
+# service calls KMS with the caller's credentials. Recorded action -> KMS actions on that resource's
+# key (the key the plan gives the resource, or the one the request names, e.g. S3 SSEKMSKeyId).
+IMPLIED_KMS_ACTIONS: dict[str, tuple[str, ...]] = {
+    # Secrets Manager decrypts the secret value for the caller.
+    "secretsmanager:GetSecretValue": ("kms:Decrypt",),
+    # SQS SSE-KMS: a producer needs both (SQS generates and caches data keys), a consumer Decrypt.
+    "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "sqs:ReceiveMessage": ("kms:Decrypt",),
+    # SNS SSE-KMS: a publisher needs both.
+    "sns:Publish": ("kms:GenerateDataKey", "kms:Decrypt"),
+    # S3 SSE-KMS, single-part uploads (Decrypt only for multipart uploads, which no handler makes).
+    "s3:PutObject": ("kms:GenerateDataKey",),
+    # DynamoDB: none. DynamoDB uses a table's customer-managed key through the grant it holds on it
+    # (created with the table); item reads and writes need no KMS permission of the caller.
+}
+
 
 def _allow(sid: str, actions: list[str], resources: list[pulumi.Input[str]] | pulumi.Input[str]) -> Statement:
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
@@ -70,15 +104,29 @@ def process_payment_statements(
         _allow("ReadKeyHashSecret", ["secretsmanager:GetSecretValue"], [key_hash_secret_arn]),
         _allow(
             "RecordTransactions",
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            ["dynamodb:PutItem", "dynamodb:UpdateItem"],
             [transactions_table_arn],
         ),
         _allow(
             "IdempotencyRecords",
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            # No GetItem: a conditional put that fails returns the existing record
+            # (ReturnValuesOnConditionCheckFailure), so Powertools never reads it separately.
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             [idempotency_table_arn],
         ),
         _allow("EnqueuePayments", ["sqs:SendMessage"], [payment_queue_arn]),
+    ]
+
+
+def alb_api_statements(
+    process_payment: list[Statement], verify_payment: list[Statement], merchant_key_hashes_arn: pulumi.Input[str]
+) -> list[Statement]:
+    """The ALB door runs process-payment and verify-payment and checks `x-api-key` against the
+    merchants' keyed hashes."""
+    return [
+        *process_payment,
+        *verify_payment,
+        _allow("ReadMerchantKeyHashes", ["secretsmanager:GetSecretValue"], [merchant_key_hashes_arn]),
     ]
 
 
@@ -97,10 +145,13 @@ def settlement_worker_statements(
     return [
         _allow(
             "ConsumePayments",
-            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            # What the event source mapping calls with the role; a failed message becomes visible
+            # again when its visibility timeout ends (no ChangeMessageVisibility).
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             [payment_queue_arn],
         ),
-        _allow("SettleTransactions", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [transactions_table_arn]),
+        # Claims and SETTLED are conditional updates returning the item: no GetItem.
+        _allow("SettleTransactions", ["dynamodb:UpdateItem"], [transactions_table_arn]),
         _allow("WriteAuditRecords", ["s3:PutObject"], [audit_objects]),
         _allow("PublishSettlements", ["sns:Publish"], [notification_topic_arn]),
         _allow("ReadLedgerWriterSecret", ["secretsmanager:GetSecretValue"], [ledger_writer_secret_arn]),

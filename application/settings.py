@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from application.api_settings import (
     ApiQuota,
@@ -30,9 +30,81 @@ UNRESERVABLE_CONCURRENCY = 100
 MIN_QUEUE_CONCURRENCY = 2
 # Lambda's SQS guidance: the queue's visibility timeout is at least six times the function timeout.
 VISIBILITY_TIMEOUT_FACTOR = 6
+# process-payment and verify-payment (API Gateway) and the ALB's API: each reserves apiReservedConcurrency.
+API_FUNCTIONS = 3
 # The ledger migration runs once per artifact, never concurrently with itself.
 MIGRATION_RESERVED_CONCURRENCY = 1
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, ...] = ("blue", "green")
+# Graviton (arm64) families only: the AMI is Amazon Linux 2023 arm64.
+_GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.(nano|micro|small|medium|large|\d*xlarge)$")
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def other_color(color: Color) -> Color:
+    return "green" if color == "blue" else "blue"
+
+
+class DomainSettings(StrictModel):
+    """The public name of the ALB. Empty ({}): no domain, a generated certificate imported into ACM."""
+
+    name: str | None = Field(default=None, description="DNS name the ALB serves, e.g. pay.example.com.")
+    hosted_zone_id: str | None = Field(
+        default=None, description="Route 53 public hosted zone id holding `name` (DNS validation of the certificate)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a lowercase DNS name such as pay.example.com")
+        return value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and not _HOSTED_ZONE_ID.match(value):
+            raise ValueError(f"{value!r} is not a Route 53 hosted zone id (Z followed by letters and digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> "DomainSettings":
+        if (self.name is None) != (self.hosted_zone_id is None):
+            raise ValueError("set both name and hostedZoneId (ACM with DNS validation), or neither ({})")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.name is not None
+
+
+class WebTierSettings(StrictModel):
+    """Size of each colour of the EC2 web tier (both colours keep this size, so rollback is instant)."""
+
+    instance_type: str = Field(description="Graviton (arm64) instance type, e.g. t4g.small.")
+    min_size: int = Field(ge=1, le=20, description="Fewest instances per colour.")
+    max_size: int = Field(ge=1, le=50, description="Most instances per colour.")
+    desired_capacity: int = Field(ge=1, le=50, description="Instances per colour the group keeps.")
+
+    @field_validator("instance_type")
+    @classmethod
+    def _graviton(cls, value: str) -> str:
+        if not _GRAVITON.match(value):
+            raise ValueError(f"{value!r} is not a Graviton (arm64) instance type such as t4g.small or m7g.large")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WebTierSettings":
+        if not self.min_size <= self.desired_capacity <= self.max_size:
+            raise ValueError(
+                f"minSize ({self.min_size}) <= desiredCapacity ({self.desired_capacity}) <= maxSize "
+                f"({self.max_size}) must hold"
+            )
+        return self
 
 
 class TimeoutSettings(StrictModel):
@@ -47,6 +119,9 @@ class TimeoutSettings(StrictModel):
     settlement_worker: int = Field(
         default=30, ge=1, le=900, description="settlement worker, per batch; the queue's visibility timeout follows it."
     )
+    alb_api: int = Field(
+        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="the API behind the ALB (/api/*), as API Gateway's."
+    )
     migrate_ledger: int = Field(default=300, ge=1, le=900, description="deploy-time ledger migration.")
 
 
@@ -54,7 +129,7 @@ class ApplicationSettings(StrictModel):
     # --- per environment: the stack files' values ---
     memory_mb: int = Field(ge=128, le=10240, description="Memory of every function in MB (CPU scales with it).")
     api_reserved_concurrency: int = Field(
-        ge=1, description="Reserved concurrency of process-payment, and the same again of verify-payment."
+        ge=1, description="Reserved concurrency of each API function (process-payment, verify-payment, the ALB's API)."
     )
     worker_reserved_concurrency: int = Field(
         description="Reserved concurrency of the settlement worker: at least queueMaximumConcurrency (AWS minimum 2)."
@@ -95,6 +170,20 @@ class ApplicationSettings(StrictModel):
             "exactly one environment per account and region sets true."
         )
     )
+    # --- edge: certificate, WAF ---
+    domain: DomainSettings = Field(
+        description="Public DNS name and Route 53 zone of the ALB (ACM, DNS-validated); {} for a generated "
+        "certificate for the ALB's own name, imported into ACM."
+    )
+    waf: bool = Field(description="AWS WAF on the ALB: managed rule groups and a rate limit per client IP.")
+    # --- web tier, blue/green ---
+    web_tier: WebTierSettings = Field(description="Instance type and Auto Scaling sizes of each colour.")
+    active_color: Color = Field(
+        description="The colour the 443 listener sends traffic to (written by make release / make rollback)."
+    )
+    canary_percent: int = Field(
+        ge=0, le=50, description="Share of traffic (0-50 %) the idle colour gets during a canary release step."
+    )
     # --- one value for every environment ---
     timeouts: TimeoutSettings = Field(
         default=TimeoutSettings(), description="Function timeouts in seconds; identical in every environment."
@@ -111,6 +200,12 @@ class ApplicationSettings(StrictModel):
     )
     dead_letter_retention_seconds: int = Field(
         default=1209600, ge=60, le=1209600, description="How long dead-letter queues keep a message (default 14 days)."
+    )
+    waf_rate_limit: int = Field(
+        default=2000,
+        ge=100,
+        le=2_000_000_000,
+        description="Requests per client IP per 5 minutes before WAF blocks it (the API path included).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the functions' JSON logs (POWERTOOLS_LOG_LEVEL)."
@@ -156,8 +251,17 @@ class ApplicationSettings(StrictModel):
 
     @property
     def reserved_concurrency(self) -> int:
-        """Executions this environment reserves: both API functions, the worker, the migration."""
-        return 2 * self.api_reserved_concurrency + self.worker_reserved_concurrency + MIGRATION_RESERVED_CONCURRENCY
+        """Executions this environment reserves: the API functions of both doors, the worker, the migration."""
+        return (
+            API_FUNCTIONS * self.api_reserved_concurrency
+            + self.worker_reserved_concurrency
+            + MIGRATION_RESERVED_CONCURRENCY
+        )
+
+    def weights(self) -> dict[Color, int]:
+        """Listener weights per colour: the active colour keeps all but the canary share."""
+        idle = other_color(self.active_color)
+        return {self.active_color: 100 - self.canary_percent, idle: self.canary_percent}
 
     def environment_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
         return [

@@ -1,15 +1,18 @@
 """Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
-the audit signing key (SSM) and optional DR copies. Reads networking; exports the DATA contract."""
+the functions' secrets and optional DR copies. Reads networking; exports the DATA contract.
+
+No SSM parameters: every setting the functions read is an environment variable the application
+layer sets from this layer's exports (one source of truth)."""
 
 import pulumi
 
 from data.alb_logs_bucket import AlbLogsBucket, AlbLogsBucketArgs
 from data.audit_bucket import AuditBucket, AuditBucketArgs
+from data.autoscaling_role import AutoScalingRole
 from data.database import Database, DatabaseArgs
 from data.dr import DisasterRecovery, DisasterRecoveryArgs
 from data.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from data.kms import DataKey, DataKeyArgs
-from data.parameters import Parameters, ParametersArgs
 from data.proxy import DatabaseProxy, DatabaseProxyArgs
 from data.settings import DataSettings
 from data.tables import PaymentTables, PaymentTablesArgs
@@ -25,7 +28,8 @@ private_subnet_ids = networking.require("privateSubnetIds")
 opts = ctx.component_opts()
 
 # --- components ---
-key = DataKey("data-key", DataKeyArgs("data", ctx.region, protect), ctx, opts)
+web_tier_role = AutoScalingRole("web-tier-autoscaling", ctx, opts)
+key = DataKey("data-key", DataKeyArgs("data", ctx.region, protect, web_tier_role.arn), ctx, opts)
 database = Database(
     "database",
     DatabaseArgs(
@@ -66,10 +70,8 @@ audit_args = AuditBucketArgs(
 )
 audit = AuditBucket("audit", audit_args, ctx, opts)
 alb_logs = AlbLogsBucket(
-    "alb-logs", AlbLogsBucketArgs(platform.log_retention_days, settings.incomplete_upload_days), ctx, opts
+    "alb-logs", AlbLogsBucketArgs(settings.alb_log_expiration_days, settings.incomplete_upload_days), ctx, opts
 )
-parameter_prefix = ctx.namer.check(f"/{ctx.name('data')}", "ssm")  # /data-<env>-<suffix>
-Parameters("parameters", ParametersArgs(prefix=parameter_prefix, kms_key_arn=key.arn), ctx, opts)
 dr = (
     DisasterRecovery(
         "dr",
@@ -109,5 +111,5 @@ pulumi.export("auditBucketName", audit.bucket.bucket)
 pulumi.export("auditBucketArn", audit.bucket.arn)
 pulumi.export("albLogsBucketName", alb_logs.bucket.bucket)
 pulumi.export("albLogsBucketArn", alb_logs.bucket.arn)
-pulumi.export("parameterPrefix", parameter_prefix)
+pulumi.export("autoScalingRoleArn", web_tier_role.arn)
 pulumi.export("drRegion", settings.dr.region if dr else None)

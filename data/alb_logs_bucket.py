@@ -1,4 +1,8 @@
-"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, expiring."""
+"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, versioned, expiring.
+
+Versioned, so a log object overwritten or deleted by mistake stays recoverable until its lifecycle
+ends; current and replaced versions both expire after `expiration_days` (90 in every environment).
+"""
 
 from dataclasses import dataclass
 
@@ -18,6 +22,7 @@ class AlbLogsBucketArgs:
 
 class AlbLogsBucket(pulumi.ComponentResource):
     bucket: aws.s3.Bucket
+    versioning: aws.s3.BucketVersioning
 
     def __init__(
         self, name: str, args: AlbLogsBucketArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
@@ -27,6 +32,12 @@ class AlbLogsBucket(pulumi.ComponentResource):
         private = private_bucket(name, resource_type="alb-logs", region=ctx.region, protect=False, ctx=ctx, parent=self)
         self.bucket, public_access = private.bucket, private.public_access
         bucket = self.bucket.id
+        self.versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket,
+            versioning_configuration={"status": "Enabled"},
+            opts=ctx.child(self),
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket,
@@ -73,9 +84,16 @@ class AlbLogsBucket(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {},
                     "expiration": {"days": args.expiration_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": args.expiration_days},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": args.incomplete_upload_days},
-                }
+                },
+                {
+                    "id": "expired-delete-markers",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"expired_object_delete_marker": True},
+                },
             ],
-            opts=ctx.child(self),
+            opts=ctx.child(self, depends_on=[self.versioning]),
         )
         self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})

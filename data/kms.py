@@ -15,7 +15,7 @@ from shared.context import LayerContext
 
 # AWS services that may use the key on behalf of this account's roles (kms:ViaService):
 # the data stores of this layer and the application layer's queue, topic and functions.
-KEY_SERVICES: tuple[str, ...] = ("rds", "secretsmanager", "dynamodb", "s3", "ssm", "sqs", "sns", "lambda")
+KEY_SERVICES: tuple[str, ...] = ("rds", "secretsmanager", "dynamodb", "s3", "sqs", "sns", "lambda")
 # Service principals that encrypt on their own behalf (no ViaService), confined to this account.
 KEY_SERVICE_PRINCIPALS: dict[str, str] = {
     "SnsDeliversToEncryptedQueues": "sns.amazonaws.com",
@@ -23,8 +23,12 @@ KEY_SERVICE_PRINCIPALS: dict[str, str] = {
 }
 
 
-def key_policy(account_id: str, region: str, log_group_pattern: str) -> dict[str, object]:
-    """Nobody holds kms:*: the account administers (no use), services use, logs only for ours."""
+def key_policy(
+    account_id: str, region: str, log_group_pattern: str, autoscaling_role_arn: pulumi.Input[str] | None = None
+) -> dict[str, object]:
+    """Nobody holds kms:*: the account administers (no use), services use, logs only for ours, and
+    (with `autoscaling_role_arn`) the web tier's Auto Scaling service-linked role launches
+    instances with volumes encrypted by this key."""
     return iam.document(
         iam.key_administration_statement(account_id),
         *iam.key_use_via_services_statements(account_id, region, KEY_SERVICES),
@@ -33,6 +37,7 @@ def key_policy(account_id: str, region: str, log_group_pattern: str) -> dict[str
             iam.service_principal_key_statement(sid, service, account_id)
             for sid, service in KEY_SERVICE_PRINCIPALS.items()
         ),
+        *(iam.autoscaling_ebs_key_statements(autoscaling_role_arn) if autoscaling_role_arn else ()),
     )
 
 
@@ -41,6 +46,8 @@ class DataKeyArgs:
     purpose: str  # "data" (primary) or "dr"
     region: str
     protect: bool
+    # The service-linked role Auto Scaling launches the web tier with (EBS encrypted with this key).
+    autoscaling_role_arn: pulumi.Input[str] | None = None
 
 
 class DataKey(pulumi.ComponentResource):
@@ -57,7 +64,7 @@ class DataKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
-            policy=iam.to_json(key_policy(ctx.account_id, args.region, f"*-{env}*")),
+            policy=iam.to_json(key_policy(ctx.account_id, args.region, f"*-{env}*", args.autoscaling_role_arn)),
             tags=ctx.tags(ctx.name(f"kms-{args.purpose}")),
             opts=ctx.tagged_child(self, protect=args.protect),
             region=region,

@@ -132,6 +132,12 @@ class DataSettings(StrictModel):
         default=7, description="Performance Insights retention: 7 (free), or a multiple of 31 up to 731."
     )
     secret_rotation_days: int = Field(default=30, ge=1, le=365, description="Rotation of the master secret, days.")
+    alb_log_expiration_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days ALB access logs (current and replaced versions) are kept, in every environment.",
+    )
     incomplete_upload_days: int = Field(
         default=7, ge=1, le=365, description="Days before unfinished multipart uploads are aborted."
     )

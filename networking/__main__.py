@@ -11,6 +11,7 @@ from networking.endpoints import (
     InterfaceEndpointsArgs,
 )
 from networking.flow_logs import FlowLogs, FlowLogsArgs
+from networking.network_acls import NetworkAcls, NetworkAclsArgs
 from networking.peering import VpcPeering, VpcPeeringArgs
 from networking.security_groups import SecurityGroups, SecurityGroupsArgs
 from networking.settings import NetworkingSettings
@@ -61,6 +62,18 @@ peering = (
     VpcPeering("peering", VpcPeeringArgs(settings.peering, network.vpc.id, private_route_table_ids), ctx, opts)
     if settings.peering.enabled
     else None
+)
+NetworkAcls(
+    "network-acls",
+    NetworkAclsArgs(
+        vpc_id=network.vpc.id,
+        vpc_cidr=network.vpc.cidr_block,
+        public_subnet_ids=[s.id for s in network.public_subnets],
+        private_subnet_ids=[s.id for s in network.private_subnets],
+        peer_cidrs=[peering.peer_cidr] if peering else [],
+    ),
+    ctx,
+    opts,
 )
 
 # --- exports: the contract in shared/contracts.py ---

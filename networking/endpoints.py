@@ -19,6 +19,8 @@ INTERFACE_SERVICES: tuple[str, ...] = (
     "xray",
     "monitoring",
     "ssm",
+    "ssmmessages",  # Session Manager on the web tier (no SSH, no bastion)
+    "ec2messages",
     "sts",
 )
 GATEWAY_SERVICES: tuple[str, ...] = ("s3", "dynamodb")

@@ -23,6 +23,7 @@ class VpcPeeringArgs:
 
 class VpcPeering(pulumi.ComponentResource):
     connection_id: pulumi.Output[str]
+    peer_cidr: pulumi.Output[str]
 
     def __init__(self, name: str, args: VpcPeeringArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:networking:VpcPeering", name, None, opts)
@@ -30,6 +31,7 @@ class VpcPeering(pulumi.ComponentResource):
         peer = pulumi.StackReference(
             f"{name}-peer", stack_name=f"{ctx.platform.stack_org}/networking/{peer_env}", opts=ctx.child(self)
         )
+        self.peer_cidr = peer.require_output("vpcCidr")
         connection_name = ctx.name(f"pcx-{peer_env}", "ec2")
         if args.settings.role == "requester":
             connection = aws.ec2.VpcPeeringConnection(
@@ -56,7 +58,7 @@ class VpcPeering(pulumi.ComponentResource):
             aws.ec2.Route(
                 f"{name}-route-{i}",
                 route_table_id=route_table_id,
-                destination_cidr_block=peer.require_output("vpcCidr"),
+                destination_cidr_block=self.peer_cidr,
                 vpc_peering_connection_id=self.connection_id,
                 opts=ctx.child(self),
             )

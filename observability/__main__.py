@@ -21,7 +21,6 @@ from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsAr
 from observability.tracing import Tracing, TracingArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
-from shared.contracts import APPLICATION, exports_edge
 from shared.errors import ContractError
 from shared.stack_refs import UpstreamStack
 
@@ -60,25 +59,22 @@ functions = {
         ("processPayment", "process-payment"),
         ("verifyPayment", "verify-payment"),
         ("settlementWorker", "settlement-worker"),
+        ("albApi", "alb-api"),
     )
 }
 queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
 api_name, api_stage = application.require("apiName"), application.require("apiStageName")
 database_engine, database_identifier = data.require("databaseEngine"), data.require("databaseIdentifier")
-# The edge (ALB, target groups, web tier) is alarmed on exactly when the application contract exports it.
-edge = (
-    EdgeDimensions(
-        alb_arn_suffix=application.require("albArnSuffix"),
-        lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
-        web_target_group_arn_suffixes={
-            colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
-        },
-        web_auto_scaling_group_names={
-            colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
-        },
-    )
-    if exports_edge(APPLICATION)
-    else None
+# The edge: the ALB, its target groups (per colour and the /api/* Lambda target), the web tier's groups.
+edge = EdgeDimensions(
+    alb_arn_suffix=application.require("albArnSuffix"),
+    lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
+    web_target_group_arn_suffixes={
+        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
+    },
+    web_auto_scaling_group_names={
+        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
+    },
 )
 
 # --- where alarms go ---

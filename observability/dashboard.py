@@ -35,7 +35,7 @@ class DashboardArgs:
     api_name: pulumi.Input[str]
     api_stage: pulumi.Input[str]
     alarm_arns: Sequence[pulumi.Input[str]]  # the composite first: the alarm-status widget
-    edge: EdgeDimensions | None = None
+    edge: EdgeDimensions
 
 
 def _graph(title: str, rows: Sequence[Any], *, stat: str = "Sum", region: str, **extra: Any) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def dashboard_body(args: DashboardArgs, region: str) -> dict[str, Any]:
         _functions(args, region),
         _database(args, region),
         _api(args, region),
-        *(_edge(args.edge, region) if args.edge else []),
+        *_edge(args.edge, region),
     ]
     widgets: list[dict[str, Any]] = [
         {"type": "text", "x": 0, "y": 0, "width": 12, "height": 4, "properties": {"markdown": guide}},

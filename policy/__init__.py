@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, Policy
 from policy import (
     api_gateway,
     database,
+    edge,
     encryption,
     network,
     observability,
@@ -28,6 +29,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *encryption.POLICIES,
     *serverless.POLICIES,
     *api_gateway.POLICIES,
+    *edge.POLICIES,
     *observability.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,

@@ -44,11 +44,11 @@ def _alarm_topics_encrypted(args: StackValidationArgs) -> Iterator[tuple[str, st
     for alarm in of_type(args, METRIC_ALARM) + of_type(args, COMPOSITE_ALARM):
         for key in ("alarmActions", "okActions"):
             for action in items(known(alarm.props, key)):
-                topic = topics.get(str(action))
-                if topic is not None and not known(topic.props, "kmsMasterKeyId"):
+                notified = topics.get(str(action))
+                if notified is not None and not known(notified.props, "kmsMasterKeyId"):
                     yield (
-                        topic.urn,
-                        f"{topic.name} receives alarm notifications but is not encrypted: set kmsMasterKeyId to "
+                        notified.urn,
+                        f"{notified.name} receives alarm notifications but is not encrypted: set kmsMasterKeyId to "
                         "the platform key (its policy lets cloudwatch.amazonaws.com use it for this account)",
                     )
 

@@ -61,7 +61,7 @@ NETWORKING = _contract(
 DATA = _contract(
     "data",
     {
-        "kmsKeyArn": "ARN of the data key (CMK): RDS, secrets, DynamoDB, audit bucket, SSM, SQS, SNS, Lambda env.",
+        "kmsKeyArn": "ARN of the data key (CMK): RDS, secrets, DynamoDB, audit bucket, SQS, SNS, Lambda env.",
         "databaseEngine": "postgres (RDS instance) or aurora-postgresql (Aurora Serverless v2 cluster).",
         "databaseIdentifier": "DB instance identifier (postgres) or DB cluster identifier (aurora-postgresql).",
         "databaseEndpoint": "Host name of the database (writer) endpoint; clients use proxyEndpoint.",
@@ -85,9 +85,8 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
-        "parameterPrefix": "SSM Parameter Store path of the audit signing key (e.g. /data-prod-p01); the functions' "
-        "settings are environment variables set from this contract, not parameters.",
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
+        "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
@@ -97,6 +96,7 @@ _FUNCTIONS = {
     "verifyPayment": "verify-payment (GET /verify-payment)",
     "settlementWorker": "the settlement worker (payment queue consumer)",
     "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
+    "albApi": "the API behind the ALB (/api/*: payments.handlers.alb_api)",
 }
 
 APPLICATION = _contract(
@@ -125,11 +125,35 @@ APPLICATION = _contract(
         "processPaymentUrl": "URL of POST /process-payment.",
         "verifyPaymentUrl": "URL of GET /verify-payment?transaction_id=<id>.",
         "apiKeyIds": "Merchant id -> API key id (never the key value: get-api-key --include-value reads it).",
+        # --- edge: ALB, certificate, WAF ---
+        "albArn": "ARN of the public ALB.",
+        "albArnSuffix": "ARN suffix of the ALB (CloudWatch dimension LoadBalancer).",
+        "albDnsName": "DNS name AWS gave the ALB.",
+        "albUrl": "https:// URL clients use: the domain when configured, else the ALB's DNS name.",
+        "certificateArn": "ACM certificate of the 443 listener (DNS-validated, or generated and imported).",
+        "wafWebAclArn": "ARN of the regional WAF web ACL (associate the API Gateway stage with it), or null.",
+        # --- API behind the ALB (/api/*) ---
+        "lambdaTargetGroupArnSuffix": "ARN suffix of the Lambda target group behind /api/* (CloudWatch TargetGroup).",
+        "albApiKeysSecretArn": "Secrets Manager secret of the merchants' API-key HMACs the ALB path checks.",
+        # --- web tier, blue/green ---
+        "webActiveColor": "Colour the 443 listener sends traffic to (blue or green).",
+        "webTargetGroupArns": "Target group ARN per colour ({blue, green}): make release reads their health.",
+        "webTargetGroupArnSuffixes": "Target group ARN suffix per colour ({blue, green}; CloudWatch TargetGroup).",
+        "webAutoScalingGroupNames": "Auto Scaling group name per colour ({blue, green}).",
     },
     reads={
-        "networking": ("privateSubnetIds", "lambdaSecurityGroupId"),
+        "networking": (
+            "vpcId",
+            "publicSubnetIds",
+            "privateSubnetIds",
+            "albSecurityGroupId",
+            "webSecurityGroupId",
+            "lambdaSecurityGroupId",
+        ),
         "data": (
             "kmsKeyArn",
+            "albLogsBucketName",
+            "autoScalingRoleArn",
             "transactionsTableName",
             "transactionsTableArn",
             "idempotencyTableName",
@@ -147,20 +171,13 @@ APPLICATION = _contract(
 )
 
 # What the observability layer alarms on at the edge (ALB, its targets, the web tier's Auto Scaling
-# groups): the edge's exports. It reads those the application contract declares, so the ALB and web
-# alarms exist exactly when the application layer exports their dimensions.
+# groups): the CloudWatch dimensions the application layer exports.
 EDGE_METRIC_KEYS: tuple[str, ...] = (
     "albArnSuffix",
     "lambdaTargetGroupArnSuffix",
     "webTargetGroupArnSuffixes",
     "webAutoScalingGroupNames",
 )
-
-
-def exports_edge(contract: LayerContract) -> bool:
-    """Whether `contract` (the application's) exports every dimension the edge alarms need."""
-    return all(key in contract.exports for key in EDGE_METRIC_KEYS)
-
 
 OBSERVABILITY = _contract(
     "observability",
@@ -180,6 +197,7 @@ OBSERVABILITY = _contract(
             "processPaymentFunctionName",
             "verifyPaymentFunctionName",
             "settlementWorkerFunctionName",
+            "albApiFunctionName",
             "functionTimeouts",
             "paymentQueueName",
             "paymentDlqName",
@@ -187,7 +205,7 @@ OBSERVABILITY = _contract(
             "metricsServiceName",
             "apiName",
             "apiStageName",
-            *(EDGE_METRIC_KEYS if exports_edge(APPLICATION) else ()),
+            *EDGE_METRIC_KEYS,
         ),
         "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn"),
     },

@@ -119,6 +119,30 @@ def service_principal_key_statement(sid: str, service: str, account_id: str) -> 
     }
 
 
+def autoscaling_ebs_key_statements(role_arn: Any) -> list[dict[str, Any]]:
+    """What an Auto Scaling service-linked role needs to launch instances whose EBS volumes are
+    encrypted with a customer-managed key: use of the key, and grants for the volumes it attaches
+    (AWS: "Required AWS KMS key policy for use with encrypted volumes", EC2 Auto Scaling guide).
+    Without them instances never launch (Client.InternalError)."""
+    return [
+        {
+            "Sid": "AutoScalingUsesKeyForEbs",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn},
+            "Action": list(KEY_USE_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "AutoScalingGrantsForEbs",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
+
+
 def deny_insecure_transport(bucket_arn: Any) -> dict[str, Any]:
     """Bucket policy statement refusing every request that is not over TLS (Security Hub S3.5)."""
     return {

@@ -1,8 +1,9 @@
 """Declared variations: what each stack-config key is allowed to change between environments.
 
 Two environments' plans must be identical except where a key whose value differs between their
-stack files declares the difference here. `tooling/checks/parity.py` compares plans against this; an
-undeclared difference fails `make test` (tests/test_parity.py) and `make parity`.
+stack files declares the difference here. `tooling/checks/compare.py` compares plans and deployed
+stacks against this; an undeclared difference fails `make test` (tests/tooling/test_parity.py),
+`make parity` and `make compare`.
 """
 
 from collections.abc import Mapping
@@ -29,6 +30,10 @@ LOG_GROUP_RETENTION = "aws:cloudwatch/logGroup:LogGroup.retentionInDays"
 BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration.rules"
 
 SUBNET = "aws:ec2/subnet:Subnet"
+CERTIFICATE = "aws:acm/certificate:Certificate"
+AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
+LISTENER_ACTIONS = "aws:lb/listener:Listener.defaultActions"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 FUNCTION = "aws:lambda/function:Function"
@@ -48,7 +53,13 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "platform:deployRoleArn": Variation(properties=("pulumi:providers:aws.assumeRoles",)),
         # --- networking ---
         "networking:vpcCidr": Variation(
-            properties=("aws:ec2/vpc:Vpc.cidrBlock", f"{SUBNET}.cidrBlock", f"{ROUTE}.destinationCidrBlock")
+            properties=(
+                "aws:ec2/vpc:Vpc.cidrBlock",
+                f"{SUBNET}.cidrBlock",
+                f"{ROUTE}.destinationCidrBlock",
+                f"{NETWORK_ACL}.ingress",
+                f"{NETWORK_ACL}.egress",
+            )
         ),
         "networking:availabilityZones": Variation(
             properties=(
@@ -56,6 +67,9 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
                 "aws:ec2/vpcEndpoint:VpcEndpoint.subnetIds",
                 "aws:rds/subnetGroup:SubnetGroup.subnetIds",
                 "aws:rds/proxy:Proxy.vpcSubnetIds",
+                f"{NETWORK_ACL}.subnetIds",
+                "aws:lb/loadBalancer:LoadBalancer.subnets",
+                f"{AUTOSCALING_GROUP}.vpcZoneIdentifiers",
                 f"{FUNCTION}.vpcConfig",
             ),
             counts=(
@@ -140,5 +154,30 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
                 "aws:xray/samplingRule:SamplingRule.reservoirSize",
             )
         ),
+        # A domain gets an ACM certificate validated through Route 53; without one the certificate
+        # is generated (pulumi-tls) for the ALB's own name and imported into ACM.
+        "application:domain": Variation(
+            properties=(
+                f"{CERTIFICATE}.*",
+                "aws:route53/record:Record.*",
+                "aws:acm/certificateValidation:CertificateValidation.*",
+            ),
+            counts=(
+                "aws:route53/record:Record",
+                "aws:acm/certificateValidation:CertificateValidation",
+                "tls:index/*",
+                "pulumi:providers:tls",
+            ),
+        ),
+        "application:waf": Variation(counts=("*payments:application:Waf*",)),
+        "application:webTier": Variation(
+            properties=(
+                "aws:ec2/launchTemplate:LaunchTemplate.instanceType",
+                *(f"{AUTOSCALING_GROUP}.{p}" for p in ("minSize", "maxSize", "desiredCapacity", "waitForElbCapacity")),
+            )
+        ),
+        # make release / make rollback: only the listener's weights follow these two.
+        "application:activeColor": Variation(properties=(LISTENER_ACTIONS,)),
+        "application:canaryPercent": Variation(properties=(LISTENER_ACTIONS,)),
     }
 )

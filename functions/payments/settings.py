@@ -265,9 +265,24 @@ class MigrateLedgerSettings(_EnvironmentModel):
     db_secret_max_age_seconds: int = _same_as(SettlementWorkerSettings, "db_secret_max_age_seconds")
 
 
+class AlbApiSettings(ProcessPaymentSettings):
+    """Read by the ALB entry point: everything process-payment and verify-payment read (it runs them),
+    and the merchants' API-key hashes it checks `x-api-key` against."""
+
+    alb_api_keys_secret_arn: str = Field(
+        alias="ALB_API_KEYS_SECRET_ARN",
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+        description=(
+            'Secrets Manager secret {"hmacKey": "<32+ random characters>", "keys": [{"apiKeyId": "<API Gateway '
+            'key id>", "hmac": "<hex HMAC-SHA256 of the key value>"}]}: the ALB path\'s merchant API keys.'
+        ),
+    )
+
+
 _HANDLER_SETTINGS: dict[str, type[_EnvironmentModel]] = {
     "payments.handlers.process_payment.handler": ProcessPaymentSettings,
     "payments.handlers.verify_payment.handler": VerifyPaymentSettings,
+    "payments.handlers.alb_api.handler": AlbApiSettings,
     "payments.handlers.settlement_worker.handler": SettlementWorkerSettings,
     "payments.handlers.migrate_ledger.handler": MigrateLedgerSettings,
 }

@@ -134,3 +134,30 @@ def queue_depth(sqs: Any, queue_url: str) -> int:
 
 def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
+
+
+def alb_event(
+    method: str,
+    path: str,
+    *,
+    api_key: str | None,
+    body: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """An ALB Lambda-target event (multi-value headers off): lowercase headers, raw query values."""
+    sent = {"host": "alb.example", "x-forwarded-for": "198.51.100.7", "x-amzn-trace-id": "Root=1-abc-def"}
+    sent |= {name.lower(): value for name, value in (headers or {}).items()}
+    if api_key is not None:
+        sent["x-api-key"] = api_key
+    return {
+        "requestContext": {
+            "elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/1"}
+        },
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": dict(query or {}),
+        "headers": sent,
+        "body": body or "",
+        "isBase64Encoded": False,
+    }

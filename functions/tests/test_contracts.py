@@ -39,6 +39,7 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "payments.handlers.verify_payment.handler",
         "payments.handlers.settlement_worker.handler",
         "payments.handlers.migrate_ledger.handler",
+        "payments.handlers.alb_api.handler",
     }
     used = {name for names in settings.HANDLER_ENVIRONMENT.values() for name in names}
     assert used == set(variables)

@@ -74,6 +74,17 @@ TYPES = {
     "permission": "aws:lambda/permission:Permission",
     "key": "aws:kms/key:Key",
 }
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+RULE = "aws:lb/listenerRule:ListenerRule"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
+PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION = "aws:lambda/function:Function"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+GROUP = "aws:autoscaling/group:Group"
+CERTIFICATE = "aws:acm/certificate:Certificate"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 
 
 def application_layer(env: str) -> dict[str, Any]:
@@ -81,12 +92,16 @@ def application_layer(env: str) -> dict[str, Any]:
 
 
 def upstream_outputs(env: str, layer: str) -> dict[str, Any]:
-    return layer_of(planned(env), layer)["outputs"]
+    outputs: dict[str, Any] = layer_of(planned(env), layer)["outputs"]
+    return outputs
+
+
+application, upstream = application_layer, upstream_outputs
 
 
 def by_name(layer: Any, kind: str) -> dict[str, dict[str, Any]]:
-    """Resources of one type keyed by their logical name (the last URN segment)."""
-    return {r["urn"].split("::")[-1]: r for r in resources(layer, TYPES[kind])}
+    """Resources of one type (a TYPES key or a type token) keyed by their logical name (the last URN segment)."""
+    return {r["urn"].split("::")[-1]: r for r in resources(layer, TYPES.get(kind, kind))}
 
 
 def named(layer: Any, kind: str, logical: str) -> dict[str, Any]:
@@ -144,7 +159,8 @@ def api_program(definition: ApiDefinition = PAYMENTS_API, function_suffix: str =
             ctx,
             opts,
         )
-        keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants), ctx, opts)
+        stand_in_key = f"arn:aws:kms:{ctx.region}:{ctx.account_id}:key/stand-in"
+        keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants, stand_in_key), ctx, opts)
         MerchantUsagePlan(
             "api-usage-plan",
             MerchantUsagePlanArgs(api.api_id, api.stage_name, keys.keys, settings.api_throttle, settings.api_quota),

@@ -124,20 +124,20 @@ def test_a_timeout_that_differs_between_environments_is_refused(tmp_path):
 
 
 def test_reservations_of_environments_sharing_an_account_and_region_must_fit_the_limit(tmp_path):
-    """staging moved into prod's region: 221 (prod) + 26 (staging) reserved with a limit of 340 (240 reservable)."""
+    """staging moved into prod's region: 321 (prod) + 36 (staging) reserved with a limit of 440 (340 reservable)."""
     write_stack(tmp_path, "dev", {})
     write_stack(
-        tmp_path, "staging", {"us-east-2": "eu-west-1", "accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 340"}
+        tmp_path, "staging", {"us-east-2": "eu-west-1", "accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"}
     )
-    write_stack(tmp_path, "prod", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 340"})
+    write_stack(tmp_path, "prod", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"})
     with pytest.raises(PlatformConfigError) as error:
-        check(tmp_path, "prod", {"application:accountConcurrencyLimit": "340"})
+        check(tmp_path, "prod", {"application:accountConcurrencyLimit": "440"})
     message = str(error.value)
-    assert "reserve 247 executions (prod 221, staging 26)" in message
-    assert "more than the 240 that may be reserved (limit 340 minus the 100 AWS keeps unreserved)" in message
+    assert "reserve 357 executions (prod 321, staging 36)" in message
+    assert "more than the 340 that may be reserved (limit 440 minus the 100 AWS keeps unreserved)" in message
     # the same reservations in separate regions fit
-    write_stack(tmp_path, "staging", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 340"})
-    check(tmp_path, "prod", {"application:accountConcurrencyLimit": "340"})
+    write_stack(tmp_path, "staging", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"})
+    check(tmp_path, "prod", {"application:accountConcurrencyLimit": "440"})
 
 
 def test_environments_sharing_an_account_and_region_declare_one_limit(tmp_path):
@@ -158,7 +158,7 @@ def test_environments_sharing_an_account_and_region_declare_one_limit(tmp_path):
         ({"application:workerReservedConcurrency": "1"}, "workerReservedConcurrency 1 cannot work"),
         ({"application:visibilityTimeoutSeconds": "60"}, "visibilityTimeoutSeconds 60 is below"),
         ({"application:timeouts": timeouts(verifyPayment=5)}, "timeouts must be identical in every environment"),
-        ({"application:accountConcurrencyLimit": "120"}, "reserve 221 executions (prod 221), more than the 20"),
+        ({"application:accountConcurrencyLimit": "120"}, "reserve 321 executions (prod 321), more than the 20"),
     ],
     ids=["worker-concurrency", "visibility", "timeouts-across-environments", "account-limit"],
 )

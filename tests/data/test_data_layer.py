@@ -187,16 +187,13 @@ def test_data_stores_are_protected_in_prod_only(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_parameter_store_holds_only_the_audit_signing_key_under_the_data_key(env):
-    """The functions' settings are environment variables set from the contract: no second copy here."""
+def test_no_ssm_parameters_the_functions_settings_come_from_the_contract(env):
+    """Every data-layer setting the functions need reaches them as an environment variable set by the
+    application layer from this layer's exports: no SSM parameter (nothing would read it)."""
     layer = data_layer(env)
-    prefix = f"/data-{env}-{EXPECTED[env]['suffix']}"
-    assert layer["outputs"]["parameterPrefix"] == prefix
-    (secure,) = [p["inputs"] for p in resources(layer, TYPES["parameter"])]
-    assert secure["name"] == f"{prefix}/audit-signing-key"
-    assert secure["type"] == "SecureString"
-    assert secure["keyId"] == key_arn(layer)
-    assert secure["value"] == "[secret]"  # generated, and kept secret in state
+    assert resources(layer, TYPES["parameter"]) == []
+    assert not any(r["type"].startswith("aws:ssm/") for r in layer["resources"])
+    assert "parameterPrefix" not in layer["outputs"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

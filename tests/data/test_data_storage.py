@@ -15,6 +15,7 @@ from tests.data.common import (
     policy_of,
     statement,
 )
+from tests.support import one
 
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
@@ -31,6 +32,35 @@ def test_data_key_rotates_and_has_an_alias(env):
     assert layer["outputs"]["kmsKeyArn"] == key_arn(layer)
 
 
+AUTOSCALING_ROLE = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_{{env}}"
+)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_key_policy_lets_the_web_tiers_autoscaling_role_encrypt_ebs(env):
+    """Instances with CMK-encrypted volumes never launch without these (Client.InternalError)."""
+    layer = data_layer(env)
+    role_arn = AUTOSCALING_ROLE.format(env=f"{env}-{EXPECTED[env]['suffix']}")
+    role = one(layer, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role["inputs"]["awsServiceName"] == "autoscaling.amazonaws.com"
+    assert role["outputs"]["arn"] == role_arn == layer["outputs"]["autoScalingRoleArn"]
+    policy = policy_of(named(layer, "key", "data-key-key"))
+    use = statement(policy, "AutoScalingUsesKeyForEbs")
+    assert use["Principal"] == {"AWS": role_arn}
+    assert set(use["Action"]) == {
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    }
+    grants = statement(policy, "AutoScalingGrantsForEbs")
+    assert grants["Principal"] == {"AWS": role_arn}
+    assert grants["Action"] == "kms:CreateGrant"
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     region = EXPECTED[env]["region"]
@@ -40,9 +70,11 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
         assert s["Effect"] == "Allow"
         for action in as_list(s["Action"]):
             assert action not in ("kms:*", "*"), s["Sid"]
-        # every non-root principal is a service, and every grant to a service is conditioned
+        # every non-root principal is a service or the web tier's Auto Scaling role, and every
+        # grant to a service is conditioned
         principal = s["Principal"]
-        assert principal == {"AWS": ROOT} or set(principal) == {"Service"}, s["Sid"]
+        autoscaling = {"AWS": AUTOSCALING_ROLE.format(env=f"{env}-{EXPECTED[env]['suffix']}")}
+        assert principal in ({"AWS": ROOT}, autoscaling) or set(principal) == {"Service"}, s["Sid"]
         if "Service" in principal:
             assert s["Condition"], s["Sid"]
     admin = statement(policy, "AccountAdministersKey")
@@ -54,7 +86,8 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     conditions = use["Condition"]["StringEquals"]
     assert conditions["kms:CallerAccount"] == ACCOUNT
     assert conditions["kms:ViaService"] == [f"{s}.{region}.amazonaws.com" for s in KEY_SERVICES]
-    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "dynamodb", "s3", "ssm", "sqs", "sns"}
+    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "dynamodb", "s3", "sqs", "sns"}
+    assert "ssm" not in KEY_SERVICES  # no SSM parameter is encrypted with the data key
     grants = statement(policy, "GrantsOnlyForAwsResources")
     assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     logs = statement(policy, "CloudWatchLogsEncrypts")
@@ -82,6 +115,7 @@ def _bucket_parts(layer, prefix):
             ("policy", "policy"),
             ("lifecycle", "lifecycle"),
             ("ownership", "ownership"),
+            ("versioning", "versioning"),
         )
     }
     for part in parts.values():
@@ -161,16 +195,21 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
     assert delivery["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert (delivery["Action"], delivery["Resource"]) == ("s3:PutObject", prefix)
     assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-    (lifecycle,) = parts["lifecycle"]["inputs"]["rules"]
-    assert lifecycle["expiration"] == {"days": EXPECTED[env]["log_retention"]}
-    assert set(by_name(layer, "versioning")) == {"audit-versioning"}  # access logs are not versioned
+    rules = {r["id"]: r for r in parts["lifecycle"]["inputs"]["rules"]}
+    # versioned, and 90 days for current and replaced versions in every environment
+    assert rules["alb-log-retention"]["expiration"] == {"days": 90}
+    assert rules["alb-log-retention"]["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
+    assert rules["expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert set(by_name(layer, "versioning")) == {"audit-versioning", "alb-logs-versioning"}
+    assert parts["versioning"]["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_data_layer_resource_is_parented_by_a_component(env):
     layer = data_layer(env)
     components = {r["urn"] for r in layer["resources"] if not r["custom"] and r["type"].startswith("payments:data:")}
-    assert len(components) == 8  # key, database, function secrets, proxy, tables, audit, alb logs, parameters
+    assert len(components) == 8  # key, database, function secrets, proxy, tables, audit, alb logs,
+    # and the web tier's Auto Scaling role
     for r in layer["resources"]:
         if r["custom"] and not r["type"].startswith("pulumi:"):
             assert r["parent"] in components, r["urn"]

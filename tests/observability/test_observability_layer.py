@@ -3,16 +3,13 @@ per-environment threshold and both actions on the alarm topic, the composite, th
 the trail; the AWS metrics with their services' namespaces and dimensions."""
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-import shared.contracts
-import shared.stack_refs
 from observability.database_alarms import GB
 from payments import metric_names
-from shared.contracts import CONTRACTS, EDGE_METRIC_KEYS, OBSERVABILITY
+from shared.contracts import EDGE_METRIC_KEYS
 from shared.stack_files import DEFAULT_ORG
 from tests.observability.common import (
     ALARM,
@@ -34,6 +31,7 @@ FUNCTIONS = {
     "process-payment": "processPayment",
     "verify-payment": "verifyPayment",
     "settlement-worker": "settlementWorker",
+    "alb-api": "albApi",
 }
 
 
@@ -175,12 +173,15 @@ def test_payments_degraded_composite_covers_the_critical_alarms(env):
         "processPaymentErrors",
         "verifyPaymentErrors",
         "settlementWorkerErrors",
+        "albApiErrors",
         "settlementFailed",
         "paymentDlqDepth",
         "paymentQueueAge",
         "databaseCpu",
         "databaseHeadroom",
         "apiServerErrorRate",
+        "albServerErrors",
+        "webInService",
     ]
     assert composite["alarmRule"] == " OR ".join(f'ALARM("{names[key]}")' for key in critical)
 
@@ -189,12 +190,21 @@ def test_payments_degraded_composite_covers_the_critical_alarms(env):
 def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
     app, data = upstream(env, "application"), upstream(env, "data")
     functions = {app[f"{key}FunctionName"] for key in FUNCTIONS.values()}
+    target_groups = set(app["webTargetGroupArnSuffixes"].values())
+    groups = set(app["webAutoScalingGroupNames"].values())
+    assert target_groups and groups
     expected = {
         "AWS/Lambda": lambda d: set(d) == {"FunctionName"} and d["FunctionName"] in functions,
         "AWS/SQS": lambda d: d in ({"QueueName": app["paymentQueueName"]}, {"QueueName": app["paymentDlqName"]}),
         "AWS/RDS": lambda d: d == {"DBInstanceIdentifier": data["databaseIdentifier"]},
         "AWS/ApiGateway": lambda d: d == {"ApiName": app["apiName"], "Stage": app["apiStageName"]},
         metric_names.NAMESPACE: lambda d: d == {metric_names.SERVICE_DIMENSION: app["metricsServiceName"]},
+        "AWS/ApplicationELB": lambda d: (
+            d == {"LoadBalancer": app["albArnSuffix"]}
+            or d == {"LoadBalancer": app["albArnSuffix"], "TargetGroup": app["lambdaTargetGroupArnSuffix"]}
+            or (set(d) == {"LoadBalancer", "TargetGroup"} and d["TargetGroup"] in target_groups)
+        ),
+        "AWS/AutoScaling": lambda d: d in [{"AutoScalingGroupName": g} for g in groups],
     }
     reads = metric_reads(observability(env))
     assert {namespace for namespace, *_ in reads} == set(expected)
@@ -285,35 +295,23 @@ def test_trail_validates_encrypts_and_records_the_audit_bucket(env):
     assert one(layer, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["inputs"]["restrictPublicBuckets"]
 
 
-# --- the edge: alarmed on once the application contract exports its dimensions ---
-EDGE: dict[str, Any] = {
-    "albArnSuffix": "app/alb-staging-s01/0123456789abcdef",
-    "lambdaTargetGroupArnSuffix": "targetgroup/api-s01/1111111111111111",
-    "webTargetGroupArnSuffixes": {
-        "blue": "targetgroup/blue-s01/2222222222222222",
-        "green": "targetgroup/green-s01/3333333333333333",
-    },
-    "webAutoScalingGroupNames": {"blue": "web-blue-staging-s01", "green": "web-green-staging-s01"},
-}
+# --- the edge: the ALB, its target groups and the web tier's Auto Scaling groups ---
 
 
 @pytest.fixture(scope="module")
 def with_edge():
-    """The real __main__ once the application contract exports the edge keys (stand-in values)."""
-    patch = pytest.MonkeyPatch()
-    reads = {**OBSERVABILITY.reads, "application": (*OBSERVABILITY.reads["application"], *EDGE_METRIC_KEYS)}
-    patch.setattr(shared.stack_refs, "CONTRACTS", {**CONTRACTS, "observability": replace(OBSERVABILITY, reads=reads)})
-    patch.setattr(shared.contracts, "exports_edge", lambda contract: True)
-    try:
-        application = {**upstream("staging", "application"), **EDGE}
-        yield run_layer("observability", "staging", extra_upstream={f"{DEFAULT_ORG}/application/staging": application})
-    finally:
-        patch.undo()
+    return observability("staging")
+
+
+def _edge() -> dict[str, Any]:
+    app = upstream("staging", "application")
+    return {key: app[key] for key in EDGE_METRIC_KEYS}
 
 
 def test_edge_alarms_use_the_alb_target_group_and_auto_scaling_dimensions(with_edge):
     by_name = {a["inputs"]["name"]: a["inputs"] for a in resources(with_edge, ALARM)}
-    alb = {"LoadBalancer": EDGE["albArnSuffix"]}
+    edge = _edge()
+    alb = {"LoadBalancer": edge["albArnSuffix"]}
     server = by_name["alb-5xx-staging-s01"]
     assert server["threshold"] == THRESHOLDS["staging"]["alb5xx"]
     queries = {q["id"]: q for q in server["metricQueries"]}
@@ -323,7 +321,7 @@ def test_edge_alarms_use_the_alb_target_group_and_auto_scaling_dimensions(with_e
         "HTTPCode_Target_5XX_Count",
     }
     assert all(queries[i]["metric"]["dimensions"] == alb for i in ("elb", "target"))
-    suffixes = {**EDGE["webTargetGroupArnSuffixes"], "api": EDGE["lambdaTargetGroupArnSuffix"]}
+    suffixes = {**edge["webTargetGroupArnSuffixes"], "api": edge["lambdaTargetGroupArnSuffix"]}
     for target, suffix in suffixes.items():
         unhealthy = by_name[f"alb-{target}-unhealthy-staging-s01"]
         assert unhealthy["metricName"] == "UnHealthyHostCount"
@@ -334,13 +332,13 @@ def test_edge_alarms_use_the_alb_target_group_and_auto_scaling_dimensions(with_e
     in_service = by_name["web-in-service-staging-s01"]
     assert in_service["treatMissingData"] == "breaching" and in_service["comparisonOperator"] == "LessThanThreshold"
     groups = {q["metric"]["dimensions"]["AutoScalingGroupName"] for q in in_service["metricQueries"] if "metric" in q}
-    assert groups == set(EDGE["webAutoScalingGroupNames"].values())
-    topic = with_edge.outputs["alarmTopicArn"]
+    assert groups == set(edge["webAutoScalingGroupNames"].values())
+    topic = with_edge["outputs"]["alarmTopicArn"]
     assert all(a["alarmActions"] == [topic] == a["okActions"] for a in by_name.values())
     composite = one(with_edge, COMPOSITE)["inputs"]["alarmRule"]
     assert 'ALARM("alb-5xx-staging-s01")' in composite and 'ALARM("web-in-service-staging-s01")' in composite
     assert {"albServerErrors", "blueUnhealthyHosts", "greenUnhealthyHosts", "apiUnhealthyHosts", "webInService"} <= set(
-        with_edge.outputs["alarmNames"]
+        with_edge["outputs"]["alarmNames"]
     )
 
 
@@ -352,7 +350,7 @@ def test_edge_widgets_join_the_dashboard(with_edge):
     reads = metric_reads(with_edge)
     for namespace, _metric, dimensions, where in reads:
         if namespace == "AWS/ApplicationELB":
-            assert dimensions["LoadBalancer"] == EDGE["albArnSuffix"], where
+            assert dimensions["LoadBalancer"] == _edge()["albArnSuffix"], where
             assert set(dimensions) <= {"LoadBalancer", "TargetGroup"}
         if namespace == "AWS/AutoScaling":
             assert set(dimensions) == {"AutoScalingGroupName"}, where

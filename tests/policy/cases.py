@@ -135,6 +135,45 @@ def _method(**props: Any) -> Record:
     return res(METHOD, **{k: v for k, v in (compliant | props).items() if v is not None})
 
 
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb-dev-d01/1"
+ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/waf-dev-d01/1"
+REDIRECT = {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}
+FORWARD = {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}
+EBS = {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN}}
+IMDSV2 = {"httpTokens": "required", "httpPutResponseHopLimit": 1}
+
+
+def _alb(**overrides: Any) -> Record:
+    compliant: dict[str, Any] = {
+        "loadBalancerType": "application",
+        "internal": False,
+        "dropInvalidHeaderFields": True,
+        "accessLogs": {"bucket": "alb-logs-dev-d01", "enabled": True},
+        "tags": {"Environment": "dev"},
+    }
+    record = res(ALB, "alb", **(compliant | overrides))
+    return {**record, "outputs": {**record["inputs"], "arn": ALB_ARN}}
+
+
+def _template(**overrides: Any) -> Record:
+    return res(LAUNCH_TEMPLATE, **({"metadataOptions": IMDSV2, "blockDeviceMappings": [EBS]} | overrides))
+
+
+def _waf(*, associated: bool = True, logging: bool = True) -> list[Record]:
+    acl = {**res(WEB_ACL, "acl", name="waf-dev-d01"), "outputs": {"name": "waf-dev-d01", "arn": ACL_ARN}}
+    return [
+        acl,
+        *([res(WAF_ASSOCIATION, "assoc", resourceArn=ALB_ARN, webAclArn=ACL_ARN)] if associated else []),
+        *([res(WAF_LOGGING, "logging", resourceArn=ACL_ARN)] if logging else []),
+    ]
+
+
 def _rds(**overrides: Any) -> Record:
     compliant: dict[str, Any] = {
         "engine": "postgres",
@@ -589,6 +628,74 @@ CASES: tuple[Case, ...] = (
         [res(LIFECYCLE, rules=[_retention(365, 30)])],
         [res(LIFECYCLE, rules=[_retention(365, 365)]), res(LIFECYCLE, "other", rules=[{"status": "Enabled"}])],
         "keeps replaced versions 30 days but current ones 365",
+    ),
+    # --- edge ---
+    Case(
+        "alb-listener-no-plain-http (ELB.1)",
+        [res(LISTENER, protocol="HTTP", port=80, defaultActions=[FORWARD])],
+        [res(LISTENER, protocol="HTTP", port=80, defaultActions=[REDIRECT]), res(LISTENER, protocol="HTTPS")],
+        "its only default action must redirect to HTTPS",
+    ),
+    Case(
+        "alb-listener-tls12-policy (ELB.17)",
+        [res(LISTENER, protocol="HTTPS", sslPolicy="ELBSecurityPolicy-2016-08")],
+        [res(LISTENER, protocol="HTTPS", sslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06")],
+        "allows TLS below 1.2",
+    ),
+    Case(
+        "launch-template-imdsv2 (EC2.170, CKV_AWS_79)",
+        [_template(metadataOptions={"httpTokens": "optional", "httpPutResponseHopLimit": 1})],
+        [_template()],
+        "set metadataOptions.httpTokens=required",
+    ),
+    Case(
+        "launch-template-imdsv2 (EC2.170, CKV_AWS_79)",
+        [_template(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2})],
+        [_template()],
+        "httpPutResponseHopLimit=1",
+    ),
+    Case(
+        "launch-template-ebs-encrypted (CKV_AWS_8)",
+        [_template(blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}])],
+        [_template()],
+        "volume /dev/xvda is not encrypted",
+    ),
+    Case(
+        "launch-template-ebs-encrypted (CKV_AWS_8)",
+        [_template(blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": True}}])],
+        [_template()],
+        "uses the AWS-managed key",
+    ),
+    Case(
+        "launch-template-no-public-ip (EC2.25)",
+        [_template(networkInterfaces=[{"associatePublicIpAddress": "true"}])],
+        [_template(networkInterfaces=[{"associatePublicIpAddress": "false"}])],
+        "instances get public IPs",
+    ),
+    Case("alb-access-logs-enabled (ELB.5)", [_alb(accessLogs={"enabled": False})], [_alb()], "access logs are off"),
+    Case(
+        "alb-drop-invalid-header-fields (ELB.4)",
+        [_alb(dropInvalidHeaderFields=False)],
+        [_alb()],
+        "set dropInvalidHeaderFields=true",
+    ),
+    Case(
+        "alb-waf-where-configured (WAF.2, CKV2_AWS_28)",
+        [_alb(tags={"Environment": "prod"})],
+        [_alb(tags={"Environment": "prod"}), *_waf(), _alb(), _alb(internal=True)],
+        "faces the internet without WAF",
+    ),
+    Case(
+        "alb-waf-where-configured (WAF.2, CKV2_AWS_28)",
+        [_alb(), *_waf(associated=False)],
+        [_alb()],
+        "faces the internet without WAF",
+    ),
+    Case(
+        "alb-waf-where-configured (WAF.2, CKV2_AWS_28)",
+        [_alb(), *_waf(logging=False)],
+        [_alb(), *_waf()],
+        "does not log",
     ),
     # --- tagging ---
     Case(

@@ -1,4 +1,5 @@
-"""Environment parity: plans differ only where a differing stack-config key declares it."""
+"""Environment parity: plans differ only where a differing stack-config key declares it (the one comparator,
+`tooling.checks.compare`, that `make parity` and `make compare` share)."""
 
 import copy
 
@@ -6,12 +7,13 @@ import pytest
 
 from tests.support import planned
 from tooling.checks import parity
+from tooling.checks.compare import Side, compare
 
 ENV_PAIRS = [("dev", "staging"), ("staging", "prod"), ("dev", "prod")]
 
 
 def differences(left: str, right: str, right_plan=None):
-    return parity.compare(left, right, planned(left), right_plan or planned(right))
+    return compare(Side(left, "plan", planned(left)), Side(right, "plan", right_plan or planned(right)))
 
 
 def resource(plan, layer: str, urn_suffix: str):
@@ -38,16 +40,16 @@ def test_staging_and_prod_differ_exactly_in_the_declared_production_settings():
         "platform:logRetentionDays",
         "networking:vpcCidr",
     }
-    instance = next(d for d in found if d.what == "instanceClass")
-    assert (instance.left, instance.right) == ("db.t3.medium", "db.r5.large")
-    protected = {d.resource.rsplit("::", 1)[-1] for d in found if d.what == "protect"}
+    instance = next(d for d in found if d.path == "instanceClass")
+    assert (instance.left_value, instance.right_value) == ("db.t3.medium", "db.r5.large")
+    protected = {d.name for d in found if d.path == "protect"}
     assert {"database-instance", "tables-transactions", "tables-idempotency", "audit-bucket"} <= protected
 
 
 def test_dev_and_staging_differ_in_availability_zones_and_nat_by_declaration():
     found = differences("dev", "staging")
     nat = [d for d in found if d.type == "aws:ec2/natGateway:NatGateway"]
-    assert len(nat) == 3 and all(d.what == "exists" and d.right and not d.left for d in nat)
+    assert len(nat) == 3 and all(d.path is None and d.kind == "add" and d.right_value and not d.left_value for d in nat)
     assert all({"networking:availabilityZones", "networking:natStrategy"} & set(d.declared_by) for d in nat)
 
 
@@ -55,8 +57,9 @@ def test_an_undeclared_property_difference_is_reported():
     prod = copy.deepcopy(planned("prod"))
     resource(prod, "networking", "network-vpc")["inputs"]["enableDnsHostnames"] = False
     (undeclared,) = [d for d in differences("staging", "prod", prod) if not d.declared_by]
-    assert (undeclared.resource.rsplit("::", 1)[-1], undeclared.what) == ("network-vpc", "enableDnsHostnames")
-    assert (undeclared.left, undeclared.right) == (True, False)
+    assert (undeclared.name, undeclared.path) == ("network-vpc", "enableDnsHostnames")
+    assert (undeclared.left_value, undeclared.right_value, undeclared.kind) == (True, False, "update")
+    assert (undeclared.left, undeclared.right, undeclared.layer) == ("staging:plan", "prod:plan", "networking")
 
 
 def test_a_resource_that_exists_in_one_environment_only_is_reported():
@@ -66,14 +69,14 @@ def test_a_resource_that_exists_in_one_environment_only_is_reported():
     extra["urn"] = extra["urn"].replace("::network-vpc", "::shadow-vpc")
     networking["resources"].append(extra)
     (undeclared,) = [d for d in differences("staging", "prod", prod) if not d.declared_by]
-    assert undeclared.what == "exists" and undeclared.resource.endswith("::shadow-vpc")
+    assert undeclared.path is None and undeclared.kind == "add" and undeclared.resource.endswith("::shadow-vpc")
 
 
 def test_protect_may_differ_only_where_protect_data_stores_differs():
     staging = copy.deepcopy(planned("staging"))
     resource(staging, "data", "database-instance")["protect"] = True
     (undeclared,) = [d for d in differences("dev", "staging", staging) if not d.declared_by]
-    assert undeclared.what == "protect"
+    assert undeclared.path == "protect"
 
 
 def test_parity_command_passes_on_the_repository_and_rejects_bad_arguments(capsys):

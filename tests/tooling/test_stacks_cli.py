@@ -106,13 +106,21 @@ def _copy_repo(root: Path) -> None:
     (root / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
 
 
+def python_wrapper(directory: Path) -> None:
+    """`python3` for the fake's shebang: the venv's interpreter with its packages (the fake's gRPC event
+    log needs grpc), and nothing else of the host's PATH. A symlink would lose the venv."""
+    wrapper = directory / "python3"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Iterator[Checkout]:
     root, home, python_bin = tmp_path / "repo", tmp_path / "home", tmp_path / "python-bin"
     for directory in (root, home, python_bin):
         directory.mkdir()
     _copy_repo(root)
-    (python_bin / "python3").symlink_to(sys.executable)
+    python_wrapper(python_bin)
     log = tmp_path / "pulumi-calls.jsonl"
     env = {
         "PATH": f"{FAKE_BIN}{os.pathsep}{python_bin}",

@@ -1,4 +1,5 @@
-"""`make bench`: speed and size figures, printed against their targets (reported, never asserted)."""
+"""`make bench`: speed and size figures, printed against their targets (reported, never asserted): plan
+wall time, what the type check adds to it, and the functions' figures."""
 
 import statistics
 import subprocess
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
+from tooling.bench.type_check import type_check_cost
 
 PLAN_TARGET_SECONDS = 3.0
 RUNS = 3
@@ -45,6 +47,7 @@ def plan_times(console: Console) -> None:
 def main() -> int:
     console = Console()
     plan_times(console)
+    type_check_cost(console)
     functions_bench = REPO / "functions" / "bench.py"
     return subprocess.run([sys.executable, str(functions_bench)], cwd=REPO, check=False).returncode
 

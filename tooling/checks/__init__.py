@@ -1,1 +1,3 @@
-"""Checks over plans: environment parity (`parity`) and the CrossGuard pack run offline (`policy`)."""
+"""Checks over plans and stacks: the one environment comparator (`compare`) and its report (`report`, `redact`,
+`render`), environment parity (`parity`), the CrossGuard pack run offline (`policy`), same code (`same_code`),
+every input against the installed SDKs' types (`types`)."""

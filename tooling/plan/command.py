@@ -1,4 +1,5 @@
-"""`make plan [ENV=]`: write build/plan/<env>.json for each environment and print its summary."""
+"""`make plan [ENV=]`: write build/plan/<env>.json for each environment, print its summary, then check
+every planned input against the installed SDKs' types (`tooling.checks.types`; findings exit 1)."""
 
 import json
 from collections.abc import Sequence
@@ -7,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from shared import stack_files
+from tooling.checks import types
 from tooling.cli import run_per_environment
 from tooling.plan import engine
 from tooling.plan.summary import print_summary
@@ -18,7 +20,7 @@ def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
     out.write_text(json.dumps(plan, indent=2) + "\n")
     print_summary(plan, console)
     console.print(f"[green]wrote {out.relative_to(stack_files.REPO)}[/green]")
-    return 0
+    return types.report(env, plan, console)
 
 
 def main(argv: Sequence[str]) -> int:

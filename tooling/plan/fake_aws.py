@@ -232,11 +232,11 @@ def _api_key(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict
 
 def _load_balancer(kind: str) -> Builder:
     def build(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+        prefix = args.inputs.get("namePrefix")
+        if isinstance(prefix, str) and prefix and not args.inputs.get("name"):
+            name = f"{prefix}{_hex(args.name, length=32 - len(prefix))}"  # AWS appends a unique suffix
         suffix = f"{kind}/{name}/{_hex(name, length=16)}"
-        arn = aws.arn(
-            "elasticloadbalancing",
-            suffix if kind != "targetgroup" else f"targetgroup/{name}/{_hex(name, length=16)}",
-        )
+        arn = aws.arn("elasticloadbalancing", suffix if kind == "targetgroup" else f"loadbalancer/{suffix}")
         computed = {"arn": arn, "arnSuffix": suffix, "name": name}
         if kind == "app":
             computed["dnsName"] = f"{name}-{_hex(name, length=10)}.{aws.region}.elb.amazonaws.com"
@@ -390,4 +390,87 @@ _BUILDERS |= {
         {"dashboardArn": aws.arn("cloudwatch", f"dashboard/{name}", region=False)},
     ),
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": lambda aws, args, name: (str(args.inputs.get("queueUrl")), {}),
+}
+
+
+# --- application layer: edge, certificate, web tier, WAF ---
+def _service_linked_role(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    service = str(args.inputs.get("awsServiceName", "autoscaling.amazonaws.com"))
+    base = "AWSServiceRoleFor" + service.split(".", maxsplit=1)[0].capitalize().replace("Autoscaling", "AutoScaling")
+    role = f"{base}_{args.inputs['customSuffix']}" if args.inputs.get("customSuffix") else base
+    arn = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:role/aws-service-role/{service}/{role}"
+    return arn, {"arn": arn, "name": role, "path": f"/aws-service-role/{service}/", "uniqueId": f"AROA{_hex(role)}"}
+
+
+def _certificate(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    cert_id = _uuid(aws.region, args.name)
+    domains = [args.inputs.get("domainName"), *args.inputs.get("subjectAlternativeNames", [])]
+    options = [
+        {
+            "domainName": domain,
+            "resourceRecordName": f"_{_hex(domain, length=32)}.{domain}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_hex('value', domain, length=32)}.acm-validations.aws.",
+        }
+        for domain in domains
+        if domain and args.inputs.get("validationMethod") == "DNS"
+    ]
+    arn = aws.arn("acm", f"certificate/{cert_id}")
+    status = "PENDING_VALIDATION" if options else "ISSUED"
+    return arn, {"arn": arn, "domainValidationOptions": options, "status": status}
+
+
+def _uuid(*parts: str) -> str:
+    h = _hex(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _record(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    record = str(args.inputs.get("name", name)).rstrip(".")
+    return f"{args.inputs.get('zoneId')}_{record}_{args.inputs.get('type')}", {"fqdn": record}
+
+
+def _tls_private_key(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    fake = _hex("tls-private-key", args.name, length=64)
+    return fake[:40], {
+        "privateKeyPem": f"-----BEGIN PRIVATE KEY-----\n{fake}\n-----END PRIVATE KEY-----\n",
+        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\n{fake[::-1]}\n-----END PUBLIC KEY-----\n",
+    }
+
+
+def _tls_self_signed_cert(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    serial = str(int(_hex("tls-cert", args.name, length=16), 16))
+    return serial, {
+        "certPem": f"-----BEGIN CERTIFICATE-----\n{_hex('cert', args.name, length=64)}\n-----END CERTIFICATE-----\n",
+        "validityStartTime": "2026-11-01T00:00:00Z",
+        "validityEndTime": "2027-11-01T00:00:00Z",
+    }
+
+
+def _web_acl(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    acl_id = _uuid(aws.region, name)
+    scope = "regional" if args.inputs.get("scope") == "REGIONAL" else "global"
+    return acl_id, {"arn": aws.arn("wafv2", f"{scope}/webacl/{name}/{acl_id}"), "capacity": 1000, "lockToken": acl_id}
+
+
+def _autoscaling_group(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    group_id = _uuid(aws.region, name)
+    return name, {"arn": aws.arn("autoscaling", f"autoScalingGroup:{group_id}:autoScalingGroupName/{name}")}
+
+
+def _listener(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    lb = str(args.inputs.get("loadBalancerArn", "")).split(":loadbalancer/")[-1]
+    arn = aws.arn("elasticloadbalancing", f"listener/{lb}/{_hex(args.name, length=16)}")
+    return arn, {"arn": arn}
+
+
+_BUILDERS |= {
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:route53/record:Record": _record,
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
+    "tls:index/selfSignedCert:SelfSignedCert": _tls_self_signed_cert,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "aws:autoscaling/group:Group": _autoscaling_group,
+    "aws:lb/listener:Listener": _listener,
 }

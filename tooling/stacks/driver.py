@@ -41,14 +41,8 @@ from tooling.stacks.preflight import (
     Backend,
     Refusal,
     Stack,
-    aws_credentials,
     check_confirmation,
-    check_environment,
-    check_org,
-    check_passphrase,
-    find_pulumi,
-    load_stacks,
-    resolve_backend,
+    resolve_target,
 )
 
 # The CrossGuard pack (policy/) checks every resource at preview and up; the CLI runs with
@@ -296,16 +290,9 @@ COMMANDS: Mapping[str, Callable[[Run], None]] = {
 
 def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path) -> Run:
     """Every check that can refuse, in order; nothing is called before they all pass."""
-    check_environment(args.command, args.env)
     check_confirmation(args.command, args.env, args.confirm)
-    stacks = load_stacks(args.env)
-    executable = find_pulumi()
-    backend = resolve_backend(environ)
-    check_org(stacks, backend)
-    check_passphrase(stacks, backend, environ)
-    extra_env = {} if args.command == "outputs" else aws_credentials(stacks, environ, home)
-    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url}
-    return Run(args.command, args.env, stacks, PulumiCli(executable, child_env), backend)
+    target = resolve_target(args.command, args.env, environ, home, aws=args.command != "outputs")
+    return Run(args.command, args.env, target.stacks, PulumiCli(target.executable, target.child_env), target.backend)
 
 
 def start(run: Run) -> None:

@@ -2,6 +2,9 @@
 
 Environment and prod confirmation, stack files, the `pulumi` CLI, the backend and its org, the
 secrets passphrase, and AWS credentials (looked up offline, the way the AWS CLI chain would).
+`resolve_target` runs them in order for one environment: the real-CLI driver, `make drift` and
+`make compare` all reach their stacks through it, so they use the same backend, names and
+credentials.
 """
 
 import configparser
@@ -61,6 +64,18 @@ class Backend:
         if self.defaulted:
             return f"backend: {self.url} (local file backend inside the repo; PULUMI_BACKEND_URL is unset)"
         return f"backend: {self.url} (from PULUMI_BACKEND_URL)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One environment's four stacks, ready for the CLI: the environment its child processes get
+    (PULUMI_BACKEND_URL always set, credentials added where needed) and the backend it names."""
+
+    env: str
+    stacks: Sequence[Stack]
+    executable: str
+    backend: Backend
+    child_env: Mapping[str, str]
 
 
 def check_environment(command: str, env: str) -> None:
@@ -216,3 +231,32 @@ def aws_credentials(stacks: Sequence[Stack], environ: Mapping[str, str], home: P
         )
     print(f"AWS credentials: {source}")
     return {}
+
+
+# --- all of it, for one environment ---------------------------------------------------------
+
+
+def resolve_target(command: str, env: str, environ: Mapping[str, str], home: Path, *, aws: bool) -> Target:
+    """Every check that can refuse, in order; `aws=False` for commands that only read the backend."""
+    check_environment(command, env)
+    stacks = load_stacks(env)
+    executable = find_pulumi()
+    backend = resolve_backend(environ)
+    check_org(stacks, backend)
+    check_passphrase(stacks, backend, environ)
+    extra_env = aws_credentials(stacks, environ, home) if aws else {}
+    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url}
+    return Target(env, stacks, executable, backend, child_env)
+
+
+def check_backend_exists(backend: Backend, env: str) -> None:
+    """For commands that only read deployed stacks: a file backend that does not exist holds nothing."""
+    if not backend.url.startswith("file://"):
+        return
+    path = Path(backend.url.removeprefix("file://"))
+    if not path.is_dir():
+        where = "PULUMI_BACKEND_URL is unset" if backend.defaulted else "from PULUMI_BACKEND_URL"
+        raise Refusal(
+            f"the backend {backend.url} ({where}) does not exist, so nothing is deployed there: "
+            f"deploy first (make deploy ENV={env}) or set PULUMI_BACKEND_URL to the backend that holds the stacks"
+        )

@@ -1,0 +1,165 @@
+"""The ALB, its listeners, its certificate, the Lambda target behind /api/* and WAF, as planned."""
+
+import pytest
+
+from application.edge import TLS_POLICY
+from tests.application.common import (
+    ATTACHMENT,
+    CERTIFICATE,
+    ENVIRONMENTS,
+    FUNCTION,
+    LB,
+    LISTENER,
+    PERMISSION,
+    RULE,
+    SUFFIX,
+    TARGET_GROUP,
+    WEB_ACL,
+    application,
+    by_name,
+    named,
+    upstream,
+)
+from tests.support import one, resources
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_alb_is_public_logged_strict_and_deletable(env):
+    alb = one(application(env), LB)["inputs"]
+    networking, data = upstream(env, "networking"), upstream(env, "data")
+    assert alb["name"] == f"alb-{env}-{SUFFIX[env]}"
+    assert (alb["loadBalancerType"], alb["internal"]) == ("application", False)
+    assert alb["subnets"] == networking["publicSubnetIds"]
+    assert alb["securityGroups"] == [networking["albSecurityGroupId"]]
+    # no prefix: the log bucket's policy allows exactly AWSLogs/<account>/*
+    assert alb["accessLogs"] == {"bucket": data["albLogsBucketName"], "enabled": True}
+    assert alb["dropInvalidHeaderFields"] is True
+    assert alb["desyncMitigationMode"] == "strictest"
+    assert alb["enableDeletionProtection"] is False
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_port_80_only_redirects_and_443_is_tls_12_plus(env):
+    layer = application(env)
+    http, https = (
+        named(layer, LISTENER, "listeners-http")["inputs"],
+        named(layer, LISTENER, "listeners-https")["inputs"],
+    )
+    assert (http["port"], http["protocol"]) == (80, "HTTP")
+    assert http["defaultActions"] == [
+        {"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}
+    ]
+    assert (https["port"], https["protocol"], https["sslPolicy"]) == (443, "HTTPS", TLS_POLICY)
+    assert https["certificateArn"] == layer["outputs"]["certificateArn"]
+    assert len(resources(layer, LISTENER)) == 2
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_443_forwards_to_both_colours_with_weights_from_config(env):
+    layer = application(env)
+    (action,) = named(layer, LISTENER, "listeners-https")["inputs"]["defaultActions"]
+    groups = by_name(layer, TARGET_GROUP)
+    assert action["type"] == "forward"
+    assert action["forward"]["targetGroups"] == [
+        {"arn": groups["web-targets-blue"]["outputs"]["arn"], "weight": 100},
+        {"arn": groups["web-targets-green"]["outputs"]["arn"], "weight": 0},
+    ]
+    assert action["forward"]["stickiness"] == {"enabled": False, "duration": 1}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_api_paths_go_to_the_lambda_target_registered_after_its_permission(env):
+    layer = application(env)
+    target = named(layer, TARGET_GROUP, "alb-api-target")
+    inputs = target["inputs"]
+    assert inputs["targetType"] == "lambda" and "namePrefix" in inputs and "name" not in inputs
+    assert not {"port", "protocol", "vpcId"} & set(inputs)
+    check = inputs["healthCheck"]
+    assert check["enabled"] is True and check["path"] == "/api/health" and "protocol" not in check
+    function = named(layer, FUNCTION, "alb-api-function")
+    assert function["inputs"]["handler"] == "payments.handlers.alb_api.handler"
+    assert check["interval"] > function["inputs"]["timeout"]
+    rule = one(layer, RULE)["inputs"]
+    assert rule["conditions"] == [{"pathPattern": {"values": ["/api/*"]}}]
+    assert rule["actions"] == [{"type": "forward", "targetGroupArn": target["outputs"]["arn"]}]
+    permission = named(layer, PERMISSION, "alb-api-elb-invoke")
+    assert permission["inputs"]["principal"] == "elasticloadbalancing.amazonaws.com"
+    assert permission["inputs"]["sourceArn"] == target["outputs"]["arn"]
+    attachment = one(layer, ATTACHMENT)
+    assert attachment["inputs"]["targetId"] == function["outputs"]["arn"]
+    assert permission["urn"] in attachment["dependencies"]
+
+
+def test_dev_imports_a_generated_certificate_for_the_albs_name():
+    layer = application("dev")
+    cert = one(layer, CERTIFICATE)["inputs"]
+    assert "validationMethod" not in cert and {"privateKey", "certificateBody"} <= set(cert)
+    generated = one(layer, "tls:index/selfSignedCert:SelfSignedCert")["inputs"]
+    assert generated["dnsNames"] == [layer["outputs"]["albDnsName"]]
+    assert set(generated["allowedUses"]) >= {"server_auth"}
+    assert one(layer, "tls:index/privateKey:PrivateKey")["inputs"]["algorithm"] == "ECDSA"
+    assert resources(layer, "aws:route53/record:Record") == []
+    assert layer["outputs"]["albUrl"] == f"https://{layer['outputs']['albDnsName']}"
+
+
+@pytest.mark.parametrize(
+    ("env", "domain", "zone"),
+    [
+        ("staging", "pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
+        ("prod", "pay.payments.example.com", "Z0PRODPAYMENTS0001"),
+    ],
+)
+def test_a_domain_gets_a_dns_validated_acm_certificate(env, domain, zone):
+    layer = application(env)
+    cert = one(layer, CERTIFICATE)
+    assert (cert["inputs"]["domainName"], cert["inputs"]["validationMethod"]) == (domain, "DNS")
+    (option,) = cert["outputs"]["domainValidationOptions"]
+    record = one(layer, "aws:route53/record:Record")["inputs"]
+    assert record["zoneId"] == zone
+    assert (record["name"], record["type"]) == (option["resourceRecordName"], "CNAME")
+    assert record["records"] == [option["resourceRecordValue"]]
+    validation = one(layer, "aws:acm/certificateValidation:CertificateValidation")
+    assert validation["inputs"]["certificateArn"] == cert["outputs"]["arn"]
+    assert layer["outputs"]["albUrl"] == f"https://{domain}"
+    assert resources(layer, "tls:index/selfSignedCert:SelfSignedCert") == []
+
+
+@pytest.mark.parametrize(("env", "enabled"), [("dev", False), ("staging", True), ("prod", True)])
+def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs(env, enabled):
+    layer = application(env)
+    acls = resources(layer, WEB_ACL)
+    if not enabled:
+        assert acls == [] and layer["outputs"]["wafWebAclArn"] is None
+        return
+    (acl,) = acls
+    rules = {r["name"]: r for r in acl["inputs"]["rules"]}
+    groups = {r["statement"]["managedRuleGroupStatement"]["name"] for r in rules.values() if "overrideAction" in r}
+    assert groups == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+    }
+    rate = rules["rate-limit-per-ip"]
+    assert rate["action"] == {"block": {}}
+    assert rate["statement"]["rateBasedStatement"]["aggregateKeyType"] == "IP"
+    assert acl["inputs"]["scope"] == "REGIONAL" and acl["inputs"]["defaultAction"] == {"allow": {}}
+    associations = by_name(layer, "aws:wafv2/webAclAssociation:WebAclAssociation")
+    association = associations["waf-alb"]["inputs"]
+    assert association["resourceArn"] == layer["outputs"]["albArn"]
+    stage = one(layer, "aws:apigateway/stage:Stage")
+    assert associations["waf-api-stage"]["inputs"]["resourceArn"] == stage["outputs"]["arn"]
+    assert layer["outputs"]["wafWebAclArn"] == acl["outputs"]["arn"]
+    logging = one(layer, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")["inputs"]
+    group = named(layer, "aws:cloudwatch/logGroup:LogGroup", "waf-logs")
+    assert group["inputs"]["name"].startswith("aws-waf-logs-")
+    assert group["inputs"]["kmsKeyId"] == upstream(env, "data")["kmsKeyArn"]
+    assert logging["logDestinationConfigs"] == [group["outputs"]["arn"]]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_contract_exports(env):
+    outputs = application(env)["outputs"]
+    assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{SUFFIX[env]}/")
+    assert outputs["webActiveColor"] == "blue"
+    assert set(outputs["webTargetGroupArnSuffixes"]) == set(outputs["webAutoScalingGroupNames"]) == {"blue", "green"}
+    assert outputs["lambdaTargetGroupArnSuffix"].startswith("targetgroup/api-")
