@@ -24,7 +24,7 @@ from typing import Any
 
 from pulumi import _types as pulumi_types
 
-from tooling.checks.scan.tftypes import UnmappedType, terraform_type
+from tooling.checks.scan.tftypes import UnmappedType, snake, terraform_type
 from tooling.checks.types.sdk import sdk_class
 from tooling.plan.mock_runtime import UNKNOWN_PLACEHOLDER
 
@@ -53,7 +53,7 @@ SINGULAR_SCALAR_LISTS = {"vpc_zone_identifiers": "vpc_zone_identifier"}
 # Outputs that identify a resource when another resource's input holds them, strongest first: a value
 # that is the id, ARN or URL of exactly one resource refers to it; only otherwise may a name decide
 # (an S3 bucket's sub-resources all repeat its name in `bucket`, its id).
-IDENTIFYING_OUTPUTS = (("arn", "url"), ("name", "bucket"))
+IDENTIFYING_OUTPUTS = (("arn", "url"), ("name", "bucket", "stageName"))
 
 
 class ConversionError(ValueError):
@@ -169,26 +169,29 @@ class _References:
     """Which planned resource an input value identifies: its id, ARN or name."""
 
     def __init__(self) -> None:
-        self._by_value: dict[str, set[tuple[str, str]]] = {}
+        self._by_value: dict[str, set[tuple[int, str, str]]] = {}
+        self._own: dict[str, set[str]] = {}  # address -> the values that identify it
 
     def add(self, address: str, record: Mapping[str, Any]) -> None:
         strong, weak = IDENTIFYING_OUTPUTS
         for tier, attributes in ((0, ("id", *strong)), (1, weak)):
             for attribute in attributes:
                 value = record.get("id") if attribute == "id" else record["outputs"].get(attribute)
-                if isinstance(value, str) and len(value) > 3 and value != UNKNOWN_PLACEHOLDER:
+                if isinstance(value, str) and value and value != UNKNOWN_PLACEHOLDER:
                     self._by_value.setdefault(value, set()).add((tier, address, attribute))
+                    if tier == 0 or attribute == "name":  # `bucket`, `stageName` of a sub-resource name its parent
+                        self._own.setdefault(address, set()).add(value)
 
     def of(self, value: Any, own_address: str) -> list[str] | None:
-        if not isinstance(value, str):
-            return None
+        if not isinstance(value, str) or value in self._own.get(own_address, ()):
+            return None  # not an identifier, or the resource's own (a proxy's name is its target group's id)
         targets = {t for t in self._by_value.get(value, set()) if t[1] != own_address}
         for tier in (0, 1):
             resources = {address for t, address, _ in targets if t == tier}
             if len(resources) == 1:
                 address = resources.pop()
                 attribute = min(attr for t, a, attr in targets if t == tier and a == address)
-                return [f"{address}.{attribute}", address]
+                return [f"{address}.{snake(attribute)}", address]
             if len(resources) > 1:
                 return None  # ambiguous: a constant
         return None
@@ -198,6 +201,8 @@ class _References:
         if isinstance(values, dict):
             found = {}
             for key, value in values.items():
+                if key in ("tags", "tags_all"):
+                    continue  # free-form labels, never references
                 expression = self.expressions(value, own_address)
                 if expression:
                     found[key] = expression
@@ -222,7 +227,8 @@ def convert(environment: str, plan: Mapping[str, Any]) -> Conversion:
         for record in layer["resources"]:
             token = record["type"]
             if not record["custom"] or not token.startswith("aws:"):
-                conversion.not_converted[token] = conversion.not_converted.get(token, 0) + 1
+                kind = "component resources" if not record["custom"] and not token.startswith("pulumi:") else token
+                conversion.not_converted[kind] = conversion.not_converted.get(kind, 0) + 1
                 continue
             try:
                 tf_type = terraform_type(token).tf_type

@@ -43,7 +43,7 @@ EXCEPTIONS: dict[str, str] = {
     "aws:cfg/recorder:Recorder": "aws_config_configuration_recorder",
 }
 
-CHECKOV_VENV = Path(".venv-checkov")
+CHECKOV_VENV = Path(__file__).resolve().parents[3] / ".venv-checkov"
 
 
 class UnmappedType(ValueError):
