@@ -104,5 +104,5 @@ def judge(findings: Iterable[Finding], waivers: Sequence[Waiver]) -> Verdict:
 
 def stale(waivers: Sequence[Waiver], verdicts: Iterable[Verdict]) -> list[Waiver]:
     """Waivers that waived nothing in the given verdicts (one per environment scanned)."""
-    used = {id(w) for verdict in verdicts for _, w in verdict.waived}
-    return [w for w in waivers if id(w) not in used]
+    used = {w for verdict in verdicts for _, w in verdict.waived}
+    return [w for w in waivers if w not in used]

@@ -211,8 +211,8 @@ class _References:
             if values and all(isinstance(v, dict) for v in values):  # blocks
                 blocks = [self.expressions(v, own_address) for v in values]
                 return blocks if any(blocks) else None
-            references = [r for v in values for r in (self.of(v, own_address) or [])]
-            return {"references": references} if references else None
+            in_list = [r for v in values for r in (self.of(v, own_address) or [])]
+            return {"references": in_list} if in_list else None
         references = self.of(values, own_address)
         return {"references": references} if references else None
 
