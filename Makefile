@@ -100,5 +100,5 @@ rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous co
 scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) and parliament (IAM documents) over the offline plans; waivers in policy/waivers.yaml: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.scan $(ENV)
 
-cost: $(SETUP_STAMP) ## Fixed monthly cost of each environment from its plan (tooling/checks/cost/prices.yaml); BASE=<plan.json> or LEFT=/RIGHT= for a difference
-	$(PY) -m tooling.checks.cost $(if $(BASE),--base "$(BASE)") $(if $(COST_ENVS),$(COST_ENVS)) $(ENV)
+cost: $(SETUP_STAMP) ## Fixed monthly cost of each environment from its plan (tooling/checks/cost/prices.yaml); BASE=<plan.json or env> [ENV=]: what the change costs
+	$(PY) -m tooling.checks.cost $(if $(BASE),--base "$(BASE)") $(ENV)
