@@ -14,15 +14,9 @@ from typing import Any
 
 import pytest
 
-from testkit.aws_support import (
-    AwsResources,
-    create_resources,
-    handler_environment,
-    moto_server,
-    process_environment,
-    reset_moto,
-)
-from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer, running_postgres
+from testkit.aws_support import AwsResources, create_resources, handler_environment, reset_moto
+from testkit.fixtures import moto_endpoint, postgres
+from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
 
 # Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
@@ -33,20 +27,7 @@ from payments.handlers import migrate_ledger, process_payment, settlement_worker
 from payments.observability import logger as payments_logger
 from payments.settings import MigrateLedgerSettings
 
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    with running_postgres() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """moto on 127.0.0.1; AWS credentials and endpoint point at it for the session, then are restored."""
-    with moto_server() as endpoint, pytest.MonkeyPatch.context() as patch:
-        for name, value in process_environment(endpoint).items():
-            patch.setenv(name, value)
-        yield endpoint
+__all__ = ["moto_endpoint", "postgres"]  # the session servers, shared with tests/application
 
 
 def reset_handler_state() -> None:

@@ -27,8 +27,9 @@ class Finding:
 
 
 def _custom_resources(plan: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Layer by layer in deploy order, resources by URN: the runtime registers them in no fixed order."""
     for layer in plan["layers"]:
-        for record in layer["resources"]:
+        for record in sorted(layer["resources"], key=lambda r: str(r["urn"])):
             if record["custom"]:
                 yield layer["name"], record
 
