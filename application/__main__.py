@@ -294,6 +294,7 @@ for key, function in functions.items():
     pulumi.export(f"{key}FunctionName", function.name)
     pulumi.export(f"{key}FunctionArn", function.arn)
 pulumi.export("lambdaLogGroupNames", {key: function.log_group.name for key, function in functions.items()})
+pulumi.export("functionTimeouts", settings.timeouts.model_dump(by_alias=True))
 pulumi.export("paymentQueueName", queues.payments.name)
 pulumi.export("paymentQueueArn", queues.payments.arn)
 pulumi.export("paymentQueueUrl", queues.payments.url)

@@ -62,7 +62,8 @@ audit_args = AuditBucketArgs(
     kms_key_arn=key.arn,
     transition_days=settings.audit_transition_days,
     expiration_days=settings.audit_expiration_days,
-    noncurrent_expiration_days=settings.audit_noncurrent_expiration_days,
+    # A replaced or deleted audit record is kept as long as a current one (never shorter).
+    noncurrent_expiration_days=settings.audit_expiration_days,
     incomplete_upload_days=settings.incomplete_upload_days,
     protect=protect,
     region=ctx.region,

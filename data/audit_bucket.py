@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from data.private_bucket import private_bucket
 from shared import iam
 from shared.context import LayerContext
+from shared.private_bucket import private_bucket
 
 
 @dataclass(frozen=True)

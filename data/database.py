@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from data.settings import DataSettings
 from shared.context import LayerContext
+from shared.roles import ServiceRole, service_role
 
 POSTGRES_PORT = 5432
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
@@ -22,6 +23,8 @@ CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 PARAMETERS: dict[str, str] = {"rds.force_ssl": "1", "log_connections": "1", "log_disconnections": "1"}
 LOG_EXPORTS: dict[str, list[str]] = {"postgres": ["postgresql", "upgrade"], "aurora-postgresql": ["postgresql"]}
 SERVERLESS_INSTANCE_CLASS = "db.serverless"
+# Enhanced monitoring writes OS metrics to this one log group of the account and region (AWS's name).
+ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Database(pulumi.ComponentResource):
             tags=ctx.tags(subnet_group_name),
             opts=ctx.tagged_child(self),
         )
+        self.monitoring_role = self._enhanced_monitoring_role()
         if settings.engine == "postgres":
             self._instance(f"postgres{major}")
         else:
@@ -125,18 +129,55 @@ class Database(pulumi.ComponentResource):
             "copy_tags_to_snapshot": True,
             "deletion_protection": False,
             "skip_final_snapshot": True,
-            "delete_automated_backups": True,
+            # Retained automated backups expire after backup_retention_period on their own: no manual step.
+            "delete_automated_backups": not settings.retain_automated_backups,
             "allow_major_version_upgrade": False,
             "port": POSTGRES_PORT,
             "enabled_cloudwatch_logs_exports": LOG_EXPORTS[self.engine],
         }
 
     def _performance_insights(self) -> dict[str, Any]:
+        """Performance Insights and enhanced monitoring: what every database instance reports."""
         return {
             "performance_insights_enabled": True,
             "performance_insights_kms_key_id": self._args.kms_key_arn,
             "performance_insights_retention_period": self._args.settings.performance_insights_retention_days,
+            "monitoring_interval": self._args.settings.monitoring_interval_seconds,
+            "monitoring_role_arn": self.monitoring_role.arn,
         }
+
+    def _enhanced_monitoring_role(self) -> ServiceRole:
+        """What AWS's AmazonRDSEnhancedMonitoringRole allows, scoped to this account and region:
+        the RDSOSMetrics log group and its streams, nothing else."""
+        ctx = self._ctx
+        group = f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{ENHANCED_MONITORING_LOG_GROUP}"
+        return service_role(
+            f"{self._name}-monitoring-role",
+            role_type="rds-monitoring",
+            service="monitoring.rds.amazonaws.com",
+            description="RDS enhanced monitoring: OS metrics into RDSOSMetrics only",
+            statements=[
+                {
+                    "Sid": "ManageRdsOsMetricsLogGroup",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                    "Resource": group,
+                },
+                {
+                    "Sid": "WriteRdsOsMetricsLogStreams",
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                        "logs:GetLogEvents",
+                    ],
+                    "Resource": f"{group}:log-stream:*",
+                },
+            ],
+            ctx=ctx,
+            parent=self,
+        )
 
     def _parameter_group(
         self,
@@ -179,7 +220,11 @@ class Database(pulumi.ComponentResource):
             ca_cert_identifier=CA_CERTIFICATE,
             maintenance_window=settings.maintenance_window,
             tags=ctx.tags(identifier),
-            opts=ctx.tagged_child(self, protect=self.protect, depends_on=self._log_groups("instance", identifier)),
+            opts=ctx.tagged_child(
+                self,
+                protect=self.protect,
+                depends_on=[*self._log_groups("instance", identifier), self.monitoring_role.policy],
+            ),
             **common,
             **self._performance_insights(),
         )
@@ -227,7 +272,7 @@ class Database(pulumi.ComponentResource):
                 copy_tags_to_snapshot=True,
                 promotion_tier=index,
                 tags=ctx.tags(f"{identifier}-{index + 1}"),
-                opts=ctx.tagged_child(self, protect=self.protect),
+                opts=ctx.tagged_child(self, protect=self.protect, depends_on=[self.monitoring_role.policy]),
                 **self._performance_insights(),
             )
             for index in range(2 if settings.multi_az else 1)

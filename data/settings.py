@@ -15,6 +15,8 @@ from shared.environments import Region
 
 PROJECT = "data"
 Engine = Literal["postgres", "aurora-postgresql"]
+# Enhanced monitoring granularities RDS accepts; 0 (off) is not among them on purpose.
+MONITORING_INTERVALS: tuple[int, ...] = (1, 5, 10, 15, 30, 60)
 
 # Instance families RDS for PostgreSQL 14 offers (current generation), and the sizes we accept.
 # micro/small are refused: Performance Insights and a payments ledger need at least a medium.
@@ -86,6 +88,13 @@ class DataSettings(StrictModel):
     )
     multi_az: bool = Field(description="A standby in another AZ (postgres) or a second cluster instance (aurora).")
     backup_retention_days: int = Field(ge=1, le=35, description="Days of automated backups (1-35).")
+    retain_automated_backups: bool = Field(
+        description="Automated backups outlive the database when it is deleted (they expire after "
+        "backupRetentionDays on their own, so teardown needs no manual step)."
+    )
+    monitoring_interval_seconds: int = Field(
+        description="RDS enhanced monitoring: seconds between OS metrics (1, 5, 10, 15, 30 or 60; 0 is refused)."
+    )
     aurora: AuroraSettings = Field(description="Aurora Serverless v2 capacity in ACUs (used with aurora-postgresql).")
     # --- DynamoDB and the audit trail ---
     point_in_time_recovery: bool = Field(description="DynamoDB point-in-time recovery on both tables.")
@@ -123,9 +132,6 @@ class DataSettings(StrictModel):
         default=7, description="Performance Insights retention: 7 (free), or a multiple of 31 up to 731."
     )
     secret_rotation_days: int = Field(default=30, ge=1, le=365, description="Rotation of the master secret, days.")
-    audit_noncurrent_expiration_days: int = Field(
-        default=30, ge=1, le=3650, description="Days a replaced audit object version is kept."
-    )
     alb_log_expiration_days: int = Field(
         default=90,
         ge=1,
@@ -160,6 +166,16 @@ class DataSettings(StrictModel):
             )
         if size not in INSTANCE_SIZES:
             raise ValueError(f"instance size {size!r} is not allowed; allowed sizes: {', '.join(INSTANCE_SIZES)}")
+        return value
+
+    @field_validator("monitoring_interval_seconds")
+    @classmethod
+    def _monitoring_interval(cls, value: int) -> int:
+        if value not in MONITORING_INTERVALS:
+            raise ValueError(
+                f"{value} is not an enhanced monitoring interval; allowed: "
+                f"{', '.join(map(str, MONITORING_INTERVALS))} (0, off, is refused)"
+            )
         return value
 
     @field_validator("performance_insights_retention_days")

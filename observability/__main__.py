@@ -1,15 +1,146 @@
-"""Observability layer: reads and checks the application contract; it exports its identity only."""
+"""Observability layer: the alarm topic, alarms on every critical failure (functions, settlement, database,
+API, edge) and one composite over them, the environment's dashboard, X-Ray tracing, and the audit of
+the audit (a CloudTrail trail). Reads the application and data contracts; exports the OBSERVABILITY
+contract."""
+
+from typing import Any
 
 import pulumi
 
+from observability.alarm import AlarmDestination, AlarmGroup
+from observability.alarm_topic import AlarmTopic, AlarmTopicArgs
+from observability.api_alarms import ApiAlarms, ApiAlarmsArgs
+from observability.audit_trail import AuditTrail, AuditTrailArgs
+from observability.composite_alarm import PaymentsDegraded, PaymentsDegradedArgs
+from observability.dashboard import DashboardArgs, PaymentsDashboard
+from observability.database_alarms import DatabaseAlarms, DatabaseAlarmsArgs
+from observability.edge_alarms import COLOURS, EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
+from observability.function_alarms import FunctionAlarms, FunctionAlarmsArgs, WatchedFunction
 from observability.settings import ObservabilitySettings
+from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsArgs
+from observability.tracing import Tracing, TracingArgs
+from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
+from shared.errors import ContractError
 from shared.stack_refs import UpstreamStack
 
-# --- configuration ---
+# --- configuration: validated before anything exists ---
 config, ctx = start_layer("observability", ObservabilitySettings)
-application = UpstreamStack("application", "observability", config.platform)
+settings, platform = config.layer, config.platform
+application = UpstreamStack("application", "observability", platform)
+data = UpstreamStack("data", "observability", platform)
+opts = ctx.component_opts()
+
+
+def _one_namespace(namespace: str) -> str:
+    """The functions emit into payments.metric_names.NAMESPACE; the alarms read it from there too."""
+    if namespace != NAMESPACE:
+        raise ContractError(f"application metricsNamespace is {namespace!r}; payments.metric_names says {NAMESPACE!r}")
+    return namespace
+
+
+def _service(values: list[str]) -> str:
+    namespace, service = values
+    _one_namespace(namespace)
+    return service
+
+
+def _item(mapping: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:
+    return mapping.apply(lambda values: values[key])
+
+
+service = pulumi.Output.all(application.require("metricsNamespace"), application.require("metricsServiceName")).apply(
+    _service
+)
+timeouts = application.require("functionTimeouts")
+functions = {
+    key: WatchedFunction(prefix, application.require(f"{key}FunctionName"), _item(timeouts, key))
+    for key, prefix in (
+        ("processPayment", "process-payment"),
+        ("verifyPayment", "verify-payment"),
+        ("settlementWorker", "settlement-worker"),
+        ("albApi", "alb-api"),
+    )
+}
+queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
+api_name, api_stage = application.require("apiName"), application.require("apiStageName")
+database_engine, database_identifier = data.require("databaseEngine"), data.require("databaseIdentifier")
+# The edge: the ALB, its target groups (per colour and the /api/* Lambda target), the web tier's groups.
+edge = EdgeDimensions(
+    alb_arn_suffix=application.require("albArnSuffix"),
+    lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
+    web_target_group_arn_suffixes={
+        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
+    },
+    web_auto_scaling_group_names={
+        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
+    },
+)
+
+# --- where alarms go ---
+topic = AlarmTopic("alarm-topic", AlarmTopicArgs(data.require("kmsKeyArn"), settings.alarm_emails), ctx, opts)
+destination = AlarmDestination(topic.arn, settings.alarm_period_seconds)
+limits = settings.alarm_thresholds
+
+# --- alarms ---
+function_alarms = FunctionAlarms("functions", FunctionAlarmsArgs(functions, limits, destination), ctx, opts)
+settlement_alarms = SettlementAlarms(
+    "settlement", SettlementAlarmsArgs(service, queue_name, dlq_name, limits, destination), ctx, opts
+)
+database_alarms = DatabaseAlarms(
+    "database", DatabaseAlarmsArgs(database_engine, database_identifier, limits, destination), ctx, opts
+)
+api_alarms = ApiAlarms("api", ApiAlarmsArgs(api_name, api_stage, limits, destination), ctx, opts)
+edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts) if edge else None
+groups: list[AlarmGroup] = [
+    function_alarms,
+    settlement_alarms,
+    database_alarms,
+    api_alarms,
+    *([edge_alarms] if edge_alarms else []),
+]
+alarms = {key: alarm for group in groups for key, alarm in group.alarms.items()}
+degraded = PaymentsDegraded(
+    "payments-degraded",
+    PaymentsDegradedArgs([alarm for group in groups for alarm in group.critical], destination),
+    ctx,
+    opts,
+)
+
+# --- dashboard and tracing ---
+dashboard = PaymentsDashboard(
+    "dashboard",
+    DashboardArgs(
+        service=service,
+        functions={watched.alarm_prefix: watched.function_name for watched in functions.values()},
+        queue_name=queue_name,
+        dlq_name=dlq_name,
+        database_engine=database_engine,
+        database_identifier=database_identifier,
+        api_name=api_name,
+        api_stage=api_stage,
+        alarm_arns=[degraded.alarm.arn, *(alarm.arn for group in groups for alarm in group.critical)],
+        edge=edge,
+    ),
+    ctx,
+    opts,
+)
+tracing = Tracing("tracing", TracingArgs(service, api_name, api_stage, settings.tracing), ctx, opts)
+
+# --- the audit of the audit ---
+trail = AuditTrail(
+    "audit-trail", AuditTrailArgs(data.require("auditBucketArn"), platform.log_retention_days), ctx, opts
+)
 
 # --- exports: the contract in shared/contracts.py ---
-pulumi.export("environment", config.platform.environment)
-pulumi.export("region", config.platform.region)
+pulumi.export("environment", platform.environment)
+pulumi.export("region", platform.region)
+pulumi.export("alarmTopicArn", topic.arn)
+pulumi.export("alarmNames", {key: alarm.name for key, alarm in alarms.items()})
+pulumi.export("compositeAlarmName", degraded.name)
+pulumi.export("dashboardName", dashboard.name)
+pulumi.export("dashboardUrl", dashboard.url)
+pulumi.export("xrayGroupName", tracing.group.group_name)
+pulumi.export("samplingRuleName", tracing.rule.rule_name)
+pulumi.export("trailArn", trail.arn)
+pulumi.export("trailBucketName", trail.bucket.bucket)

@@ -6,7 +6,18 @@ same objects over the offline plans. docs/policies.md lists them and says how to
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policy import api_gateway, database, edge, encryption, network, serverless, storage, tagging, teardown
+from policy import (
+    api_gateway,
+    database,
+    edge,
+    encryption,
+    network,
+    observability,
+    serverless,
+    storage,
+    tagging,
+    teardown,
+)
 
 PACK_NAME = "payments-baseline"
 ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
@@ -19,6 +30,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *serverless.POLICIES,
     *api_gateway.POLICIES,
     *edge.POLICIES,
+    *observability.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
 )

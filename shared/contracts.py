@@ -105,6 +105,7 @@ APPLICATION = _contract(
         **{f"{key}FunctionName": f"Lambda function name of {what}." for key, what in _FUNCTIONS.items()},
         **{f"{key}FunctionArn": f"Lambda function ARN of {what}." for key, what in _FUNCTIONS.items()},
         "lambdaLogGroupNames": "CloudWatch log group of each function, keyed like the function exports.",
+        "functionTimeouts": "Timeout in seconds of each function, keyed like the function exports (duration alarms).",
         "paymentQueueName": "SQS queue of accepted payments the settlement worker consumes.",
         "paymentQueueArn": "ARN of the payment queue.",
         "paymentQueueUrl": "URL of the payment queue.",
@@ -169,10 +170,45 @@ APPLICATION = _contract(
     },
 )
 
+# What the observability layer alarms on at the edge (ALB, its targets, the web tier's Auto Scaling
+# groups): the CloudWatch dimensions the application layer exports.
+EDGE_METRIC_KEYS: tuple[str, ...] = (
+    "albArnSuffix",
+    "lambdaTargetGroupArnSuffix",
+    "webTargetGroupArnSuffixes",
+    "webAutoScalingGroupNames",
+)
+
 OBSERVABILITY = _contract(
     "observability",
-    {},
-    reads={"application": ()},
+    {
+        "alarmTopicArn": "SNS topic (encrypted with the data key) every alarm sends ALARM and OK to.",
+        "alarmNames": "Name of every metric alarm, keyed by what it watches (e.g. processPaymentErrors).",
+        "compositeAlarmName": "The composite 'payments degraded' alarm over the critical alarms.",
+        "dashboardName": "CloudWatch dashboard of the environment (transaction latency, throughput, failures).",
+        "dashboardUrl": "Console URL of the dashboard.",
+        "xrayGroupName": "X-Ray group of the payment service's traces.",
+        "samplingRuleName": "X-Ray sampling rule of the payments API (rate from observability:samplingRate).",
+        "trailArn": "CloudTrail trail of the environment (management events, audit bucket data events).",
+        "trailBucketName": "S3 bucket the trail delivers to (KMS-encrypted, versioned, retention per environment).",
+    },
+    reads={
+        "application": (
+            "processPaymentFunctionName",
+            "verifyPaymentFunctionName",
+            "settlementWorkerFunctionName",
+            "albApiFunctionName",
+            "functionTimeouts",
+            "paymentQueueName",
+            "paymentDlqName",
+            "metricsNamespace",
+            "metricsServiceName",
+            "apiName",
+            "apiStageName",
+            *EDGE_METRIC_KEYS,
+        ),
+        "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn"),
+    },
 )
 
 CONTRACTS: Mapping[str, LayerContract] = MappingProxyType(

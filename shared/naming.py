@@ -40,6 +40,8 @@ RULES: dict[str, NameRule] = {
     "ec2": _rule("EC2 Name tag", 255, _LOWER_HYPHEN, "lowercase letters, digits, hyphens"),
     "apigateway": _rule("API Gateway", 1024, _ALNUM_HYPHEN, "letters, digits, hyphens"),
     "cloudwatch": _rule("CloudWatch alarm or dashboard", 255, r"^[A-Za-z0-9_-]+$", "letters, digits, _ -"),
+    "xray": _rule("X-Ray group or sampling rule", 32, r"^[A-Za-z0-9_-]+$", "letters, digits, _ -"),
+    "cloudtrail": _rule("CloudTrail trail", 128, r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$", "letters, digits, . _ -"),
     "generic": _rule("resource", 255, _LOWER_HYPHEN, "lowercase letters, digits, hyphens"),
 }
 

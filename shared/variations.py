@@ -40,6 +40,8 @@ FUNCTION = "aws:lambda/function:Function"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 API_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings.settings"
 USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
     {
@@ -108,6 +110,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
                 "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication.retentionPeriod",
             )
         ),
+        "data:retainAutomatedBackups": Variation(
+            properties=(
+                "aws:rds/instance:Instance.deleteAutomatedBackups",
+                "aws:rds/cluster:Cluster.deleteAutomatedBackups",
+            )
+        ),
+        "data:monitoringIntervalSeconds": Variation(
+            properties=(
+                "aws:rds/instance:Instance.monitoringInterval",
+                "aws:rds/clusterInstance:ClusterInstance.monitoringInterval",
+            )
+        ),
         "data:aurora": Variation(properties=("aws:rds/cluster:Cluster.serverlessv2ScalingConfiguration",)),
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
@@ -128,6 +142,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "application:apiThrottle": Variation(properties=(API_METHOD_SETTINGS, f"{USAGE_PLAN}.throttleSettings")),
         "application:apiQuota": Variation(properties=(f"{USAGE_PLAN}.quotaSettings",)),
         "application:apiLoggingLevel": Variation(properties=(API_METHOD_SETTINGS,)),
+        # --- observability ---
+        "observability:alarmEmails": Variation(properties=(f"{SUBSCRIPTION}.endpoint",), counts=(SUBSCRIPTION,)),
+        # the threshold, and the description that states it (what the notification says)
+        "observability:alarmThresholds": Variation(
+            properties=(f"{METRIC_ALARM}.threshold", f"{METRIC_ALARM}.alarmDescription")
+        ),
+        "observability:tracing": Variation(
+            properties=(
+                "aws:xray/samplingRule:SamplingRule.fixedRate",
+                "aws:xray/samplingRule:SamplingRule.reservoirSize",
+            )
+        ),
         # A domain gets an ACM certificate validated through Route 53; without one the certificate
         # is generated (pulumi-tls) for the ALB's own name and imported into ACM.
         "application:domain": Variation(

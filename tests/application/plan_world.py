@@ -358,7 +358,8 @@ def build_world(plan: dict[str, Any], postgres: PostgresServer) -> PlanWorld:
     _create_tables(plan, clients["dynamodb"])
     queue_urls = _create_queues(plan, clients["sqs"])
 
-    (topic,) = of_type(plan, "aws:sns/topic:Topic")
+    # the notification topic: the application layer's only topic (the observability layer has the alarm topic)
+    (topic,) = [t for t in layer_of(plan, "application")["resources"] if t["type"] == "aws:sns/topic:Topic"]
     topic_arn = clients["sns"].create_topic(
         Name=topic["inputs"]["name"], Attributes={"KmsMasterKeyId": topic["inputs"]["kmsMasterKeyId"]}
     )["TopicArn"]

@@ -1,5 +1,7 @@
 """The data layer of every environment, as `make plan` declares it: the designed values and the layer's guarantees."""
 
+import json
+
 import pytest
 
 from data.database import LOG_EXPORTS, PARAMETERS
@@ -60,7 +62,10 @@ def test_postgres_is_private_encrypted_audited_and_cleanly_destroyable(env):
     assert db["copyTagsToSnapshot"] is True
     assert db["deletionProtection"] is False
     assert db["skipFinalSnapshot"] is True
-    assert db["deleteAutomatedBackups"] is True
+    # prod's automated backups outlive the database (they expire on their own: no manual teardown step)
+    assert db["deleteAutomatedBackups"] is (env != "prod")
+    assert db["monitoringInterval"] == (15 if env == "prod" else 60)
+    assert db["monitoringRoleArn"].endswith(f":role/rds-monitoring-{env}-{EXPECTED[env]['suffix']}")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -243,7 +248,10 @@ def _environment_neutral(inputs, env):
 
 @pytest.mark.parametrize("kind", ["instance", "proxy", "table", "lifecycle", "parameter_group"])
 def test_only_declared_values_differ_between_staging_and_prod(kind):
-    declared = {"instance": {"instanceClass", "backupRetentionPeriod"}, "lifecycle": {"rules"}}
+    declared = {
+        "instance": {"instanceClass", "backupRetentionPeriod", "deleteAutomatedBackups", "monitoringInterval"},
+        "lifecycle": {"rules"},
+    }
     staging, prod = data_layer("staging"), data_layer("prod")
     s_resources, p_resources = by_name(staging, kind), by_name(prod, kind)
     assert set(s_resources) == set(p_resources)
@@ -256,3 +264,21 @@ def test_only_declared_values_differ_between_staging_and_prod(kind):
     if kind == "instance":
         (s,), (p,) = s_resources.values(), p_resources.values()
         assert (s["inputs"]["instanceClass"], p["inputs"]["instanceClass"]) == ("db.t3.medium", "db.r5.large")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_enhanced_monitoring_role_writes_rds_os_metrics_only(env):
+    layer = data_layer(env)
+    (role,) = [r for r in resources(layer, TYPES["role"]) if r["inputs"]["name"].startswith("rds-monitoring-")]
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "monitoring.rds.amazonaws.com"}]
+    assert trust[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    (policy,) = [p for p in resources(layer, TYPES["role_policy"]) if p["inputs"]["role"] == role["id"]]
+    statements = json.loads(policy["inputs"]["policy"])["Statement"]
+    region = EXPECTED[env]["region"]
+    group = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:RDSOSMetrics"
+    assert {s["Sid"]: s["Resource"] for s in statements} == {
+        "ManageRdsOsMetricsLogGroup": group,
+        "WriteRdsOsMetricsLogStreams": f"{group}:log-stream:*",
+    }
+    assert all(action.startswith("logs:") and "*" not in action for s in statements for action in s["Action"])

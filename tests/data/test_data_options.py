@@ -50,6 +50,7 @@ def test_aurora_serverless_v2_cluster_replaces_the_instance(aurora):
     assert inputs["enabledCloudwatchLogsExports"] == LOG_EXPORTS["aurora-postgresql"] == ["postgresql"]
     assert inputs["copyTagsToSnapshot"] is True
     assert inputs["deletionProtection"] is False and inputs["skipFinalSnapshot"] is True
+    assert inputs["deleteAutomatedBackups"] is (env != "prod")
     assert cluster["protect"] is expected["protect"]
     group = one(run, TYPES["cluster_parameter_group"])["inputs"]
     assert group["family"] == "aurora-postgresql14"
@@ -75,6 +76,8 @@ def test_aurora_multi_az_means_a_reader_in_another_az(aurora):
         assert inputs["performanceInsightsKmsKeyId"] == key_arn(run)
         assert inputs["autoMinorVersionUpgrade"] is True
         assert inputs["publiclyAccessible"] is False
+        assert inputs["monitoringInterval"] == (15 if env == "prod" else 60)
+        assert inputs["monitoringRoleArn"].endswith(f":role/rds-monitoring-{env}-{EXPECTED[env]['suffix']}")
         assert instance["protect"] is EXPECTED[env]["protect"]
 
 

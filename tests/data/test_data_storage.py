@@ -171,7 +171,8 @@ def test_audit_lifecycle_follows_the_environment_table(env):
     assert retention["status"] == "Enabled" and retention["filter"] == {}
     assert retention["transitions"] == [{"days": 30, "storageClass": "INTELLIGENT_TIERING"}]
     assert retention["expiration"] == {"days": EXPECTED[env]["expire_days"]}
-    assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    # a replaced or deleted audit record is kept as long as a current one, in every environment
+    assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": EXPECTED[env]["expire_days"]}
     assert retention["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     assert rules["expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
 

@@ -187,8 +187,46 @@ def _rds(**overrides: Any) -> Record:
         "parameterGroupName": "postgres14-dev-d01",
         "deletionProtection": False,
         "skipFinalSnapshot": True,
+        "monitoringInterval": 60,
+        "monitoringRoleArn": "arn:aws:iam::123456789012:role/rds-monitoring-dev-d01",
     }
     return res(INSTANCE, **(compliant | overrides))
+
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+TRAIL = "aws:cloudtrail/trail:Trail"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms-dev-d01"
+MONITORING_ROLE = "arn:aws:iam::123456789012:role/rds-monitoring-dev-d01"
+_MANAGEMENT_EVENTS = {"name": "m", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]}
+_DATA_EVENTS = {"name": "d", "fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}]}
+
+
+def _publish(principal: Any, condition: dict[str, Any] | None = None) -> str:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sns:Publish", "Resource": TOPIC_ARN}
+    return policy_document({**statement, **({"Condition": condition} if condition else {})})
+
+
+def _trail(**overrides: Any) -> Record:
+    props = {
+        "enableLogFileValidation": True,
+        "kmsKeyId": KEY_ARN,
+        "isMultiRegionTrail": True,
+        "includeGlobalServiceEvents": True,
+        "advancedEventSelectors": [_MANAGEMENT_EVENTS, _DATA_EVENTS],
+    }
+    return res(TRAIL, **{k: v for k, v in {**props, **overrides}.items() if v is not None})
+
+
+def _retention(current: int, noncurrent: int) -> dict[str, Any]:
+    return {
+        "id": "retention",
+        "status": "Enabled",
+        "expiration": {"days": float(current)},
+        "noncurrentVersionExpiration": {"noncurrentDays": float(noncurrent)},
+    }
 
 
 CASES: tuple[Case, ...] = (
@@ -513,6 +551,83 @@ CASES: tuple[Case, ...] = (
         [_method(requestModels={"application/json": "PaymentRequest"})],
         [_method(httpMethod="GET", requestModels={}, requestParameters={"method.request.querystring.id": True})],
         "requestModels has no $default model",
+    ),
+    # --- observability and audit ---
+    Case(
+        "cloudwatch-alarm-actions (CKV_AWS_319)",
+        [
+            res(ALARM, alarmActions=[TOPIC_ARN]),
+            res(COMPOSITE, "composite", alarmActions=[TOPIC_ARN], okActions=[TOPIC_ARN], actionsEnabled=False),
+        ],
+        [
+            res(ALARM, alarmActions=[TOPIC_ARN], okActions=[TOPIC_ARN], actionsEnabled=True),
+            res(COMPOSITE, "composite", alarmActions=[TOPIC_ARN], okActions=[TOPIC_ARN]),
+        ],
+        "no okActions: send ALARM and OK to the alarm topic",
+    ),
+    Case(
+        "sns-alarm-topic-encrypted (SNS.1)",
+        [res(SNS_TOPIC, arn=TOPIC_ARN), res(ALARM, okActions=[TOPIC_ARN])],
+        [res(SNS_TOPIC, arn=TOPIC_ARN, kmsMasterKeyId=KEY_ARN), res(ALARM, alarmActions=[TOPIC_ARN])],
+        "receives alarm notifications but is not encrypted",
+    ),
+    Case(
+        "sns-topic-policy-confined",
+        [res(TOPIC_POLICY, arn=TOPIC_ARN, policy=_publish({"Service": "cloudwatch.amazonaws.com"}))],
+        [
+            res(
+                TOPIC_POLICY,
+                arn=TOPIC_ARN,
+                policy=_publish(
+                    {"Service": "cloudwatch.amazonaws.com"},
+                    {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                ),
+            )
+        ],
+        "CloudWatch may publish for any account",
+    ),
+    Case(
+        "sns-topic-policy-confined",
+        [res(TOPIC_POLICY, arn=TOPIC_ARN, policy=_publish("*"))],
+        [res(TOPIC_POLICY, arn=TOPIC_ARN, policy=_publish({"AWS": ROOT}))],
+        "allows anyone",
+    ),
+    Case(
+        "cloudtrail-log-file-validation (CloudTrail.4)",
+        [_trail(enableLogFileValidation=False)],
+        [_trail()],
+        "set enableLogFileValidation=true",
+    ),
+    Case("cloudtrail-encrypted-with-cmk (CloudTrail.2)", [_trail(kmsKeyId=None)], [_trail()], "set kmsKeyId"),
+    Case(
+        "cloudtrail-multi-region-management-events (CloudTrail.1)",
+        [_trail(isMultiRegionTrail=False), _trail(advancedEventSelectors=[_DATA_EVENTS])],
+        [_trail(), _trail(advancedEventSelectors=None, eventSelectors=[{"includeManagementEvents": True}])],
+        "set isMultiRegionTrail=true",
+    ),
+    Case(
+        "cloudtrail-multi-region-management-events (CloudTrail.1)",
+        [_trail(advancedEventSelectors=[_DATA_EVENTS])],
+        [_trail()],
+        "selects no management events",
+    ),
+    Case(
+        "rds-enhanced-monitoring (RDS.6)",
+        [_rds(monitoringInterval=0.0), res(CLUSTER_INSTANCE, "reader", monitoringInterval=60.0)],
+        [_rds(), res(CLUSTER_INSTANCE, "reader", monitoringInterval=60.0, monitoringRoleArn=MONITORING_ROLE)],
+        "enhanced monitoring is off",
+    ),
+    Case(
+        "rds-prod-automated-backups-retained",
+        [_rds(tags={**TAGS, "Environment": "prod"}, deleteAutomatedBackups=True)],
+        [_rds(tags={**TAGS, "Environment": "prod"}, deleteAutomatedBackups=False), _rds(deleteAutomatedBackups=True)],
+        "prod's automated backups go with the database",
+    ),
+    Case(
+        "s3-noncurrent-versions-kept-as-long-as-current",
+        [res(LIFECYCLE, rules=[_retention(365, 30)])],
+        [res(LIFECYCLE, rules=[_retention(365, 365)]), res(LIFECYCLE, "other", rules=[{"status": "Enabled"}])],
+        "keeps replaced versions 30 days but current ones 365",
     ),
     # --- edge ---
     Case(

@@ -29,7 +29,9 @@ OPTIONS = ("protect", "retainOnDelete", "ignoreChanges")
 COMPUTING_PACKAGES = ("aws:", "random:")
 # What providers compute: ARNs, endpoints and URLs, prefixed ids (vpc-0abc...), key ids, API ids.
 COMPUTED = re.compile(
-    r"^(arn:.+|https?://.+|.+\.amazonaws\.com(:\d+)?|[a-z0-9]+-[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{10})$"
+    r"^(arn:.+|https?://.+|.+\.amazonaws\.com(:\d+)?|[a-z0-9]+-[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{10}"
+    # ELB ARN suffixes (CloudWatch's LoadBalancer and TargetGroup dimensions): app/<name>/<id>, targetgroup/<name>/<id>
+    r"|(app|net|targetgroup)/[A-Za-z0-9-]+/[0-9a-f]{16})$"
 )
 Source = Literal["plan", "deployed"]
 

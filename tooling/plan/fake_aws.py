@@ -30,6 +30,9 @@ def _physical_name(args: MockResourceArgs) -> str:
         "functionName",
         "dbProxyName",
         "dashboardName",
+        "alarmName",
+        "groupName",
+        "ruleName",
     ):
         value = inputs.get(key)
         if isinstance(value, str) and value:
@@ -294,6 +297,10 @@ _BUILDERS: dict[str, Builder] = {
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer("app"),
     "aws:lb/targetGroup:TargetGroup": _load_balancer("targetgroup"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _named("cloudwatch", lambda n: f"alarm:{n}"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _named("cloudwatch", lambda n: f"alarm:{n}"),
+    "aws:xray/group:Group": _named("xray", lambda n: f"group/{n}/{_hex(n, length=26).upper()}"),
+    "aws:xray/samplingRule:SamplingRule": _named("xray", lambda n: f"sampling-rule/{n}"),
+    "aws:cloudtrail/trail:Trail": _named("cloudtrail", lambda n: f"trail/{n}"),
 }
 
 
@@ -377,6 +384,11 @@ _BUILDERS |= {
     "aws:sns/topicSubscription:TopicSubscription": _topic_subscription,
     "aws:lambda/invocation:Invocation": _invocation,
     "aws:sns/topicPolicy:TopicPolicy": lambda aws, args, name: (str(args.inputs.get("arn", name)), {}),
+    # Dashboard ARNs carry no region: dashboard names are unique per account.
+    "aws:cloudwatch/dashboard:Dashboard": lambda aws, args, name: (
+        name,
+        {"dashboardArn": aws.arn("cloudwatch", f"dashboard/{name}", region=False)},
+    ),
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": lambda aws, args, name: (str(args.inputs.get("queueUrl")), {}),
 }
 
