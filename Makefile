@@ -21,14 +21,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
+# checkov pins boto3 to a version the tests cannot share: it lives in its own virtualenv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
+BASE ?=
 
-.PHONY: help setup postgres test lint docs plan policy parity bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan policy parity scan cost bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
 
-setup: $(SETUP_STAMP) postgres ## Create .venv with the pinned packages, and install PostgreSQL (idempotent)
+setup: $(SETUP_STAMP) $(CHECKOV_STAMP) postgres ## Create .venv with the pinned packages, and install PostgreSQL (idempotent)
 
 # Only the suites that start a real database need the server; `make plan` does not.
 postgres:
@@ -40,7 +44,12 @@ $(SETUP_STAMP): pyproject.toml constraints.txt
 	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
 	@touch $@
 
-test: lint postgres ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+$(CHECKOV_STAMP): constraints-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r constraints-checkov.txt
+	@touch $@
+
+test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
 lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
@@ -98,3 +107,9 @@ release: $(SETUP_STAMP) ## Blue/green: update the idle colour, wait until health
 
 rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous colour, which kept running (ENV=)
 	$(PY) -m tooling.stacks.release rollback --env "$(ENV)" --confirm "$(CONFIRM)"
+
+scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) and parliament (IAM documents) over the offline plans; waivers in policy/waivers.yaml: ENV=dev|staging|prod, or all three
+	$(PY) -m tooling.checks.scan $(ENV)
+
+cost: $(SETUP_STAMP) ## Fixed monthly cost of each environment from its plan (tooling/checks/cost/prices.yaml); BASE=<plan.json or env> [ENV=]: what the change costs
+	$(PY) -m tooling.checks.cost $(if $(BASE),--base "$(BASE)") $(ENV)

@@ -1,0 +1,1 @@
+"""`make cost`: the fixed monthly cost of each environment from its offline plan (`estimate`, prices.yaml)."""
