@@ -26,7 +26,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
 BASE ?=
 
-.PHONY: help setup postgres test lint docs plan policy parity scan cost bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan accounts policy parity scan cost bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,7 +55,7 @@ test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastruct
 lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared networking data application observability policy tooling functions tests
+	$(PY) -m mypy shared accounts networking data application observability policy tooling functions tests
 
 docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
 	$(PY) -m tooling.checks.config_keys --write
@@ -89,6 +89,9 @@ promote: $(SETUP_STAMP) ## Deploy TO= with what FROM= runs: the promotion gate, 
 
 broadening: $(SETUP_STAMP) ## What grants more on the right than on the left (LEFT=staging RIGHT=prod SOURCE=plan|deployed, or LEFT_FILE= RIGHT_FILE= plan JSONs; JSON=file; exit 7 if anything broadens)
 	$(PY) -m tooling.stacks.broadening --left "$(LEFT)" --right "$(RIGHT)" --source "$(SOURCE)" $(if $(LEFT_FILE),--left-file "$(LEFT_FILE)") $(if $(RIGHT_FILE),--right-file "$(RIGHT_FILE)") $(if $(JSON),--json "$(JSON)")
+
+accounts: $(SETUP_STAMP) ## Bootstrap one environment's account (administrator credentials): the deploy role, its policy and boundary (ENV= required; prod needs CONFIRM=prod)
+	$(PY) -m tooling.stacks.accounts --env "$(ENV)" --confirm "$(CONFIRM)"
 
 destroy: $(SETUP_STAMP) ## pulumi destroy of every layer in reverse order (ENV= required; prod needs CONFIRM=prod)
 	$(PY) -m tooling.stacks destroy --env "$(ENV)" --confirm "$(CONFIRM)"

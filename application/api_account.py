@@ -65,6 +65,7 @@ class ApiGatewayAccount(pulumi.ComponentResource):
                     }
                 )
             ),
+            permissions_boundary=ctx.permissions_boundary,
             tags=ctx.tags(role_name),
             opts=ctx.tagged_child(self),
         )

@@ -150,6 +150,7 @@ class WebTier(pulumi.ComponentResource):
                     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
                 )
             ),
+            permissions_boundary=ctx.permissions_boundary,
             tags=ctx.tags(physical),
             opts=ctx.tagged_child(self),
         )

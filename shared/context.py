@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from shared.config import PlatformConfig
 from shared.naming import Namer
+from shared.providers import deploy_boundary_arn
 from shared.tagging import standard_tags, tagged
 
 
@@ -24,6 +25,11 @@ class LayerContext:
     @property
     def region(self) -> str:
         return self.platform.region
+
+    @property
+    def permissions_boundary(self) -> str | None:
+        """ARN every IAM role of the layer carries when deploys go through the deploy role (accounts/)."""
+        return deploy_boundary_arn(self.platform)
 
     def name(self, resource_type: str, service: str = "generic") -> str:
         return self.namer.name(resource_type, service)

@@ -5,6 +5,7 @@ import os
 import pulumi_aws as aws
 
 from shared.config import PlatformConfig
+from shared.naming import Namer
 
 # Services the platform calls, pointed at LocalStack when platform:localstackEndpoint is set.
 _LOCALSTACK_SERVICES = (
@@ -15,6 +16,21 @@ _LOCALSTACK_SERVICES = (
 
 # Session tags the deploy role's trust policy requires (accounts/): who deploys which layer where.
 SESSION_TAG_KEYS = ("environment", "layer", "deployer")
+# What accounts/ creates in each environment's account ({type}-{environment}-{suffix}): the role the
+# provider assumes, its permissions policy, and the permission boundary every role it creates carries.
+DEPLOY_ROLE_TYPE = "deploy-role"
+DEPLOY_POLICY_TYPE = "deploy-policy"
+DEPLOY_BOUNDARY_TYPE = "deploy-boundary"
+
+
+def deploy_boundary_arn(platform: PlatformConfig) -> str | None:
+    """The boundary accounts/ creates next to platform:deployRoleArn (None without a deploy role):
+    every IAM role a layer creates through that role must carry it, or IAM refuses the call."""
+    if not platform.deploy_role_arn:
+        return None
+    account = platform.deploy_role_arn.split(":")[4]
+    name = Namer(platform.environment, platform.environment_suffix).name(DEPLOY_BOUNDARY_TYPE, "iam")
+    return f"arn:aws:iam::{account}:policy/{name}"
 
 
 def session_tags(platform: PlatformConfig, layer: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ def service_role(
         name=physical,
         description=description,
         assume_role_policy=iam.to_json(iam.service_trust(service, ctx.account_id, source_arn)),
+        permissions_boundary=ctx.permissions_boundary,
         tags=ctx.tags(physical),
         opts=ctx.tagged_child(parent),
     )

@@ -6,14 +6,13 @@ from pathlib import Path
 import pytest
 
 from shared import stack_files
-from shared.contracts import DEPLOY_ORDER
 from tooling.checks import config_keys
 
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stack files and READMEs in a scratch repository the checks read instead of the real one."""
-    for layer in DEPLOY_ORDER:
+    for layer in config_keys.PROJECTS:
         (tmp_path / layer).mkdir()
         for path in (stack_files.REPO / layer).glob("Pulumi.*.yaml"):
             shutil.copy2(path, tmp_path / layer / path.name)
