@@ -20,7 +20,7 @@ from tooling.checks.policy import check_plan
 from tooling.plan.mock_runtime import LayerRun, run_program
 
 ACCOUNT = "123456789012"  # the offline plan's caller account
-PRINCIPAL = "arn:aws:iam::111122223333:role/payments-ci-deployer"
+PRINCIPAL = "arn:aws:iam::123456789012:role/payments-ci-deployer"
 SUFFIXES = {"dev": "d01", "staging": "s01", "prod": "p01"}
 MANAGED_POLICY_LIMIT = 6144  # characters, whitespace excluded
 
