@@ -195,3 +195,14 @@ def test_contract_reads_are_exactly_what_each_layer_reads(layer, monkeypatch):
     identity = {"environment", "region"}
     declared = {below: set(keys) - identity for below, keys in CONTRACTS[layer].reads.items()}
     assert {below: read.get(below, set()) for below in declared} == declared
+
+
+def test_the_same_program_gives_the_same_plan_file():
+    """Resources in stack-export order, ties by URN: two runs write the same bytes, so plan files diff cleanly."""
+    first, second = engine.plan_environment("dev"), engine.plan_environment("dev")
+    assert json.dumps(first) == json.dumps(second)
+    for layer in first["layers"]:
+        seen: set[str] = set()
+        for record in layer["resources"]:
+            assert record["parent"] is None or record["parent"] in seen or not record["parent"].startswith("urn:")
+            seen.add(record["urn"])

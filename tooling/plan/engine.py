@@ -30,6 +30,30 @@ def stack_config(layer: str, env: str) -> tuple[dict[str, Any], list[str]]:
     return {k: (SECRET_PLACEHOLDER if k in secret_keys else v) for k, v in config.items()}, secret_keys
 
 
+def in_stack_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as `pulumi stack export` orders them (every parent, provider and dependency before the
+    resources that use it), ties broken by URN. The mock runtime registers resources concurrently, so
+    without this the same program would give a different order, and a different plan file, each run."""
+    by_urn = {r["urn"]: r for r in records}
+
+    def used(record: dict[str, Any]) -> set[str]:
+        provider = (record.get("provider") or "").rsplit("::", 1)[0]  # a provider reference is `<urn>::<id>`
+        return {u for u in (record.get("parent"), provider, *record["dependencies"]) if u in by_urn} - {record["urn"]}
+
+    waiting = {urn: used(record) for urn, record in by_urn.items()}
+    ordered: list[dict[str, Any]] = []
+    while waiting:
+        ready = sorted(urn for urn, needs in waiting.items() if not needs)
+        if not ready:
+            raise ValueError(f"the plan's resources depend on each other in a cycle: {sorted(waiting)[:3]}")
+        urn = ready[0]
+        ordered.append(by_urn[urn])
+        del waiting[urn]
+        for needs in waiting.values():
+            needs.discard(urn)
+    return ordered
+
+
 def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
     """The fully qualified name the layer's stack has, and the one StackReferences read."""
     return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
@@ -78,7 +102,7 @@ def plan_environment(env: str) -> dict[str, Any]:
         )
         fqn = stack_name(layer, env, config)
         upstream[fqn] = run.outputs
-        layers.append(LayerPlan(layer, layer, fqn, run.resources, run.outputs))
+        layers.append(LayerPlan(layer, layer, fqn, in_stack_order(run.resources), run.outputs))
     plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
     _OFFLINE_RECORDS.pop(env, None)
     offline_record(env, plan)
