@@ -2,8 +2,6 @@
 
 import copy
 import json
-import os
-import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO, read_layer_config
+from shared.stack_files import read_layer_config
 from tests.support import layer_of, planned
 from tooling.checks.limits import check as limits_check
 from tooling.checks.limits.check import check_plan, known_limits, quotas
@@ -288,18 +286,13 @@ def test_too_many_security_group_rules_fail_naming_the_group_and_the_quota():
     assert "over the default quota (adjustable) of 60 rules" in str(finding)
 
 
-def test_make_plan_exits_1_when_a_limit_is_broken(monkeypatch):
+def test_make_plan_exits_1_when_a_limit_is_broken(tmp_path, monkeypatch):
     def oversize(resources: list[Resource]) -> None:
         process_payment(resources)["inputs"]["environment"]["variables"]["PADDING"] = "p" * 5000
 
-    plan = grown("dev", "application", oversize)
-    scratch = REPO / "build" / f"plan-limits-test-{os.getpid()}"
-    monkeypatch.setattr(command.engine, "PLAN_DIR", scratch)
+    monkeypatch.setattr(command.engine, "PLAN_DIR", tmp_path)
     console = Console(record=True, width=300)
-    try:
-        assert command.write_plan("dev", plan, console) == 1
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    assert command.write_plan("dev", grown("dev", "application", oversize), console) == 1
     assert "dev: 1 AWS limit(s) exceeded" in console.export_text()
 
 

@@ -20,7 +20,8 @@ def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
     out = engine.PLAN_DIR / f"{env}.json"
     out.write_text(json.dumps(plan, indent=2) + "\n")
     print_summary(plan, console)
-    console.print(f"[green]wrote {out.relative_to(stack_files.REPO)}[/green]")
+    shown = out.relative_to(stack_files.REPO) if out.is_relative_to(stack_files.REPO) else out
+    console.print(f"[green]wrote {shown}[/green]")
     return max(types.report(env, plan, console), limits.report(env, plan, console))
 
 
