@@ -3,8 +3,8 @@
 The values that differ between environments (memory, reservations, redrive count, recipients) live
 in the stack files; everything else has one default shared by every environment. Rules across
 environments run here too: timeouts may not differ (what staging tested is what prod runs), and
-the reservations of every environment sharing an account and region must fit the account's
-concurrency limit minus the 100 executions AWS keeps unreserved.
+environments sharing an account and region declare the same concurrency quota. What they reserve
+together is an AWS limit, checked over the plans with the others (tooling/checks/limits).
 """
 
 import re
@@ -30,8 +30,6 @@ UNRESERVABLE_CONCURRENCY = 100
 MIN_QUEUE_CONCURRENCY = 2
 # Lambda's SQS guidance: the queue's visibility timeout is at least six times the function timeout.
 VISIBILITY_TIMEOUT_FACTOR = 6
-# process-payment and verify-payment (API Gateway) and the ALB's API: each reserves apiReservedConcurrency.
-API_FUNCTIONS = 3
 # The ledger migration runs once per artifact, never concurrently with itself.
 MIGRATION_RESERVED_CONCURRENCY = 1
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -249,15 +247,6 @@ class ApplicationSettings(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
-    @property
-    def reserved_concurrency(self) -> int:
-        """Executions this environment reserves: the API functions of both doors, the worker, the migration."""
-        return (
-            API_FUNCTIONS * self.api_reserved_concurrency
-            + self.worker_reserved_concurrency
-            + MIGRATION_RESERVED_CONCURRENCY
-        )
-
     def weights(self) -> dict[Color, int]:
         """Listener weights per colour: the active colour keeps all but the canary share."""
         idle = other_color(self.active_color)
@@ -280,32 +269,18 @@ class ApplicationSettings(StrictModel):
         ]
 
     def _concurrency_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        """Environments sharing an account and region declare its one quota; what they reserve together is
+        held against it by the AWS limits check over the plans (tooling/checks/limits)."""
         sharing = {
             stack: other
             for stack, other in sorted(others.items())
             if other.platform.region == platform.region
             and set(other.platform.allowed_account_ids) & set(platform.allowed_account_ids)
         }
-        reservations = {platform.environment: self.reserved_concurrency} | {
-            other.platform.environment: other.layer.reserved_concurrency for other in sharing.values()
-        }
-        total = sum(reservations.values())
-        budget = self.account_concurrency_limit - UNRESERVABLE_CONCURRENCY
-        problems = []
-        if total > budget:
-            listing = ", ".join(f"{env} {n}" for env, n in reservations.items())
-            problems.append(
-                f"application:accountConcurrencyLimit: the environments in {platform.region} of account(s) "
-                f"{', '.join(platform.allowed_account_ids)} reserve {total} executions ({listing}), more than the "
-                f"{budget} that may be reserved (limit {self.account_concurrency_limit} minus the "
-                f"{UNRESERVABLE_CONCURRENCY} AWS keeps unreserved); lower the reservations or raise the quota "
-                "(Service Quotas) and this value"
-            )
-        problems += [
+        return [
             f"application:accountConcurrencyLimit: {self.account_concurrency_limit} here but "
             f"{other.layer.account_concurrency_limit} in Pulumi.{stack}.yaml, which shares the account and region; "
             "one account has one limit"
             for stack, other in sharing.items()
             if other.layer.account_concurrency_limit != self.account_concurrency_limit
         ]
-        return problems

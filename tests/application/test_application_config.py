@@ -123,23 +123,6 @@ def test_a_timeout_that_differs_between_environments_is_refused(tmp_path):
     assert "timeouts must be identical in every environment" in message
 
 
-def test_reservations_of_environments_sharing_an_account_and_region_must_fit_the_limit(tmp_path):
-    """staging moved into prod's region: 321 (prod) + 36 (staging) reserved with a limit of 440 (340 reservable)."""
-    write_stack(tmp_path, "dev", {})
-    write_stack(
-        tmp_path, "staging", {"us-east-2": "eu-west-1", "accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"}
-    )
-    write_stack(tmp_path, "prod", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"})
-    with pytest.raises(PlatformConfigError) as error:
-        check(tmp_path, "prod", {"application:accountConcurrencyLimit": "440"})
-    message = str(error.value)
-    assert "reserve 357 executions (prod 321, staging 36)" in message
-    assert "more than the 340 that may be reserved (limit 440 minus the 100 AWS keeps unreserved)" in message
-    # the same reservations in separate regions fit
-    write_stack(tmp_path, "staging", {"accountConcurrencyLimit: 1000": "accountConcurrencyLimit: 440"})
-    check(tmp_path, "prod", {"application:accountConcurrencyLimit": "440"})
-
-
 def test_environments_sharing_an_account_and_region_declare_one_limit(tmp_path):
     write_stack(tmp_path, "dev", {})
     write_stack(
@@ -158,9 +141,8 @@ def test_environments_sharing_an_account_and_region_declare_one_limit(tmp_path):
         ({"application:workerReservedConcurrency": "1"}, "workerReservedConcurrency 1 cannot work"),
         ({"application:visibilityTimeoutSeconds": "60"}, "visibilityTimeoutSeconds 60 is below"),
         ({"application:timeouts": timeouts(verifyPayment=5)}, "timeouts must be identical in every environment"),
-        ({"application:accountConcurrencyLimit": "120"}, "reserve 321 executions (prod 321), more than the 20"),
     ],
-    ids=["worker-concurrency", "visibility", "timeouts-across-environments", "account-limit"],
+    ids=["worker-concurrency", "visibility", "timeouts-across-environments"],
 )
 def test_refused_before_any_resource_or_the_provider_exists(overrides, expected, declared):
     planned("prod")  # the layers below, planned from their valid stack files

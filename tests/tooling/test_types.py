@@ -239,9 +239,9 @@ def test_make_plan_prints_the_findings_after_writing_the_plan_and_fails(tmp_path
     broken = with_function(dev_plan(), architectures="arm64")
     monkeypatch.setattr("tooling.cli.plan_environment", lambda env: broken)
     monkeypatch.setattr(engine, "PLAN_DIR", tmp_path)
-    monkeypatch.setattr(plan_cli.stack_files, "REPO", tmp_path)
     monkeypatch.setattr(plan_cli, "print_summary", lambda plan, console: None)
     assert plan_cli.main(["dev"]) == 1
     out = capsys.readouterr().out
     assert (tmp_path / "dev.json").exists()
-    assert out.index("wrote dev.json") < out.index(function_finding('architectures: got string "arm64"'))
+    finding = function_finding('architectures: got string "arm64"')
+    assert out.index(f"wrote {tmp_path / 'dev.json'}") < out.index(finding)

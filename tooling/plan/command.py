@@ -1,5 +1,6 @@
 """`make plan [ENV=]`: write build/plan/<env>.json for each environment, print its summary, then check
-every planned input against the installed SDKs' types (`tooling.checks.types`; findings exit 1)."""
+every planned input against the installed SDKs' types (`tooling.checks.types`) and every figure against
+AWS's limits (`tooling.checks.limits`); findings of either exit 1."""
 
 import json
 from collections.abc import Sequence
@@ -8,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from shared import stack_files
-from tooling.checks import types
+from tooling.checks import limits, types
 from tooling.cli import run_per_environment
 from tooling.plan import engine
 from tooling.plan.summary import print_summary
@@ -19,8 +20,9 @@ def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
     out = engine.PLAN_DIR / f"{env}.json"
     out.write_text(json.dumps(plan, indent=2) + "\n")
     print_summary(plan, console)
-    console.print(f"[green]wrote {out.relative_to(stack_files.REPO)}[/green]")
-    return types.report(env, plan, console)
+    shown = out.relative_to(stack_files.REPO) if out.is_relative_to(stack_files.REPO) else out
+    console.print(f"[green]wrote {shown}[/green]")
+    return max(types.report(env, plan, console), limits.report(env, plan, console))
 
 
 def main(argv: Sequence[str]) -> int:
