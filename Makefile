@@ -61,7 +61,7 @@ docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the se
 	$(PY) -m tooling.checks.config_keys --write
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
-	$(PY) -m tooling.plan $(ENV)
+	$(PY) -m tooling.checks.plan_files $(ENV)
 
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.policy $(ENV)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.tooling.fake_world import World
 from tests.tooling.test_drift import world
-from tooling.stacks import driver, promotion
+from tooling.stacks import driver, guard
 
 __all__ = ["world"]
 
@@ -18,7 +18,8 @@ OTHER = "b" * 40
 
 
 def checkout_is(monkeypatch: pytest.MonkeyPatch, head: str = HEAD, clean: bool = True) -> None:
-    monkeypatch.setattr(promotion, "checkout_state", lambda: (head, clean))
+    dirty = [] if clean else ["application/app.py"]
+    monkeypatch.setattr(guard, "checkout_state", lambda: (head, dirty))
 
 
 def record_of(world: World, env: str) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tooling.checks.broadening import BroadeningReport, Snapshot, compare_snapshots, render
+from tooling.checks.record import plan_environment
 from tooling.checks.redact import Redactor
 from tooling.checks.render import console
 from tooling.checks.report import UNEXPECTED, USAGE
-from tooling.plan import plan_environment
-from tooling.stacks import compare as compare_command
-from tooling.stacks.driver import Stopped
-from tooling.stacks.preflight import Refusal, check_environment
+from tooling.stacks.assess import deployed
+from tooling.stacks.preflight import check_environment
+from tooling.stacks.types import Refusal, Stopped
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -53,7 +53,7 @@ def _side(env: str, source: str, path: Path | None) -> Snapshot:
     if source == "plan":
         return Snapshot(env, f"{env}:plan", plan_environment(env)["layers"])
     if source == "deployed":
-        side, _ = compare_command.deployed(env, Redactor())
+        side, _ = deployed(env, Redactor())
         return Snapshot(env, f"{env}:deployed", side.snapshot["layers"])
     raise Refusal(f"unknown SOURCE {source!r}; allowed: plan, deployed")
 

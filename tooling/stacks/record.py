@@ -8,7 +8,6 @@ cannot, a file next to the state exists only on file backends). See docs/promoti
 """
 
 import getpass
-import json
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +16,8 @@ from pydantic import ValidationError
 
 from shared.promotion import RECORD_PROJECT, PromotionRecord
 from shared.stack_files import REPO
-from tooling.stacks.driver import LayerFailure, PulumiCli
-from tooling.stacks.preflight import Stack
+from tooling.stacks.cli import PulumiCli
+from tooling.stacks.types import LayerFailure, Stack
 
 RECORD_DIR = Path(__file__).resolve().parent / "record_stack"
 UNKNOWN_COMMIT = "unknown"
@@ -36,14 +35,14 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def checkout_state() -> tuple[str, bool]:
-    """(HEAD, whether the working tree is clean: nothing modified, staged or untracked); outside a git
-    checkout ("unknown", False)."""
+def checkout_state() -> tuple[str, list[str]]:
+    """(HEAD, what keeps the working tree from being clean: every modified, staged or untracked path);
+    outside a git checkout ("unknown", ["(not a git checkout)"])."""
     head = _git("rev-parse", "HEAD")
-    if head is None:
-        return UNKNOWN_COMMIT, False
-    status = _git("status", "--porcelain")
-    return head, status == ""
+    status = _git("status", "--porcelain") if head is not None else None
+    if head is None or status is None:
+        return UNKNOWN_COMMIT, [f"(not a git checkout: {REPO})"]
+    return head, [line[3:] for line in status.splitlines() if line.strip()]
 
 
 def deployer(environ: Mapping[str, str]) -> str:
@@ -55,13 +54,6 @@ def deployer(environ: Mapping[str, str]) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def write_record(cli: PulumiCli, stack: Stack, record: PromotionRecord) -> None:
-    """`pulumi config set promotion:record <json>` then `pulumi up` of the record stack."""
-    cli.run(stack, "stack", "select", "--create")
-    cli.run(stack, "config", "set", f"{RECORD_PROJECT}:record", "--", json.dumps(record.outputs(), sort_keys=True))
-    cli.run(stack, "up", "--yes", "--skip-preview")
 
 
 def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
@@ -78,9 +70,4 @@ def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
         return None
 
 
-def child_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """What the layers' programs get: the deployer, for the deploy role's session tags."""
-    return {**environ, "PLATFORM_DEPLOYER": deployer(environ)}
-
-
-__all__ = ["RECORD_DIR", "checkout_state", "deployer", "read_record", "record_stack", "write_record"]
+__all__ = ["RECORD_DIR", "checkout_state", "deployer", "read_record", "record_stack"]
