@@ -60,7 +60,11 @@ class Checkout:
         return self._run(argv)
 
     def stacks(self, *args: str) -> Result:
-        return self._run([str(self.root / ".venv" / "bin" / "python"), "-m", "tooling.stacks", *args])
+        return self.python("tooling.stacks", *args)
+
+    def python(self, module: str, *args: str) -> Result:
+        """`python -m <module> <args>` with the venv's interpreter, in the copy."""
+        return self._run([str(self.root / ".venv" / "bin" / "python"), "-m", module, *args])
 
     def _run(self, argv: list[str]) -> Result:
         done = subprocess.run(

@@ -42,23 +42,29 @@ def _from_file(path: Path) -> Snapshot:
     if not path.is_file():
         raise Refusal(f"{path} does not exist: write plan files with make plan (build/plan/<env>.json)")
     plan = json.loads(path.read_text())
-    check_environment("broadening", str(plan.get("environment")))
+    check_environment("broadening", str(plan.get("environment")), f"(the environment {path} names)")
     return Snapshot(plan["environment"], f"{plan['environment']}:{path.name}", plan["layers"])
 
 
 def _side(env: str, source: str, path: Path | None) -> Snapshot:
     if path is not None:
         return _from_file(path)
-    check_environment("broadening", env)
     if source == "plan":
         return Snapshot(env, f"{env}:plan", plan_environment(env)["layers"])
-    if source == "deployed":
-        side, _ = deployed(env, Redactor())
-        return Snapshot(env, f"{env}:deployed", side.snapshot["layers"])
-    raise Refusal(f"unknown SOURCE {source!r}; allowed: plan, deployed")
+    side, _ = deployed(env, Redactor())
+    return Snapshot(env, f"{env}:deployed", side.snapshot["layers"])
 
 
 def build(args: argparse.Namespace) -> BroadeningReport:
+    """Both sides' names are checked before either side is read (an offline plan takes seconds)."""
+    for env, variable, path in ((args.left, "LEFT", args.left_file), (args.right, "RIGHT", args.right_file)):
+        if path is None:
+            check_environment("broadening", env, "SOURCE=plan", variable)
+    if args.source not in ("plan", "deployed"):
+        raise Refusal(
+            f"unknown SOURCE {args.source!r}; allowed: plan, deployed "
+            "(make broadening LEFT=staging RIGHT=prod SOURCE=plan)"
+        )
     return compare_snapshots(
         _side(args.left, args.source, args.left_file), _side(args.right, args.source, args.right_file)
     )

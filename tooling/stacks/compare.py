@@ -48,14 +48,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def check_arguments(args: argparse.Namespace) -> Source:
-    for env in (args.left, args.right):
-        check_environment("compare", env)
+    for env, variable in ((args.left, "LEFT"), (args.right, "RIGHT")):
+        check_environment("compare", env, "SOURCE=deployed|plan", variable)
     if args.left == args.right:
         raise Refusal(
             f"LEFT and RIGHT are both {args.left!r}: name two environments (make compare LEFT=dev RIGHT=staging)"
         )
     if args.source not in ("deployed", "plan"):
-        raise Refusal(f"unknown SOURCE {args.source!r}; allowed: deployed (the default), plan")
+        raise Refusal(
+            f"unknown SOURCE {args.source!r}; allowed: deployed (the default), plan "
+            f"(make compare LEFT={args.left} RIGHT={args.right} SOURCE=plan)"
+        )
     source: Source = args.source
     return source
 

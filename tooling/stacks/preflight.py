@@ -27,15 +27,18 @@ INSTANCE_PROFILE_FLAG = "PLATFORM_AWS_INSTANCE_PROFILE"
 LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
-def check_environment(command: str, env: str, usage: str = "") -> None:
-    """`usage` is the rest of the working command after `make <command> ENV=<env>` (e.g. `COLOR=green`)."""
+def check_environment(command: str, env: str, usage: str = "", variable: str = "ENV") -> None:
+    """`usage` is the rest of the working command after `make <command> ENV=<env>` (e.g. `COLOR=green`);
+    `variable` the make variable that names the environment (LEFT and RIGHT for comparisons)."""
     allowed = "|".join(ENVIRONMENTS)
     rest = f" {usage}" if usage else ""
+    option = f"--{variable.lower()}"
     if not env:
-        raise Refusal(f"ENV is required: make {command} ENV={allowed}{rest} (or --env)")
+        raise Refusal(f"{variable} is required: make {command} {variable}={allowed}{rest} (or {option})")
     if env not in ENVIRONMENTS:
         raise Refusal(
-            f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)} (make {command} ENV={allowed}{rest})"
+            f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)} "
+            f"(make {command} {variable}={allowed}{rest})"
         )
 
 

@@ -183,17 +183,17 @@ class Release:
             self.clearance = guard.clear(change, assessment)
         return self.clearance
 
-    def up(self, why: str) -> None:
+    def apply(self, why: str) -> None:
         clearance = self.clear()
         print(f"==> pulumi up {LAYER} ({self.stack.name}): {why}", flush=True)
         guard.up(clearance, self.stack)
 
-    def up_with(self, active: str, canary: int, why: str) -> None:
+    def apply_with(self, active: str, canary: int, why: str) -> None:
         """Writes the stack file, runs `pulumi up`, and restores the file if the up fails."""
         before = self.path.read_text()
         write_color_config(self.path, active, canary)
         try:
-            self.up(why)
+            self.apply(why)
         except LayerFailure:
             self.path.write_text(before)
             raise
@@ -239,14 +239,14 @@ def release(run: Release, color: str, canary: int) -> None:
             f"{color} is already active in {run.env}: release to the idle colour, "
             f"make release ENV={run.env} COLOR={other(color)}"
         )
-    run.up(f"update {color}, the idle colour (weights unchanged)")
+    run.apply(f"update {color}, the idle colour (weights unchanged)")
     outputs = run.outputs()
     run.fleet.refresh(outputs["webAutoScalingGroupNames"][color])
     run.wait_healthy(color, outputs["webTargetGroupArns"][color])
     if canary:
-        run.up_with(active, canary, f"canary: {canary} % to {color}")
+        run.apply_with(active, canary, f"canary: {canary} % to {color}")
         run.wait_healthy(color, outputs["webTargetGroupArns"][color])
-    run.up_with(color, 0, f"all traffic to {color}")
+    run.apply_with(color, 0, f"all traffic to {color}")
     confirm = " CONFIRM=prod" if run.target.prod else ""
     print(f"released {color} in {run.env}; {active} keeps running: make rollback ENV={run.env}{confirm} switches back")
 
@@ -256,7 +256,7 @@ def rollback(run: Release) -> None:
     previous = other(active)
     outputs = run.outputs()
     run.wait_healthy(previous, outputs["webTargetGroupArns"][previous])
-    run.up_with(previous, 0, f"roll back: all traffic to {previous}")
+    run.apply_with(previous, 0, f"roll back: all traffic to {previous}")
     print(f"rolled back {run.env} to {previous}" + (f" (canary of {canary} % ended)" if canary else ""))
 
 
