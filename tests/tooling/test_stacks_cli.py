@@ -189,6 +189,19 @@ def test_each_stack_is_created_if_missing_before_it_is_used(checkout: Checkout) 
     assert [(c["layer"], c["stack"]) for c in calls[::2]] == [(c["layer"], c["stack"]) for c in calls[1::2]]
 
 
+def test_creating_a_stack_writes_its_salt_into_the_stack_file_and_says_to_commit_it(checkout: Checkout) -> None:
+    result = checkout.make("deploy", ENV="dev")
+
+    assert result.returncode == 0, result.output
+    for layer in DEPLOY_ORDER:
+        assert (checkout.root / layer / "Pulumi.dev.yaml").read_text().startswith("encryptionsalt: v1:")
+        assert f"note: Pulumi wrote encryptionsalt into {layer}/Pulumi.dev.yaml" in result.stdout
+    assert "commit that file" in result.stdout
+    again = checkout.make("deploy", ENV="dev")
+    assert again.returncode == 0, again.output
+    assert "wrote encryptionsalt" not in again.stdout
+
+
 def test_make_preview_runs_in_deploy_order(checkout: Checkout) -> None:
     result = checkout.make("preview", ENV="staging")
 

@@ -1,4 +1,5 @@
-"""The promotion record on the backend: written after a successful `make deploy`, read by the gate.
+"""The promotion record on the backend: written after a successful `make deploy` (by the guard,
+`tooling.stacks.guard.write_record`), read by the gate; and the checkout facts it records.
 
 Where: the outputs of the stack `<org>/promotion/<env>` (project `tooling/stacks/record_stack/`), next
 to the layers' stacks on the same backend. Why a stack and not a file or a tag: outputs are kept by
