@@ -158,7 +158,7 @@ def test_a_prod_release_is_gated_passes_the_policy_pack_and_shows_the_diff(check
 
     # prod is promoted from staging: with no staging record here, the gate refuses before any `up`
     refused = checkout.make("release", ENV="prod", COLOR="green", CONFIRM="prod")
-    _assert_refused(refused, "refusing to deploy prod: promotion from staging failed at record", "OVERRIDE=")
+    _assert_refused(refused, "refusing to release prod: promotion from staging failed at record", "OVERRIDE=")
     assert checkout.operations("up") == []
 
     result = checkout.make("release", ENV="prod", COLOR="green", CONFIRM="prod", OVERRIDE="INC-7 rehearsal")

@@ -1,6 +1,6 @@
 """The promotion record's contents, from one environment's snapshot and outputs (no I/O here).
 
-`tooling/stacks/record.py` writes it after a successful `make deploy`; the offline plan answers the
+`tooling/stacks/guard.py` writes it after a successful `make deploy`; the offline plan answers the
 application layer's read with the same record built from the lower environment's offline plan
 (`plan_environment` below hands `offline_record` to the engine).
 """

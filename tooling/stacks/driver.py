@@ -76,7 +76,7 @@ class Run:
     env: str
     target: Target
     cli: PulumiCli  # reads only: every change goes through tooling.stacks.guard
-    usage: str  # the make command that runs this, for refusals
+    usage: str  # the make command that runs this, without CONFIRM=, for refusals
     confirm: str = ""
     override: str = ""
 
@@ -171,7 +171,7 @@ def refuse_protected(run: Run, stacks: Sequence[Stack], protected: Mapping[str, 
     raise Refusal(
         f"refusing to destroy {run.env}: {sum(len(protected[s.layer]) for s in stacks)} protected resources "
         f"in {', '.join(s.name for s in stacks)}; nothing was destroyed. Unprotect them with the command "
-        f"above (or see docs/deploying.md), then run {run.usage} again"
+        f"above (or see docs/deploying.md), then run {run.usage}{' CONFIRM=prod' if run.prod else ''} again"
     )
 
 
@@ -252,10 +252,10 @@ COMMANDS: Mapping[str, Callable[[Run], None]] = {
 
 
 def usage_of(args: argparse.Namespace) -> str:
+    """The make command that runs these arguments, without CONFIRM= (refusals add what it needs)."""
     if args.promote_from:
         return f"make promote FROM={args.promote_from} TO={args.env}"
-    confirm = " CONFIRM=prod" if args.command in ("deploy", "destroy") and args.confirm == "prod" else ""
-    return f"make {args.command} ENV={args.env}{confirm}"
+    return f"make {args.command} ENV={args.env}"
 
 
 def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path) -> Run:

@@ -47,6 +47,7 @@ class Gate:
     assessment: Assessment  # the target's preview
     head: str
     dirty: list[str]  # what `git status --porcelain` lists: modified, staged and untracked paths
+    action: str = "deploy"  # what the gate guards: deploy, release or rollback (its refusals say it)
     failed: list[str] = field(default_factory=list)
     record: PromotionRecord | None = None
 
@@ -167,7 +168,7 @@ class Gate:
             problem = check()
             if problem is None:
                 continue
-            line = f"refusing to deploy {self.target}: promotion from {self.source} failed at {problem}"
+            line = f"refusing to {self.action} {self.target}: promotion from {self.source} failed at {problem}"
             if not override:
                 raise Refusal(f'{line} (or, in an emergency, OVERRIDE="<reason>", which is recorded)')
             self.failed.append(problem)

@@ -33,9 +33,9 @@ from shared.stack_files import REPO
 from tooling.stacks.assess import Assessment
 from tooling.stacks.cli import PulumiCli
 from tooling.stacks.gate import Gate
-from tooling.stacks.preflight import is_plan_digest, load_stack
+from tooling.stacks.preflight import deployer, is_plan_digest, load_stack
 from tooling.stacks.promotion import digest_label, promotion_source
-from tooling.stacks.record import checkout_state, deployer, record_stack
+from tooling.stacks.record import checkout_state, record_stack
 from tooling.stacks.types import Refusal, Stack, Target
 
 # The CrossGuard pack (policy/) checks every resource at preview and up; the CLI runs with
@@ -50,7 +50,7 @@ class Change:
     command: str  # deploy, release, rollback, accounts, destroy
     target: Target
     stacks: Sequence[Stack]
-    usage: str  # the make command that runs it, for refusals (`make release ENV=prod COLOR=green`)
+    usage: str  # the make command that runs it, without CONFIRM=, for refusals (`make release ENV=prod COLOR=green`)
     confirm: str = ""
     override: str = ""
     always_diff: bool = False  # show the diff outside prod too (make accounts)
@@ -91,6 +91,7 @@ def clear(change: Change, assessment: Assessment | None) -> Clearance:
             assessment=assessment,
             head=head,
             dirty=list(dirty),
+            action=change.command,
         )
         failed = gate.run(change.override)
         for problem in failed:

@@ -8,7 +8,9 @@ credentials.
 """
 
 import configparser
+import getpass
 import shutil
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -198,6 +200,28 @@ def aws_credentials(stacks: Sequence[Stack], environ: Mapping[str, str], home: P
     return {}
 
 
+# --- who runs it --------------------------------------------------------------------------
+
+
+def git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def deployer(environ: Mapping[str, str]) -> str:
+    """Who deploys: PLATFORM_DEPLOYER, else git's user.email, else the login name."""
+    named = environ.get("PLATFORM_DEPLOYER") or git("config", "user.email")
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 # --- all of it, for one environment ---------------------------------------------------------
 
 
@@ -220,7 +244,8 @@ def resolve_target(
     check_org(stacks, backend)
     check_passphrase(stacks, backend, environ)
     extra_env = aws_credentials(stacks, environ, home) if aws else {}
-    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url}
+    # PLATFORM_DEPLOYER: the provider sends it as the deploy role's `deployer` session tag.
+    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url, "PLATFORM_DEPLOYER": deployer(environ)}
     return Target(env, stacks, executable, backend, child_env)
 
 

@@ -8,9 +8,6 @@ history`), they need no cloud SDK of their own, and a StackReference can read th
 cannot, a file next to the state exists only on file backends). See docs/promotion.md.
 """
 
-import getpass
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,6 +15,7 @@ from pydantic import ValidationError
 from shared.promotion import RECORD_PROJECT, PromotionRecord
 from shared.stack_files import REPO
 from tooling.stacks.cli import PulumiCli
+from tooling.stacks.preflight import git
 from tooling.stacks.types import LayerFailure, Stack
 
 RECORD_DIR = Path(__file__).resolve().parent / "record_stack"
@@ -28,33 +26,14 @@ def record_stack(env: str, org: str) -> Stack:
     return Stack(layer=RECORD_PROJECT, env=env, org=org, config={}, secrets_provider="passphrase", directory=RECORD_DIR)
 
 
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def checkout_state() -> tuple[str, list[str]]:
     """(HEAD, what keeps the working tree from being clean: every modified, staged or untracked path);
     outside a git checkout ("unknown", ["(not a git checkout)"])."""
-    head = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain") if head is not None else None
+    head = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if head is not None else None
     if head is None or status is None:
         return UNKNOWN_COMMIT, [f"(not a git checkout: {REPO})"]
     return head, [line[3:] for line in status.splitlines() if line.strip()]
-
-
-def deployer(environ: Mapping[str, str]) -> str:
-    """Who deploys: PLATFORM_DEPLOYER, else git's user.email, else the login name."""
-    named = environ.get("PLATFORM_DEPLOYER") or _git("config", "user.email")
-    if named:
-        return named
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
@@ -71,4 +50,4 @@ def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
         return None
 
 
-__all__ = ["RECORD_DIR", "checkout_state", "deployer", "read_record", "record_stack"]
+__all__ = ["RECORD_DIR", "checkout_state", "read_record", "record_stack"]

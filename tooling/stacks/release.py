@@ -174,6 +174,10 @@ class Release:
     def env(self) -> str:
         return self.target.env
 
+    def command_line(self, command: str) -> str:
+        """`command` as it works here: with CONFIRM=prod in prod."""
+        return f"{command} CONFIRM=prod" if self.target.prod else command
+
     def clear(self) -> guard.Clearance:
         """Once, before the first `up`: the layer's assessment, then the guard's gate and confirmation."""
         if self.clearance is None:
@@ -202,7 +206,8 @@ class Release:
         outputs = self.clear().cli.read_json(self.stack, "stack", "output", "--json") or {}
         for key in ("webTargetGroupArns", "webAutoScalingGroupNames"):
             if not isinstance(outputs.get(key), dict) or set(outputs[key]) != set(COLORS):
-                raise Refusal(f"{self.stack.name} has no output {key} per colour: run make deploy ENV={self.env} first")
+                deploy = self.command_line(f"make deploy ENV={self.env}")
+                raise Refusal(f"{self.stack.name} has no output {key} per colour: run {deploy} first")
         return outputs
 
     def wait_healthy(self, color: str, target_group_arn: str) -> None:
@@ -235,10 +240,8 @@ def health_problem(color: str, env: str, targets: Sequence[TargetState]) -> str 
 def release(run: Release, color: str, canary: int) -> None:
     active, _ = read_color_config(run.path)
     if color == active:
-        raise Refusal(
-            f"{color} is already active in {run.env}: release to the idle colour, "
-            f"make release ENV={run.env} COLOR={other(color)}"
-        )
+        idle = run.command_line(f"make release ENV={run.env} COLOR={other(color)}")
+        raise Refusal(f"{color} is already active in {run.env}: release to the idle colour, {idle}")
     run.apply(f"update {color}, the idle colour (weights unchanged)")
     outputs = run.outputs()
     run.fleet.refresh(outputs["webAutoScalingGroupNames"][color])
@@ -247,8 +250,8 @@ def release(run: Release, color: str, canary: int) -> None:
         run.apply_with(active, canary, f"canary: {canary} % to {color}")
         run.wait_healthy(color, outputs["webTargetGroupArns"][color])
     run.apply_with(color, 0, f"all traffic to {color}")
-    confirm = " CONFIRM=prod" if run.target.prod else ""
-    print(f"released {color} in {run.env}; {active} keeps running: make rollback ENV={run.env}{confirm} switches back")
+    rollback = run.command_line(f"make rollback ENV={run.env}")
+    print(f"released {color} in {run.env}; {active} keeps running: {rollback} switches back")
 
 
 def rollback(run: Release) -> None:
@@ -315,14 +318,13 @@ def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path, fl
     if fleet is None:
         health_file = environ.get(HEALTH_FILE_VARIABLE)
         fleet = FileFleet(Path(health_file)) if health_file else AwsFleet(str(stack.config["platform:region"]))
-    confirm = " CONFIRM=prod" if target.prod else ""
     return Release(
         args.command,
         target,
         stack,
         fleet,
         stack_file(LAYER, args.env),
-        usage=f"{usage}{confirm}" if not args.confirm or args.confirm == "prod" else usage,
+        usage=usage,
         confirm=args.confirm,
         override=args.override,
         wait_seconds=float(environ.get("RELEASE_WAIT_SECONDS", WAIT_SECONDS)),
