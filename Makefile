@@ -52,16 +52,17 @@ $(CHECKOV_STAMP): constraints-checkov.txt
 test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
-lint: $(SETUP_STAMP) ## ruff (check and format) and mypy over all code; `make test` runs it first
+lint: $(SETUP_STAMP) ## ruff (check and format), mypy and the import contracts (lint-imports) over all code; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy shared accounts networking data application observability policy tooling functions tests
+	$(VENV)/bin/lint-imports --no-cache
 
 docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
 	$(PY) -m tooling.checks.config_keys --write
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
-	$(PY) -m tooling.plan $(ENV)
+	$(PY) -m tooling.checks.plan_files $(ENV)
 
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.policy $(ENV)
@@ -105,11 +106,11 @@ drift: $(SETUP_STAMP) ## Drift of a deployed environment: code vs state and stat
 compare: $(SETUP_STAMP) ## Two environments through the parity comparator (LEFT=staging RIGHT=prod; SOURCE=deployed|plan; JSON=file; exit 7 if undeclared)
 	$(PY) -m tooling.stacks.compare --left "$(LEFT)" --right "$(RIGHT)" --source "$(SOURCE)" $(if $(JSON),--json "$(JSON)")
 
-release: $(SETUP_STAMP) ## Blue/green: update the idle colour, wait until healthy, shift traffic (ENV=, COLOR=<idle>, optional CANARY=<percent>)
-	$(PY) -m tooling.stacks.release release --env "$(ENV)" --color "$(COLOR)" --canary "$(CANARY)" --confirm "$(CONFIRM)"
+release: $(SETUP_STAMP) ## Blue/green: update the idle colour, wait until healthy, shift traffic (ENV=, COLOR=<idle>, optional CANARY=<percent>; prod: CONFIRM=prod, the promotion gate, OVERRIDE="reason")
+	$(PY) -m tooling.stacks.release release --env "$(ENV)" --color "$(COLOR)" --canary "$(CANARY)" --confirm "$(CONFIRM)" --override "$(OVERRIDE)"
 
-rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous colour, which kept running (ENV=)
-	$(PY) -m tooling.stacks.release rollback --env "$(ENV)" --confirm "$(CONFIRM)"
+rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous colour, which kept running (ENV=; prod: CONFIRM=prod, the promotion gate, OVERRIDE="reason")
+	$(PY) -m tooling.stacks.release rollback --env "$(ENV)" --confirm "$(CONFIRM)" --override "$(OVERRIDE)"
 
 scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) and parliament (IAM documents) over the offline plans; waivers in policy/waivers.yaml: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.scan $(ENV)

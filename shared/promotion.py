@@ -7,7 +7,7 @@ Which environment a release must come from is the stack-config key `platform:pro
 read that one key.
 
 The record is the outputs of a tiny stack per environment, `<org>/promotion/<env>`, on the same
-backend as the layers (project `tooling/stacks/record/`: no resources, it exports the record it is
+backend as the layers (project `tooling/stacks/record_stack/`: no resources, it exports the record it is
 given). A stack's outputs are the one thing every backend keeps (file, s3, gs, azblob, postgres and
 Pulumi Cloud), with history, and the only thing a `StackReference` can read: the higher
 environment's application layer reads the lower one's record through one (`shared/stack_refs.py`).

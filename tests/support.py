@@ -6,7 +6,8 @@ from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
 from shared.stack_files import DEFAULT_ORG
-from tooling.plan import plan_environment, stack_config
+from tooling.checks.record import plan_environment
+from tooling.plan import stack_config
 from tooling.plan.mock_runtime import LayerRun, run_program
 
 

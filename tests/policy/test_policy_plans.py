@@ -10,7 +10,7 @@ import pytest
 from pulumi_policy import PolicyPack
 
 import policy
-import tooling.cli
+import tooling.checks.cli
 from policy import ALL_POLICIES, PACK_NAME
 from tests.support import planned, run_layer
 from tooling.checks import policy as policy_check
@@ -50,7 +50,7 @@ def test_policy_command_fails_on_a_corrupted_plan(monkeypatch, capsys):
         layers = [{**layer, "resources": [_corrupt(r) for r in layer["resources"]]} for layer in plan["layers"]]
         return {**plan, "layers": layers}
 
-    monkeypatch.setattr(tooling.cli, "plan_environment", corrupted)
+    monkeypatch.setattr(tooling.checks.cli, "plan_environment", corrupted)
     monkeypatch.setenv("COLUMNS", "300")  # one table row per line
     assert policy_check.main(["dev"]) == 1
     out = capsys.readouterr().out

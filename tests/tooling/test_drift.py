@@ -25,7 +25,7 @@ from tooling.checks.redact import Redactor
 from tooling.checks.report import Tally
 from tooling.stacks import compare as compare_command
 from tooling.stacks import drift
-from tooling.stacks.steps import StepReader, resolve
+from tooling.stacks.events import StepReader, resolve
 
 __all__ = ["checkout"]  # the fixture, used by the make tests below
 

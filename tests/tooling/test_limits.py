@@ -13,7 +13,7 @@ from shared.stack_files import read_layer_config
 from tests.support import layer_of, planned
 from tooling.checks.limits import check as limits_check
 from tooling.checks.limits.check import check_plan, known_limits, quotas
-from tooling.plan import command
+from tooling.checks import plan_files as command
 
 Resource = dict[str, Any]
 

@@ -13,7 +13,7 @@ from shared.naming import RULES
 from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
 from tests.support import layer_of, planned, run_layer
-from tooling.plan import command as plan_cli
+from tooling.checks import plan_files as plan_cli
 from tooling.plan import engine
 
 ENVIRONMENTS = ("dev", "staging", "prod")

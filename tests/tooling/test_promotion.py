@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from shared.contracts import DEPLOY_ORDER
 from tests.tooling.fake_world import World
 from tests.tooling.test_drift import world
-from tooling.stacks import driver, promotion
+from tooling.stacks import driver, guard
 
 __all__ = ["world"]
 
@@ -18,7 +19,8 @@ OTHER = "b" * 40
 
 
 def checkout_is(monkeypatch: pytest.MonkeyPatch, head: str = HEAD, clean: bool = True) -> None:
-    monkeypatch.setattr(promotion, "checkout_state", lambda: (head, clean))
+    dirty = [] if clean else ["application/app.py"]
+    monkeypatch.setattr(guard, "checkout_state", lambda: (head, dirty))
 
 
 def record_of(world: World, env: str) -> dict[str, Any]:
@@ -168,3 +170,62 @@ def test_make_preview_prints_the_plan_digest(staged: World, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "nothing grants more than before" in out
     assert [line for line in out.splitlines() if line.startswith("plan digest prod: ")]
+
+
+def _calls(world: World) -> list[list[str]]:
+    log = world.root.parent / "calls.jsonl"
+    return [json.loads(line)["argv"] for line in log.read_text().splitlines() if '"event"' not in line]
+
+
+def _stack(argv: list[str]) -> str:
+    return argv[argv.index("--stack") + 1] if "--stack" in argv else ""
+
+
+def test_prod_applies_the_update_plan_its_assessed_preview_saved(staged: World) -> None:
+    assert deploy("prod", "--confirm", "prod") == 0
+
+    argvs = [a for a in _calls(staged) if _stack(a).startswith("organization/")]
+    previews = [a for a in argvs if "preview" in a[:3] and "--save-plan" in a]
+    saved = {_stack(a): a[a.index("--save-plan") + 1] for a in previews}
+    ups = {_stack(a): a for a in argvs if a[:1] == ["up"]}
+    for layer in DEPLOY_ORDER:
+        assert f"--plan={saved[f'organization/{layer}/prod']}" in ups[f"organization/{layer}/prod"]
+        assert not [arg for arg in ups[f"organization/{layer}/staging"] if arg.startswith("--plan")]
+    assert not [a for a in previews if "/staging" in _stack(a)]
+
+
+def test_a_prod_deploy_that_leaves_its_saved_plan_stops_and_says_where(
+    staged: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assess = driver.assess_stacks
+
+    def program_changes_after_the_preview(*args: Any, **kwargs: Any) -> Any:
+        assessment = assess(*args, **kwargs)
+        staged.change_code("prod", "networking", "network-vpc", "enableDnsHostnames", False)
+        return assessment
+
+    monkeypatch.setattr(driver, "assess_stacks", program_changes_after_the_preview)
+
+    assert deploy("prod", "--confirm", "prod") == 1
+    err = capsys.readouterr().err
+    assert "error: deploy stopped at layer networking (organization/networking/prod)" in err
+    assert "the update left its saved plan: resource urn:pulumi:prod::networking::" in err
+    assert "network-vpc violates plan: properties changed: ~~enableDnsHostnames[{True}!={False}]" in err
+    assert "not run: data, application, observability" in err
+
+
+def test_a_plan_digest_must_be_the_current_plans(staged: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert deploy("prod", "--confirm", "0123456789ab") == 2
+    line = refusal(capsys)
+    assert "CONFIRM=0123456789ab is not this plan's digest" in line and "the plan changed since it was reviewed" in line
+
+
+def test_an_uncommitted_salt_is_named_by_the_gate(
+    staged: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(guard, "checkout_state", lambda: (HEAD, ["networking/Pulumi.prod.yaml"]))
+
+    assert deploy("prod", "--confirm", "prod") == 2
+    line = refusal(capsys)
+    assert "failed at checkout: this checkout is not a clean git working tree" in line
+    assert "uncommitted networking/Pulumi.prod.yaml" in line and "encryptionsalt" in line

@@ -60,7 +60,11 @@ class Checkout:
         return self._run(argv)
 
     def stacks(self, *args: str) -> Result:
-        return self._run([str(self.root / ".venv" / "bin" / "python"), "-m", "tooling.stacks", *args])
+        return self.python("tooling.stacks", *args)
+
+    def python(self, module: str, *args: str) -> Result:
+        """`python -m <module> <args>` with the venv's interpreter, in the copy."""
+        return self._run([str(self.root / ".venv" / "bin" / "python"), "-m", module, *args])
 
     def _run(self, argv: list[str]) -> Result:
         done = subprocess.run(
@@ -183,6 +187,19 @@ def test_each_stack_is_created_if_missing_before_it_is_used(checkout: Checkout) 
     calls = [c for c in checkout.driver_calls() if c["argv"][:2] != ["stack", "output"]]  # outputs: the record
     assert [c["argv"][:3] for c in calls[::2]] == [["stack", "select", "--create"]] * len(DEPLOY_ORDER)
     assert [(c["layer"], c["stack"]) for c in calls[::2]] == [(c["layer"], c["stack"]) for c in calls[1::2]]
+
+
+def test_creating_a_stack_writes_its_salt_into_the_stack_file_and_says_to_commit_it(checkout: Checkout) -> None:
+    result = checkout.make("deploy", ENV="dev")
+
+    assert result.returncode == 0, result.output
+    for layer in DEPLOY_ORDER:
+        assert (checkout.root / layer / "Pulumi.dev.yaml").read_text().startswith("encryptionsalt: v1:")
+        assert f"note: Pulumi wrote encryptionsalt into {layer}/Pulumi.dev.yaml" in result.stdout
+    assert "commit that file" in result.stdout
+    again = checkout.make("deploy", ENV="dev")
+    assert again.returncode == 0, again.output
+    assert "wrote encryptionsalt" not in again.stdout
 
 
 def test_make_preview_runs_in_deploy_order(checkout: Checkout) -> None:

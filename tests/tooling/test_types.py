@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.support import planned
+from tooling.checks import plan_files as plan_cli
 from tooling.checks import types
 from tooling.checks.types import check_plan
 from tooling.checks.types.check import unchecked_types
-from tooling.plan import command as plan_cli
 from tooling.plan import engine
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -237,7 +237,7 @@ def test_every_finding_is_reported_at_once_and_the_report_fails(capsys):
 
 def test_make_plan_prints_the_findings_after_writing_the_plan_and_fails(tmp_path, monkeypatch, capsys):
     broken = with_function(dev_plan(), architectures="arm64")
-    monkeypatch.setattr("tooling.cli.plan_environment", lambda env: broken)
+    monkeypatch.setattr("tooling.checks.cli.plan_environment", lambda env: broken)
     monkeypatch.setattr(engine, "PLAN_DIR", tmp_path)
     monkeypatch.setattr(plan_cli, "print_summary", lambda plan, console: None)
     assert plan_cli.main(["dev"]) == 1

@@ -28,7 +28,7 @@ def median_seconds(command: list[str]) -> float:
 
 def plan_times(console: Console) -> None:
     """`make plan` runs all three environments in one process; `make plan ENV=x` runs one."""
-    plan = [sys.executable, "-m", "tooling.plan"]
+    plan = [sys.executable, "-m", "tooling.checks.plan_files"]
     table = Table(title=f"offline plan wall time, median of {RUNS} runs (after setup)", title_justify="left")
     for column in ("command", "seconds", "per environment", "target per environment", "within"):
         table.add_column(column)

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
+from tooling.checks.record import plan_environment
 from tooling.checks.types import check_plan
-from tooling.plan import plan_environment
 
 RUNS = 5
 RATIO_TARGET = 1.20

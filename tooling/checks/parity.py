@@ -11,9 +11,9 @@ import sys
 
 from shared.environments import ENVIRONMENTS
 from tooling.checks.compare import Side, environment_report
+from tooling.checks.record import plan_environment
 from tooling.checks.render import console, render
 from tooling.checks.report import USAGE
-from tooling.plan import plan_environment
 
 PAIRS: tuple[tuple[str, str], ...] = (("dev", "staging"), ("staging", "prod"))
 

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from policy import ALL_POLICIES, ENFORCEMENT_LEVEL
 from policy.teardown import PlannedResourceOptions
-from tooling.cli import run_per_environment
+from tooling.checks.cli import run_per_environment
 from tooling.plan.mock_runtime import UNKNOWN_PLACEHOLDER
 
 

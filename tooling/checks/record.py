@@ -1,7 +1,8 @@
 """The promotion record's contents, from one environment's snapshot and outputs (no I/O here).
 
-`tooling/stacks/record.py` writes it after a successful `make deploy`; the offline plan builds the
-same record from the lower environment's offline plan to answer the application layer's read.
+`tooling/stacks/guard.py` writes it after a successful `make deploy`; the offline plan answers the
+application layer's read with the same record built from the lower environment's offline plan
+(`plan_environment` below hands `offline_record` to the engine).
 """
 
 import hashlib
@@ -14,8 +15,10 @@ from shared.promotion import PROMOTABLE, Override, PromotionRecord
 from shared.stack_files import REPO
 from tooling.checks.broadening import layer_digests, plan_digest
 from tooling.checks.compare import declared_config
+from tooling.plan import engine
 
 POLICY_DIR = REPO / "policy"
+OFFLINE_COMMIT = "offline-plan"
 
 
 def policy_pack_version() -> str:
@@ -61,3 +64,18 @@ def build_record(
         recorded_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         override=Override(reason=override, deployer=deployer, failed=tuple(failed)) if override else None,
     )
+
+
+def offline_record(env: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """The record `make deploy ENV=<env>` would write, from `env`'s offline plan: what the higher
+    environment's plan reads (shared/stack_refs.PromotionRecordReference) instead of a backend."""
+    outputs = {layer["name"]: layer["outputs"] for layer in plan["layers"]}
+    record = build_record(
+        env, preview=plan, outputs_by_layer=outputs, commit=OFFLINE_COMMIT, clean=True, deployer=OFFLINE_COMMIT
+    )
+    return record.outputs() | {"recordedAt": "offline"}
+
+
+def plan_environment(env: str) -> dict[str, Any]:
+    """`env`'s offline plan, its read of the promotion source's record answered from that source's plan."""
+    return engine.plan_environment(env, offline_record)

@@ -4,6 +4,7 @@ No CLI, no AWS, no network. Each layer's StackReferences are answered with the o
 layer below produced in the same run. The result has the shape of `pulumi stack export`.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -59,40 +60,35 @@ def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
     return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
 
 
+RecordBuilder = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""(environment, its offline plan) -> the outputs of the promotion record a deploy of it would write.
+The checks build it (`tooling.checks.record.offline_record`): the engine only answers the read with it."""
+
 # Offline promotion records by environment, built from each environment's offline plan as it is planned.
 _OFFLINE_RECORDS: dict[str, dict[str, Any]] = {}
-OFFLINE_COMMIT = "offline-plan"
 
 
-def offline_record(env: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The promotion record `make deploy ENV=<env>` would write, from `env`'s offline plan: what the
-    higher environment's plan reads (shared/stack_refs.PromotionRecordReference) instead of a backend."""
-    if plan is None and env in _OFFLINE_RECORDS:
-        return _OFFLINE_RECORDS[env]
-    from tooling.checks.record import build_record  # noqa: PLC0415 (tooling.checks imports the plan engine)
-
-    plan = plan or plan_environment(env)
-    outputs = {layer["name"]: layer["outputs"] for layer in plan["layers"]}
-    record = build_record(
-        env, preview=plan, outputs_by_layer=outputs, commit=OFFLINE_COMMIT, clean=True, deployer="offline-plan"
-    )
-    _OFFLINE_RECORDS[env] = record.outputs() | {"recordedAt": "offline"}
-    return _OFFLINE_RECORDS[env]
-
-
-def promotion_upstream(env: str) -> dict[str, dict[str, Any]]:
+def promotion_upstream(env: str, records: RecordBuilder | None) -> dict[str, dict[str, Any]]:
     """The lower environment's record, when `platform:promotedFrom` names one (answered offline)."""
     config, _ = stack_config(DEPLOY_ORDER[0], env)
     source = str(config.get("platform:promotedFrom", "none"))
     if source == "none":
         return {}
+    if records is None:
+        raise ValueError(
+            f"{env} is promoted from {source}: its plan reads {source}'s promotion record, so plan it with "
+            "tooling.checks.record.plan_environment"
+        )
+    if source not in _OFFLINE_RECORDS:
+        _OFFLINE_RECORDS[source] = records(source, plan_environment(source, records))
     from shared.promotion import RECORD_PROJECT  # noqa: PLC0415
 
-    return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": offline_record(source)}
+    return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": _OFFLINE_RECORDS[source]}
 
 
-def plan_environment(env: str) -> dict[str, Any]:
-    upstream: dict[str, dict[str, Any]] = promotion_upstream(env)
+def plan_environment(env: str, records: RecordBuilder | None = None) -> dict[str, Any]:
+    """`env`'s offline plan; `records` answers a promoted environment's read of its source's record."""
+    upstream: dict[str, dict[str, Any]] = promotion_upstream(env, records)
     layers: list[LayerPlan] = []
     for layer in DEPLOY_ORDER:
         config, secret_keys = stack_config(layer, env)
@@ -104,6 +100,6 @@ def plan_environment(env: str) -> dict[str, Any]:
         upstream[fqn] = run.outputs
         layers.append(LayerPlan(layer, layer, fqn, in_stack_order(run.resources), run.outputs))
     plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
-    _OFFLINE_RECORDS.pop(env, None)
-    offline_record(env, plan)
+    if records is not None:
+        _OFFLINE_RECORDS[env] = records(env, plan)
     return plan

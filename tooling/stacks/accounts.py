@@ -3,7 +3,9 @@
 Not part of `make deploy`: an administrator of the environment's account runs it once (and again
 when accounts/ changes), with that account's administrator credentials, never the deploy role.
 The same preflight as the layers (environment, prod confirmation, stack file, CLI, backend, org,
-passphrase, AWS credentials), then the policy pack and, always, the diff before applying.
+passphrase, AWS credentials), the assessment (broadening of the deploy role's grants, the plan
+digest), then the guard's `up` (tooling/stacks/guard.py): the policy pack, the deployer, prod's
+confirmation of a broadening plan, and here always the diff before applying.
 """
 
 import argparse
@@ -13,19 +15,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from shared.environments import ENVIRONMENTS
-from tooling.stacks.driver import FAILED, POLICY_FLAGS, REFUSED, LayerFailure, PulumiCli
-from tooling.stacks.preflight import (
-    LOCAL_STATE,
-    Refusal,
-    aws_credentials,
-    check_confirmation,
-    check_environment,
-    check_org,
-    check_passphrase,
-    find_pulumi,
-    load_stack,
-    resolve_backend,
-)
+from tooling.checks.render import console
+from tooling.stacks import guard
+from tooling.stacks.assess import assess_stacks
+from tooling.stacks.preflight import LOCAL_STATE, check_confirmation, resolve_target
+from tooling.stacks.promotion import show
+from tooling.stacks.types import FAILED, REFUSED, LayerFailure, Refusal
 
 PROJECT = "accounts"
 
@@ -41,23 +36,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def bootstrap(env: str, confirm: str, environ: Mapping[str, str], home: Path) -> None:
-    """Every check that can refuse first, then `stack select --create` and `up --yes --diff`."""
-    check_environment(PROJECT, env)
-    check_confirmation("deploy", env, confirm)
-    stack = load_stack(PROJECT, env)
-    executable = find_pulumi()
-    backend = resolve_backend(environ)
-    check_org([stack], backend)
-    check_passphrase([stack], backend, environ)
-    extra = aws_credentials([stack], environ, home)
-    if backend.defaulted:
+    """Every check that can refuse first, then the assessment and the guarded `up` (always with the diff)."""
+    check_confirmation(PROJECT, env, confirm)
+    target = resolve_target(PROJECT, env, environ, home, aws=True, layers=(PROJECT,))
+    if target.backend.defaulted:
         LOCAL_STATE.mkdir(exist_ok=True)
-    print(backend.describe(), flush=True)
-    cli = PulumiCli(executable, {**environ, **extra, "PULUMI_BACKEND_URL": backend.url})
+    print(target.backend.describe(), flush=True)
+    assessment = assess_stacks(target, target.stacks)
+    show(assessment, console())
+    usage = f"make accounts ENV={env}"
+    change = guard.Change(PROJECT, target, target.stacks, usage, confirm, always_diff=True)
+    clearance = guard.clear(change, assessment)
+    (stack,) = target.stacks
     print(f"==> deploy {PROJECT} ({stack.name})", flush=True)
-    cli.run(stack, "stack", "select", "--create")
-    cli.run(stack, "up", *POLICY_FLAGS, "--yes", "--diff")
-    cli.run(stack, "stack", "output", "deployRoleArn")
+    guard.up(clearance, stack)
+    clearance.cli.run(stack, "stack", "output", "deployRoleArn")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

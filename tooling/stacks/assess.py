@@ -1,4 +1,4 @@
-"""One environment before a deploy: what is deployed, what the code would deploy, and what broadens.
+"""Reading deployed environments: what is deployed, what the code would deploy, what broadens, and drift.
 
 Through the Automation API (tooling/stacks/automation.py), per layer in deploy order: the stack
 export (deployed, secrets redacted) and a preview's steps (the new state of every resource the code
@@ -8,7 +8,12 @@ declares). Both become snapshots in the comparator's shape; the preview's is dig
 broadening.
 
 A layer whose preview fails (its lower layers are not deployed yet, on a first deploy) is skipped
-with a note; `complete` says whether every layer was previewed.
+with a note; `complete` says whether every layer was previewed. With `plan_dir`, each preview also
+saves the update plan (`pulumi preview --save-plan`) that the guard's `pulumi up --plan` applies: the
+plan comes from the very preview the digest is computed from.
+
+`deployed` (one environment's stacks as exported, for `make compare` and the gate's parity) and
+`detect` (`make drift`, and the gate's drift condition) read deployed stacks the same way.
 """
 
 import os
@@ -19,12 +24,16 @@ from typing import Any
 
 from pulumi.automation.events import OpType, StepEventMetadata
 
+from shared.contracts import DEPLOY_ORDER
 from tooling.checks.broadening import BroadeningReport, Snapshot, compare_snapshots, layer_digests, plan_digest
-from tooling.checks.compare import declared_config
+from tooling.checks.compare import Side, declared_config
 from tooling.checks.redact import Redactor
+from tooling.checks.report import Item, Report, Tally, build_report
 from tooling.stacks.automation import Stacks
-from tooling.stacks.driver import LayerFailure
-from tooling.stacks.preflight import Refusal, Stack, Target, resolve_target
+from tooling.stacks.cli import for_each_layer
+from tooling.stacks.events import StepReader
+from tooling.stacks.preflight import check_backend_exists, resolve_target
+from tooling.stacks.types import LayerFailure, Refusal, Stack, Target
 
 GONE = {OpType.DELETE, OpType.DELETE_REPLACED, OpType.DISCARD, OpType.DISCARD_REPLACED}
 
@@ -35,6 +44,7 @@ class Assessment:
     deployed: list[dict[str, Any]] = field(default_factory=list)  # [{"name", "resources"}] per layer
     preview: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # layer -> why its preview failed
+    plans: dict[str, Path] = field(default_factory=dict)  # layer -> the update plan its preview saved
 
     @property
     def complete(self) -> bool:
@@ -79,7 +89,15 @@ def preview_resources(steps: Sequence[StepEventMetadata], exported: dict[str, di
     return resources
 
 
-def assess_stacks(target: Target, stacks: Sequence[Stack], redactor: Redactor | None = None) -> Assessment:
+def assess_stacks(
+    target: Target,
+    stacks: Sequence[Stack],
+    redactor: Redactor | None = None,
+    *,
+    plan_dir: Path | None = None,
+    policy_packs: Sequence[str] = (),
+) -> Assessment:
+    """Every stack's export and preview; with `plan_dir`, each preview saves its update plan there."""
     opened_stacks = Stacks(target)
     redactor = redactor or Redactor()
     assessment = Assessment(target.env)
@@ -96,7 +114,10 @@ def assess_stacks(target: Target, stacks: Sequence[Stack], redactor: Redactor | 
         try:
             if opened is None:
                 raise LayerFailure("the stack does not exist yet")
-            steps = opened.preview_steps()
+            plan = plan_dir / f"{stack.layer}.plan.json" if plan_dir else None
+            steps = opened.preview_steps(plan, policy_packs)
+            if plan is not None:
+                assessment.plans[stack.layer] = plan
         except LayerFailure as exc:
             assessment.skipped[stack.layer] = str(exc)
             print(f"note: {stack.layer} could not be previewed ({exc}); left out of the digest and report", flush=True)
@@ -105,6 +126,47 @@ def assess_stacks(target: Target, stacks: Sequence[Stack], redactor: Redactor | 
     return assessment
 
 
-def assess(env: str) -> Assessment:
-    target = resolve_target("preview", env, os.environ, Path.home(), aws=True)
-    return assess_stacks(target, target.stacks)
+def deployed(env: str, redactor: Redactor) -> tuple[Side, str]:
+    """One environment's four stacks as exported, grouped by layer like an offline plan."""
+    target = resolve_target("compare", env, os.environ, Path.home(), aws=False)
+    check_backend_exists(target.backend, env)
+    stacks = Stacks(target)
+    layers: list[dict[str, Any]] = []
+
+    def layer(stack: Stack) -> None:
+        opened = stacks.open(stack)
+        redactor.add(opened.secret_config())
+        layers.append({"name": stack.layer, "resources": opened.export(redactor).resources})
+
+    for_each_layer(target.stacks, layer, f"compare (export {env})")
+    return Side(env, "deployed", {"layers": layers}), target.backend.url
+
+
+def detect(env: str) -> Report:
+    """Drift of every layer: code vs state (`pulumi preview`) and state vs cloud (`refresh --preview-only`)."""
+    target = resolve_target("drift", env, os.environ, Path.home(), aws=True)
+    check_backend_exists(target.backend, env)
+    print(target.backend.describe(), flush=True)
+    stacks = Stacks(target)
+    redactor, tally, items = Redactor(), Tally(), list[Item]()
+
+    def layer(stack: Stack) -> None:
+        opened = stacks.open(stack)
+        redactor.add(opened.secret_config())
+        state = opened.export(redactor).by_urn()
+        code = StepReader("code_state", stack.layer, env, state=state, redactor=redactor, tally=tally)
+        items.extend(code.items(opened.preview_steps()))
+        cloud = StepReader("state_cloud", stack.layer, env, state=state, redactor=redactor, tally=tally)
+        items.extend(cloud.items(opened.refresh_steps()))
+
+    for_each_layer(target.stacks, layer, "drift")
+    return build_report(
+        command="drift",
+        environments=(env,),
+        source="deployed",
+        layers=DEPLOY_ORDER,
+        items=items,
+        tally=tally,
+        redactor=redactor,
+        backend=target.backend.url,
+    )

@@ -7,7 +7,8 @@ selected, never created: these commands only read.
 
 - `export`: `pulumi stack export --show-secrets` (plaintext secrets: redacted here, at once);
 - `secret_config`: `pulumi config --show-secrets --json`, the values the stack marks secret;
-- `preview_steps`: `pulumi preview --event-log ...`, code vs state;
+- `preview_steps`: `pulumi preview --event-log ...`, code vs state (with `--save-plan` and the policy pack
+  when the guard asks for an update plan);
 - `refresh_steps`: `pulumi refresh --preview-only --event-log ...`, state vs cloud; never a
   refresh that writes state.
 
@@ -15,16 +16,16 @@ The steps come from the engine's events (`ResourcePreEvent`), not from `change_s
 miscounts preview-only refreshes (pulumi/pulumi#19443).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 from pulumi.automation.events import EngineEvent, StepEventMetadata
 
 from tooling.checks.redact import Redactor
-from tooling.stacks.driver import LayerFailure
-from tooling.stacks.preflight import Refusal, Stack, Target
+from tooling.stacks.types import LayerFailure, Refusal, Stack, Target
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,17 @@ class LayerStack:
             raise LayerFailure(_failure("stack export", exc)) from exc
         return Export([redactor.resource(r) for r in deployment.get("resources") or []])
 
-    def preview_steps(self) -> list[StepEventMetadata]:
-        return self._steps("preview", lambda on_event: self._stack.preview(on_event=on_event, diff=True))
+    def preview_steps(self, save_plan: Path | None = None, policy_packs: Sequence[str] = ()) -> list[StepEventMetadata]:
+        """The preview's steps; with `save_plan`, the update plan `pulumi up --plan` applies is saved there."""
+        return self._steps(
+            "preview",
+            lambda on_event: self._stack.preview(
+                on_event=on_event,
+                diff=True,
+                plan=str(save_plan) if save_plan else None,
+                policy_packs=list(policy_packs) or None,
+            ),
+        )
 
     def refresh_steps(self) -> list[StepEventMetadata]:
         return self._steps(

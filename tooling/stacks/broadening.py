@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tooling.checks.broadening import BroadeningReport, Snapshot, compare_snapshots, render
+from tooling.checks.record import plan_environment
 from tooling.checks.redact import Redactor
 from tooling.checks.render import console
 from tooling.checks.report import UNEXPECTED, USAGE
-from tooling.plan import plan_environment
-from tooling.stacks import compare as compare_command
-from tooling.stacks.driver import Stopped
-from tooling.stacks.preflight import Refusal, check_environment
+from tooling.stacks.assess import deployed
+from tooling.stacks.preflight import check_environment
+from tooling.stacks.types import Refusal, Stopped
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -42,23 +42,29 @@ def _from_file(path: Path) -> Snapshot:
     if not path.is_file():
         raise Refusal(f"{path} does not exist: write plan files with make plan (build/plan/<env>.json)")
     plan = json.loads(path.read_text())
-    check_environment("broadening", str(plan.get("environment")))
+    check_environment("broadening", str(plan.get("environment")), f"(the environment {path} names)")
     return Snapshot(plan["environment"], f"{plan['environment']}:{path.name}", plan["layers"])
 
 
 def _side(env: str, source: str, path: Path | None) -> Snapshot:
     if path is not None:
         return _from_file(path)
-    check_environment("broadening", env)
     if source == "plan":
         return Snapshot(env, f"{env}:plan", plan_environment(env)["layers"])
-    if source == "deployed":
-        side, _ = compare_command.deployed(env, Redactor())
-        return Snapshot(env, f"{env}:deployed", side.snapshot["layers"])
-    raise Refusal(f"unknown SOURCE {source!r}; allowed: plan, deployed")
+    side, _ = deployed(env, Redactor())
+    return Snapshot(env, f"{env}:deployed", side.snapshot["layers"])
 
 
 def build(args: argparse.Namespace) -> BroadeningReport:
+    """Both sides' names are checked before either side is read (an offline plan takes seconds)."""
+    for env, variable, path in ((args.left, "LEFT", args.left_file), (args.right, "RIGHT", args.right_file)):
+        if path is None:
+            check_environment("broadening", env, "SOURCE=plan", variable)
+    if args.source not in ("plan", "deployed"):
+        raise Refusal(
+            f"unknown SOURCE {args.source!r}; allowed: plan, deployed "
+            "(make broadening LEFT=staging RIGHT=prod SOURCE=plan)"
+        )
     return compare_snapshots(
         _side(args.left, args.source, args.left_file), _side(args.right, args.source, args.right_file)
     )

@@ -9,8 +9,7 @@ from rich.console import Console
 
 from tooling.checks.render import render, write_json
 from tooling.checks.report import UNEXPECTED, USAGE, Report
-from tooling.stacks.driver import Stopped
-from tooling.stacks.preflight import Refusal
+from tooling.stacks.types import Refusal, Stopped
 
 
 def run_report(build: Callable[[], Report], out: Console, json_path: Path | None) -> int:

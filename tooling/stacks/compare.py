@@ -14,21 +14,19 @@ Exit codes: 0 only declared differences, 7 an undeclared one, 2 a configuration 
 """
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from tooling.checks.compare import Side, Source, environment_report
+from tooling.checks.record import plan_environment
 from tooling.checks.redact import Redactor
 from tooling.checks.render import console
 from tooling.checks.report import Report
-from tooling.plan import plan_environment
-from tooling.stacks.automation import Stacks
+from tooling.stacks.assess import deployed
 from tooling.stacks.commands import run_report
-from tooling.stacks.driver import for_each_layer
-from tooling.stacks.preflight import Refusal, Stack, check_backend_exists, check_environment, resolve_target
+from tooling.stacks.preflight import check_environment
+from tooling.stacks.types import Refusal
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -49,31 +47,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def deployed(env: str, redactor: Redactor) -> tuple[Side, str]:
-    """One environment's four stacks as exported, grouped by layer like an offline plan."""
-    target = resolve_target("compare", env, os.environ, Path.home(), aws=False)
-    check_backend_exists(target.backend, env)
-    stacks = Stacks(target)
-    layers: list[dict[str, Any]] = []
-
-    def layer(stack: Stack) -> None:
-        opened = stacks.open(stack)
-        redactor.add(opened.secret_config())
-        layers.append({"name": stack.layer, "resources": opened.export(redactor).resources})
-
-    for_each_layer(target.stacks, layer, f"compare (export {env})")
-    return Side(env, "deployed", {"layers": layers}), target.backend.url
-
-
 def check_arguments(args: argparse.Namespace) -> Source:
-    for env in (args.left, args.right):
-        check_environment("compare", env)
+    for env, variable in ((args.left, "LEFT"), (args.right, "RIGHT")):
+        check_environment("compare", env, "SOURCE=deployed|plan", variable)
     if args.left == args.right:
         raise Refusal(
             f"LEFT and RIGHT are both {args.left!r}: name two environments (make compare LEFT=dev RIGHT=staging)"
         )
     if args.source not in ("deployed", "plan"):
-        raise Refusal(f"unknown SOURCE {args.source!r}; allowed: deployed (the default), plan")
+        raise Refusal(
+            f"unknown SOURCE {args.source!r}; allowed: deployed (the default), plan "
+            f"(make compare LEFT={args.left} RIGHT={args.right} SOURCE=plan)"
+        )
     source: Source = args.source
     return source
 

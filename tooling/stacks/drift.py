@@ -12,21 +12,14 @@ Exit codes: 0 no drift, 7 drift, 2 a configuration or usage problem (one line), 
 """
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
-from tooling.checks.redact import Redactor
 from tooling.checks.render import console
-from tooling.checks.report import Item, Report, Tally, build_report
-from tooling.stacks.automation import Stacks
+from tooling.stacks.assess import detect
 from tooling.stacks.commands import run_report
-from tooling.stacks.driver import for_each_layer
-from tooling.stacks.preflight import Stack, check_backend_exists, resolve_target
-from tooling.stacks.steps import StepReader
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -38,35 +31,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--env", default="", help=f"environment: {', '.join(ENVIRONMENTS)} (make: ENV=)")
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file (make: JSON=)")
     return parser.parse_args(argv)
-
-
-def detect(env: str) -> Report:
-    target = resolve_target("drift", env, os.environ, Path.home(), aws=True)
-    check_backend_exists(target.backend, env)
-    print(target.backend.describe(), flush=True)
-    stacks = Stacks(target)
-    redactor, tally, items = Redactor(), Tally(), list[Item]()
-
-    def layer(stack: Stack) -> None:
-        opened = stacks.open(stack)
-        redactor.add(opened.secret_config())
-        state = opened.export(redactor).by_urn()
-        code = StepReader("code_state", stack.layer, env, state=state, redactor=redactor, tally=tally)
-        items.extend(code.items(opened.preview_steps()))
-        cloud = StepReader("state_cloud", stack.layer, env, state=state, redactor=redactor, tally=tally)
-        items.extend(cloud.items(opened.refresh_steps()))
-
-    for_each_layer(target.stacks, layer, "drift")
-    return build_report(
-        command="drift",
-        environments=(env,),
-        source="deployed",
-        layers=DEPLOY_ORDER,
-        items=items,
-        tally=tally,
-        redactor=redactor,
-        backend=target.backend.url,
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

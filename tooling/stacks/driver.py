@@ -12,8 +12,11 @@ Decisions (docs/deploying.md explains them to users):
   s3://, gs://, azblob://, postgres://) only know the org `organization`.
 - `PULUMI_BACKEND_URL` unset: a file backend in the repo, `file://<repo>/.pulumi-state`.
 - Stacks are created on first use (`pulumi stack select --create`).
-- `deploy` and `destroy` skip Pulumi's preview except in prod, where the preview (with
-  `--diff`) is shown before the change is applied.
+- A deploy is a sequence of steps: preflight (`tooling.stacks.preflight`), assess (every layer's
+  preview and export: broadening and the plan digest), the guard's clearance (the promotion gate,
+  the prod confirmation), `up` per layer, then the promotion record. Every stack change goes through
+  `tooling.stacks.guard`: the policy pack, `--diff` in prod (elsewhere `--skip-preview`), the
+  deployer, and in prod the saved update plan of the assessed preview (`pulumi up --plan`).
 - `destroy` refuses, before destroying anything, while any layer's stack holds `protect`ed
   resources (prod's data stores); it prints the `pulumi state unprotect` command that makes a
   teardown on purpose possible.
@@ -22,9 +25,10 @@ Decisions (docs/deploying.md explains them to users):
 import argparse
 import json
 import os
-import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,33 +38,12 @@ from rich.table import Table
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO
-from tooling.stacks.preflight import (
-    LOCAL_STATE,
-    PROD,
-    Backend,
-    Refusal,
-    Stack,
-    Target,
-    check_confirmation,
-    resolve_target,
-)
-
-# The CrossGuard pack (policy/) checks every resource at preview and up; the CLI runs with
-# `--cwd <layer>`, so the path is absolute.
-POLICY_FLAGS = ("--policy-pack", str(REPO / "policy"))
-REFUSED = 2
-FAILED = 1
-INTERRUPTED = 130
-
-
-class LayerFailure(Exception):
-    """A pulumi command failed for one layer."""
-
-
-class Stopped(Exception):
-    """The run stopped at a failing layer; later layers were not run."""
-
+from tooling.checks.render import console
+from tooling.stacks import guard, promotion
+from tooling.stacks.assess import assess_stacks
+from tooling.stacks.cli import PulumiCli, for_each_layer
+from tooling.stacks.preflight import LOCAL_STATE, check_confirmation, resolve_target
+from tooling.stacks.types import FAILED, INTERRUPTED, REFUSED, LayerFailure, Refusal, Stack, Stopped, Target
 
 # --- arguments ---------------------------------------------------------------------------------
 
@@ -87,133 +70,86 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# --- the CLI ----------------------------------------------------------------------------------
-
-
-class PulumiCli:
-    """`pulumi <args> --cwd <layer> --stack <org>/<layer>/<env> --non-interactive` via subprocess."""
-
-    def __init__(self, executable: str, env: Mapping[str, str]) -> None:
-        self.executable = executable
-        self.env = dict(env)
-
-    def argv(self, stack: Stack, args: Sequence[str]) -> list[str]:
-        return [self.executable, *args, "--cwd", str(stack.cwd), "--stack", stack.name, "--non-interactive"]
-
-    def run(self, stack: Stack, *args: str) -> None:
-        """Runs with the terminal attached, so the user sees Pulumi's progress."""
-        self._finish(args, subprocess.Popen(self.argv(stack, args), env=self.env))
-
-    def read_json(self, stack: Stack, *args: str) -> Any:
-        process = subprocess.Popen(self.argv(stack, args), env=self.env, stdout=subprocess.PIPE, text=True)
-        stdout = self._finish(args, process)
-        try:
-            return json.loads(stdout or "null")
-        except json.JSONDecodeError as exc:
-            raise LayerFailure(f"`pulumi {' '.join(args)}` printed no JSON ({exc})") from exc
-
-    @staticmethod
-    def _finish(args: Sequence[str], process: "subprocess.Popen[str] | subprocess.Popen[bytes]") -> str:
-        """Waits for pulumi, even through Ctrl-C: pulumi gets the same signal and cancels cleanly.
-
-        Killing it instead would leave the stack locked with pending operations. An interrupted
-        layer counts as failed, so no later layer starts.
-        """
-        interrupted = False
-        while True:
-            try:
-                stdout, _ = process.communicate()
-                break
-            except KeyboardInterrupt:
-                interrupted = True
-                print("interrupted: waiting for pulumi to stop cleanly", file=sys.stderr, flush=True)
-        if interrupted:
-            raise LayerFailure(f"`pulumi {' '.join(args)}` was interrupted (Ctrl-C)")
-        if process.returncode != 0:
-            raise LayerFailure(f"`pulumi {' '.join(args)}` exited with {process.returncode}")
-        return stdout if isinstance(stdout, str) else ""
-
-
 @dataclass(frozen=True)
 class Run:
     command: str
     env: str
-    stacks: Sequence[Stack]
-    cli: PulumiCli
-    backend: Backend
-    target: Target | None = None
+    target: Target
+    cli: PulumiCli  # reads only: every change goes through tooling.stacks.guard
+    usage: str  # the make command that runs this, without CONFIRM=, for refusals
     confirm: str = ""
     override: str = ""
 
     @property
     def prod(self) -> bool:
-        return self.env == PROD
+        return self.target.prod
+
+    def change(self, plan_dir: Path | None = None) -> guard.Change:
+        return guard.Change(
+            self.command, self.target, self.target.stacks, self.usage, self.confirm, self.override, plan_dir=plan_dir
+        )
 
 
-def for_each_layer(stacks: Sequence[Stack], step: Callable[[Stack], None], action: str, hint: str = "") -> None:
-    """Runs `step` per layer in the given order; the first failure stops the run, naming the layer."""
-    for index, stack in enumerate(stacks):
-        print(f"==> {action} {stack.layer} ({stack.name})", flush=True)
-        try:
-            step(stack)
-        except LayerFailure as exc:
-            not_run = ", ".join(s.layer for s in stacks[index + 1 :]) or "none"
-            raise Stopped(
-                f"{action} stopped at layer {stack.layer} ({stack.name}): {exc}; not run: {not_run}{hint}"
-            ) from exc
-
-
-def ensure_stack(run: Run, stack: Stack) -> None:
-    run.cli.run(stack, "stack", "select", "--create")
-
-
-def apply_flags(run: Run) -> list[str]:
-    """Prod shows the preview (as a diff) before applying; other environments skip it."""
-    return ["--yes", "--diff"] if run.prod else ["--yes", "--skip-preview"]
+# --- preview, deploy, destroy ------------------------------------------------------------------
 
 
 def preview(run: Run) -> None:
     def step(stack: Stack) -> None:
-        ensure_stack(run, stack)
-        run.cli.run(stack, "preview", *POLICY_FLAGS, *(["--diff"] if run.prod else []))
+        run.cli.select(stack)
+        run.cli.run(stack, "preview", *guard.POLICY_FLAGS, *(["--diff"] if run.prod else []))
 
     hint = " (a layer's preview reads the layers below it: deploy them first)"
-    for_each_layer(run.stacks, step, run.command, hint)
-    from tooling.stacks import promotion  # noqa: PLC0415 (it builds on this module)
+    for_each_layer(run.target.stacks, step, run.command, hint)
+    promotion.show(assess_stacks(run.target, run.target.stacks), console())
 
-    if run.target is not None:
-        promotion.preview_digest(run, run.target)
+
+@contextmanager
+def update_plans(run: Run) -> Iterator[Path | None]:
+    """Prod applies saved update plans: a private directory for them, removed afterwards."""
+    if not run.prod:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix=f"pulumi-plans-{run.env}-") as directory:
+        yield Path(directory)
 
 
 def deploy(run: Run) -> None:
-    """Broadening and the promotion gate first, then every layer, then the promotion record."""
-    from tooling.stacks import promotion  # noqa: PLC0415 (it builds on this module)
-
-    prepared = promotion.before_deploy(run, run.target, run.override, run.cli.env) if run.target else None
-
-    def step(stack: Stack) -> None:
-        ensure_stack(run, stack)
-        run.cli.run(stack, "up", *POLICY_FLAGS, *apply_flags(run))
-
-    for_each_layer(run.stacks, step, run.command)
-    if prepared is not None and run.target is not None:
+    """Assess, clear (gate, confirmation), `up` per layer, record; preflight ran in `prepare`."""
+    stacks = run.target.stacks
+    with update_plans(run) as plan_dir:
+        policy = guard.POLICY_FLAGS[1:] if plan_dir else ()
+        assessment = assess_stacks(run.target, stacks, plan_dir=plan_dir, policy_packs=policy)
+        promotion.show(assessment, console())
+        clearance = guard.clear(run.change(plan_dir), assessment)
+        for_each_layer(stacks, lambda stack: guard.up(clearance, stack), run.command)
         try:
-            promotion.after_deploy(run, run.target, prepared, run.override)
+            record = promotion.build(
+                run.target,
+                clearance.cli,
+                assessment,
+                commit=clearance.head,
+                clean=clearance.clean,
+                deployer=clearance.deployer,
+                failed=clearance.failed,
+                override=run.override,
+            )
+            guard.write_record(clearance, record)
         except LayerFailure as exc:
             raise Stopped(f"deployed, but the promotion record was not written: {exc}") from exc
 
 
 def destroy(run: Run) -> None:
-    stacks = list(reversed(run.stacks))
+    stacks = list(reversed(run.target.stacks))
     protected: dict[str, list[str]] = {}
 
     def inspect(stack: Stack) -> None:
-        ensure_stack(run, stack)
+        run.cli.select(stack)
         protected[stack.layer] = protected_resources(run.cli.read_json(stack, "stack", "export"))
 
     for_each_layer(stacks, inspect, "destroy (protection check)", "; nothing was destroyed")
     refuse_protected(run, [s for s in stacks if protected[s.layer]], protected)
-    for_each_layer(stacks, lambda stack: run.cli.run(stack, "destroy", *apply_flags(run)), run.command)
+    clearance = guard.clear(run.change(), None)
+    for_each_layer(stacks, lambda stack: guard.destroy(clearance, stack), run.command)
 
 
 def protected_resources(export: Any) -> list[str]:
@@ -224,8 +160,7 @@ def protected_resources(export: Any) -> list[str]:
 def refuse_protected(run: Run, stacks: Sequence[Stack], protected: Mapping[str, list[str]]) -> None:
     if not stacks:
         return
-    backend = f"PULUMI_BACKEND_URL={run.backend.url} " if run.backend.defaulted else ""
-    confirm = " CONFIRM=prod" if run.prod else ""
+    backend = f"PULUMI_BACKEND_URL={run.target.backend.url} " if run.target.backend.defaulted else ""
     for stack in stacks:
         print(f"protected in {stack.name}: {', '.join(protected[stack.layer])}", file=sys.stderr)
         print(
@@ -236,7 +171,7 @@ def refuse_protected(run: Run, stacks: Sequence[Stack], protected: Mapping[str, 
     raise Refusal(
         f"refusing to destroy {run.env}: {sum(len(protected[s.layer]) for s in stacks)} protected resources "
         f"in {', '.join(s.name for s in stacks)}; nothing was destroyed. Unprotect them with the command "
-        f"above (or see docs/deploying.md), then run make destroy ENV={run.env}{confirm} again"
+        f"above (or see docs/deploying.md), then run {run.usage}{' CONFIRM=prod' if run.prod else ''} again"
     )
 
 
@@ -292,15 +227,15 @@ def output_table(stack: Stack, rows: Iterable[OutputRow]) -> Table:
 
 
 def outputs(run: Run) -> None:
-    console = Console()
+    out = Console()
     mismatches: list[str] = []
 
     def step(stack: Stack) -> None:
         rows = output_rows(stack.layer, run.cli.read_json(stack, "stack", "output", "--json") or {})
-        console.print(output_table(stack, rows))
+        out.print(output_table(stack, rows))
         mismatches.extend(f"{stack.layer}.{r.key} ({r.status})" for r in rows if r.status != "ok")
 
-    for_each_layer(run.stacks, step, run.command, f" (is it deployed? make deploy ENV={run.env})")
+    for_each_layer(run.target.stacks, step, run.command, f" (is it deployed? make deploy ENV={run.env})")
     if mismatches:
         raise Stopped(f"outputs differ from the contract in shared/contracts.py: {', '.join(mismatches)}")
 
@@ -316,23 +251,27 @@ COMMANDS: Mapping[str, Callable[[Run], None]] = {
 # --- main -------------------------------------------------------------------------------------
 
 
+def usage_of(args: argparse.Namespace) -> str:
+    """The make command that runs these arguments, without CONFIRM= (refusals add what it needs)."""
+    if args.promote_from:
+        return f"make promote FROM={args.promote_from} TO={args.env}"
+    return f"make {args.command} ENV={args.env}"
+
+
 def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path) -> Run:
     """Every check that can refuse, in order; nothing is called before they all pass."""
     check_confirmation(args.command, args.env, args.confirm)
     target = resolve_target(args.command, args.env, environ, home, aws=args.command != "outputs")
-    from tooling.stacks import promotion, record  # noqa: PLC0415 (they build on this module)
-
-    cli = PulumiCli(target.executable, record.child_env(target.child_env))
-    run = Run(args.command, args.env, target.stacks, cli, target.backend, target, args.confirm, args.override)
     if args.promote_from:
-        promotion.check_promote_from(run, args.promote_from)
-    return run
+        promotion.check_promote_from(args.env, target.stacks, args.promote_from)
+    cli = PulumiCli(target.executable, target.child_env)
+    return Run(args.command, args.env, target, cli, usage_of(args), args.confirm, args.override)
 
 
 def start(run: Run) -> None:
-    if run.backend.defaulted:
+    if run.target.backend.defaulted:
         LOCAL_STATE.mkdir(exist_ok=True)
-    print(run.backend.describe(), flush=True)
+    print(run.target.backend.describe(), flush=True)
     COMMANDS[run.command](run)
 
 

@@ -10,9 +10,10 @@ fails refuses the deploy with one line (exit 2):
 4. clean       the source was deployed from a clean working tree;
 5. artifact    the artifact the source runs (its application output) is the record's, and the one the
                target's preview would deploy;
-6. drift       `make drift ENV=<source>` finds nothing (tooling.stacks.drift.detect);
+6. drift       `make drift ENV=<source>` finds nothing (tooling.stacks.assess.detect);
 7. parity      the target's preview differs from the source's deployed stacks only by declared
-               variations (the one comparator, tooling.checks.compare).
+               variations (the one comparator, tooling.checks.compare), layer by layer for the layers
+               the change applies (all four for a deploy, the application layer for a release).
 
 `OVERRIDE="<reason>"` deploys anyway: every failed condition is printed, and the override (reason,
 deployer, failed conditions) is written into the target's own promotion record.
@@ -22,17 +23,16 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shared.promotion import PromotionRecord
 from tooling.checks.compare import Side, compare
 from tooling.checks.redact import Redactor
-from tooling.stacks import compare as compare_command
-from tooling.stacks import drift
-from tooling.stacks.assess import Assessment
-from tooling.stacks.driver import LayerFailure, PulumiCli, Stopped
-from tooling.stacks.preflight import Refusal, Stack
+from tooling.stacks.assess import Assessment, deployed, detect
+from tooling.stacks.cli import PulumiCli
 from tooling.stacks.record import read_record
+from tooling.stacks.types import LayerFailure, Refusal, Stack, Stopped
 
 FUNCTION = "aws:lambda/function:Function"
 
@@ -46,7 +46,8 @@ class Gate:
     application_stack: Stack  # the source's application layer (its artifactSha256 output)
     assessment: Assessment  # the target's preview
     head: str
-    clean: bool
+    dirty: list[str]  # what `git status --porcelain` lists: modified, staged and untracked paths
+    action: str = "deploy"  # what the gate guards: deploy, release or rollback (its refusals say it)
     failed: list[str] = field(default_factory=list)
     record: PromotionRecord | None = None
 
@@ -62,12 +63,20 @@ class Gate:
         return None
 
     def check_checkout(self) -> str | None:
-        if not self.clean:
-            return (
-                f"checkout: this checkout is not a clean git working tree (HEAD {self.head[:12]}): "
-                f"commit everything, deploy it to {self.source}, then promote"
-            )
-        return None
+        if not self.dirty:
+            return None
+        shown = ", ".join(self.dirty[:5]) + (f" and {len(self.dirty) - 5} more" if len(self.dirty) > 5 else "")
+        salt = (
+            " (a stack file a new stack changed: Pulumi's passphrase provider writes the stack's encryptionsalt "
+            "into Pulumi.<env>.yaml when it creates the stack, and that line belongs in git)"
+            if any(Path(path).name.startswith("Pulumi.") for path in self.dirty)
+            else ""
+        )
+        return (
+            f"checkout: this checkout is not a clean git working tree (HEAD {self.head[:12]}): uncommitted "
+            f"{shown}{salt}; commit everything, deploy it to {self.source} (make deploy ENV={self.source}), "
+            "then promote"
+        )
 
     def check_commit(self) -> str | None:
         assert self.record is not None
@@ -109,7 +118,7 @@ class Gate:
 
     def check_drift(self) -> str | None:
         try:
-            report = drift.detect(self.source)
+            report = detect(self.source)
         except (Refusal, Stopped) as exc:
             return f"drift: make drift ENV={self.source} could not run: {exc}"
         if report.items:
@@ -125,7 +134,10 @@ class Gate:
         if not self.assessment.complete:
             layers = ", ".join(self.assessment.skipped)
             return f"parity: {self.target}'s preview failed for {layers}: nothing to compare with {self.source}"
-        source_side, _ = compare_command.deployed(self.source, Redactor())
+        source_side, _ = deployed(self.source, Redactor())
+        applied = {layer["name"] for layer in self.assessment.preview}
+        source_layers = [layer for layer in source_side.snapshot["layers"] if layer["name"] in applied]
+        source_side = Side(self.source, "deployed", {"layers": source_layers})
         target_side = Side(self.target, "plan", {"layers": self.assessment.preview})
         undeclared = [item for item in compare(source_side, target_side) if not item.declared]
         if undeclared:
@@ -156,9 +168,9 @@ class Gate:
             problem = check()
             if problem is None:
                 continue
-            line = f"refusing to deploy {self.target}: promotion from {self.source} failed at {problem}"
+            line = f"refusing to {self.action} {self.target}: promotion from {self.source} failed at {problem}"
             if not override:
-                raise Refusal(line)
+                raise Refusal(f'{line} (or, in an emergency, OVERRIDE="<reason>", which is recorded)')
             self.failed.append(problem)
         return self.failed
 

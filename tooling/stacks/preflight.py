@@ -8,84 +8,40 @@ credentials.
 """
 
 import configparser
+import getpass
 import shutil
+import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, stack_file
+from tooling.stacks.types import PROD, Backend, Refusal, Stack, Target
 
 LOCAL_STATE = REPO / ".pulumi-state"
-SELF_MANAGED_SCHEMES = ("file", "s3", "gs", "azblob", "postgres")
-PROD = "prod"
-GUARDED_COMMANDS = ("deploy", "destroy")
+# Commands that change stacks: prod needs CONFIRM=prod (or the plan digest, where a plan is assessed).
+GUARDED_COMMANDS = ("deploy", "destroy", "release", "rollback", "accounts")
 PLAN_DIGEST_LENGTH = 12
 INSTANCE_PROFILE_FLAG = "PLATFORM_AWS_INSTANCE_PROFILE"
 LOCALSTACK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
-class Refusal(Exception):
-    """A reason not to start: printed as one line, exit code 2, nothing destroyed or deployed."""
-
-
-@dataclass(frozen=True)
-class Stack:
-    """One layer's stack of one environment, as its `Pulumi.<env>.yaml` declares it."""
-
-    layer: str
-    env: str
-    org: str
-    config: Mapping[str, Any]
-    secrets_provider: str
-    directory: Path | None = None  # the project's directory, when it is not <repo>/<layer>
-
-    @property
-    def name(self) -> str:
-        return f"{self.org}/{self.layer}/{self.env}"
-
-    @property
-    def cwd(self) -> Path:
-        return self.directory or REPO / self.layer
-
-
-@dataclass(frozen=True)
-class Backend:
-    url: str
-    defaulted: bool
-
-    @property
-    def self_managed(self) -> bool:
-        return self.url.split("://", 1)[0] in SELF_MANAGED_SCHEMES
-
-    def describe(self) -> str:
-        if self.defaulted:
-            return f"backend: {self.url} (local file backend inside the repo; PULUMI_BACKEND_URL is unset)"
-        return f"backend: {self.url} (from PULUMI_BACKEND_URL)"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One environment's four stacks, ready for the CLI: the environment its child processes get
-    (PULUMI_BACKEND_URL always set, credentials added where needed) and the backend it names."""
-
-    env: str
-    stacks: Sequence[Stack]
-    executable: str
-    backend: Backend
-    child_env: Mapping[str, str]
-
-
-def check_environment(command: str, env: str) -> None:
+def check_environment(command: str, env: str, usage: str = "", variable: str = "ENV") -> None:
+    """`usage` is the rest of the working command after `make <command> ENV=<env>` (e.g. `COLOR=green`);
+    `variable` the make variable that names the environment (LEFT and RIGHT for comparisons)."""
     allowed = "|".join(ENVIRONMENTS)
+    rest = f" {usage}" if usage else ""
+    option = f"--{variable.lower()}"
     if not env:
-        raise Refusal(f"ENV is required: make {command} ENV={allowed} (or --env)")
+        raise Refusal(f"{variable} is required: make {command} {variable}={allowed}{rest} (or {option})")
     if env not in ENVIRONMENTS:
-        raise Refusal(f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)}")
+        raise Refusal(
+            f"unknown environment {env!r}; allowed: {', '.join(ENVIRONMENTS)} "
+            f"(make {command} {variable}={allowed}{rest})"
+        )
 
 
 def is_plan_digest(confirm: str) -> bool:
@@ -93,18 +49,20 @@ def is_plan_digest(confirm: str) -> bool:
     return len(confirm) == PLAN_DIGEST_LENGTH and all(c in "0123456789abcdef" for c in confirm)
 
 
-def check_confirmation(command: str, env: str, confirm: str) -> None:
-    """Prod needs CONFIRM=prod, or the plan digest (required when the plan broadens permissions)."""
-    confirmed = confirm == PROD or (command == "deploy" and is_plan_digest(confirm))
+def check_confirmation(command: str, env: str, confirm: str, usage: str = "") -> None:
+    """Prod needs CONFIRM=prod, or the plan digest (required when the plan broadens permissions); a
+    destroy has no plan, so only CONFIRM=prod. `usage` as in `check_environment`."""
+    confirmed = confirm == PROD or (command != "destroy" and is_plan_digest(confirm))
     if env == PROD and command in GUARDED_COMMANDS and not confirmed:
+        rest = f" {usage}" if usage else ""
         raise Refusal(
-            f"refusing to {command} prod without confirmation: run make {command} ENV=prod CONFIRM=prod "
+            f"refusing to {command} prod without confirmation: run make {command} ENV=prod{rest} CONFIRM=prod "
             "(or --confirm prod)"
         )
 
 
-def load_stacks(env: str) -> list[Stack]:
-    return [load_stack(layer, env) for layer in DEPLOY_ORDER]
+def load_stacks(env: str, layers: Sequence[str] = DEPLOY_ORDER) -> list[Stack]:
+    return [load_stack(layer, env) for layer in layers]
 
 
 def load_stack(layer: str, env: str) -> Stack:
@@ -242,19 +200,52 @@ def aws_credentials(stacks: Sequence[Stack], environ: Mapping[str, str], home: P
     return {}
 
 
+# --- who runs it --------------------------------------------------------------------------
+
+
+def git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def deployer(environ: Mapping[str, str]) -> str:
+    """Who deploys: PLATFORM_DEPLOYER, else git's user.email, else the login name."""
+    named = environ.get("PLATFORM_DEPLOYER") or git("config", "user.email")
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 # --- all of it, for one environment ---------------------------------------------------------
 
 
-def resolve_target(command: str, env: str, environ: Mapping[str, str], home: Path, *, aws: bool) -> Target:
-    """Every check that can refuse, in order; `aws=False` for commands that only read the backend."""
-    check_environment(command, env)
-    stacks = load_stacks(env)
+def resolve_target(
+    command: str,
+    env: str,
+    environ: Mapping[str, str],
+    home: Path,
+    *,
+    aws: bool,
+    layers: Sequence[str] = DEPLOY_ORDER,
+    usage: str = "",
+) -> Target:
+    """Every check that can refuse, in order, for the stacks of `layers` (every layer by default; the
+    application layer alone for a release; `accounts`); `aws=False` for commands that only read the backend."""
+    check_environment(command, env, usage)
+    stacks = load_stacks(env, layers)
     executable = find_pulumi()
     backend = resolve_backend(environ)
     check_org(stacks, backend)
     check_passphrase(stacks, backend, environ)
     extra_env = aws_credentials(stacks, environ, home) if aws else {}
-    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url}
+    # PLATFORM_DEPLOYER: the provider sends it as the deploy role's `deployer` session tag.
+    child_env = {**environ, **extra_env, "PULUMI_BACKEND_URL": backend.url, "PLATFORM_DEPLOYER": deployer(environ)}
     return Target(env, stacks, executable, backend, child_env)
 
 

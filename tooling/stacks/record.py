@@ -1,4 +1,5 @@
-"""The promotion record on the backend: written after a successful `make deploy`, read by the gate.
+"""The promotion record on the backend: written after a successful `make deploy` (by the guard,
+`tooling.stacks.guard.write_record`), read by the gate; and the checkout facts it records.
 
 Where: the outputs of the stack `<org>/promotion/<env>` (project `tooling/stacks/record_stack/`), next
 to the layers' stacks on the same backend. Why a stack and not a file or a tag: outputs are kept by
@@ -7,18 +8,15 @@ history`), they need no cloud SDK of their own, and a StackReference can read th
 cannot, a file next to the state exists only on file backends). See docs/promotion.md.
 """
 
-import getpass
-import json
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from shared.promotion import RECORD_PROJECT, PromotionRecord
 from shared.stack_files import REPO
-from tooling.stacks.driver import LayerFailure, PulumiCli
-from tooling.stacks.preflight import Stack
+from tooling.stacks.cli import PulumiCli
+from tooling.stacks.preflight import git
+from tooling.stacks.types import LayerFailure, Stack
 
 RECORD_DIR = Path(__file__).resolve().parent / "record_stack"
 UNKNOWN_COMMIT = "unknown"
@@ -28,40 +26,14 @@ def record_stack(env: str, org: str) -> Stack:
     return Stack(layer=RECORD_PROJECT, env=env, org=org, config={}, secrets_provider="passphrase", directory=RECORD_DIR)
 
 
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def checkout_state() -> tuple[str, bool]:
-    """(HEAD, whether the working tree is clean: nothing modified, staged or untracked); outside a git
-    checkout ("unknown", False)."""
-    head = _git("rev-parse", "HEAD")
-    if head is None:
-        return UNKNOWN_COMMIT, False
-    status = _git("status", "--porcelain")
-    return head, status == ""
-
-
-def deployer(environ: Mapping[str, str]) -> str:
-    """Who deploys: PLATFORM_DEPLOYER, else git's user.email, else the login name."""
-    named = environ.get("PLATFORM_DEPLOYER") or _git("config", "user.email")
-    if named:
-        return named
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def write_record(cli: PulumiCli, stack: Stack, record: PromotionRecord) -> None:
-    """`pulumi config set promotion:record <json>` then `pulumi up` of the record stack."""
-    cli.run(stack, "stack", "select", "--create")
-    cli.run(stack, "config", "set", f"{RECORD_PROJECT}:record", "--", json.dumps(record.outputs(), sort_keys=True))
-    cli.run(stack, "up", "--yes", "--skip-preview")
+def checkout_state() -> tuple[str, list[str]]:
+    """(HEAD, what keeps the working tree from being clean: every modified, staged or untracked path);
+    outside a git checkout ("unknown", ["(not a git checkout)"])."""
+    head = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if head is not None else None
+    if head is None or status is None:
+        return UNKNOWN_COMMIT, [f"(not a git checkout: {REPO})"]
+    return head, [line[3:] for line in status.splitlines() if line.strip()]
 
 
 def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
@@ -78,9 +50,4 @@ def read_record(cli: PulumiCli, stack: Stack) -> PromotionRecord | None:
         return None
 
 
-def child_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """What the layers' programs get: the deployer, for the deploy role's session tags."""
-    return {**environ, "PLATFORM_DEPLOYER": deployer(environ)}
-
-
-__all__ = ["RECORD_DIR", "checkout_state", "deployer", "read_record", "record_stack", "write_record"]
+__all__ = ["RECORD_DIR", "checkout_state", "read_record", "record_stack"]

@@ -14,6 +14,12 @@ release:
     `make rollback` is one weight change away.
 rollback: checks the previous colour is healthy, then writes it back as `activeColor` and runs `pulumi up`.
 
+Every `pulumi up` is the guard's (tooling/stacks/guard.py), cleared once before the first: the
+application layer is assessed (its broadening and plan digest printed), the promotion gate runs where
+the stack files declare `platform:promotedFrom` (prod releases only what staging ran; OVERRIDE= as for
+a deploy), prod needs CONFIRM=prod (or the plan digest, which a broadening plan needs), and each `up`
+carries the policy pack, the diff in prod and the deployer.
+
 The stack file is the record of what is live: commit it after a release. A failing `pulumi up`
 restores the file to what it was.
 
@@ -36,31 +42,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from application.settings import COLORS
 from shared.stack_files import stack_file
-from tooling.stacks.driver import FAILED, REFUSED, LayerFailure, PulumiCli
-from tooling.stacks.preflight import (
-    LOCAL_STATE,
-    Refusal,
-    Stack,
-    aws_credentials,
-    check_confirmation,
-    check_environment,
-    check_org,
-    check_passphrase,
-    find_pulumi,
-    load_stacks,
-    resolve_backend,
-)
+from tooling.checks.render import console
+from tooling.stacks import guard
+from tooling.stacks.assess import assess_stacks
+from tooling.stacks.preflight import LOCAL_STATE, check_confirmation, check_environment, resolve_target
+from tooling.stacks.promotion import show
+from tooling.stacks.types import FAILED, REFUSED, LayerFailure, Refusal, Stack
+from tooling.stacks.types import Target as Environment
 
 LAYER = "application"
-COLORS = ("blue", "green")
 ACTIVE_KEY, CANARY_KEY = "application:activeColor", "application:canaryPercent"
 HEALTH_FILE_VARIABLE = "RELEASE_TARGET_HEALTH_FILE"
 WAIT_SECONDS, POLL_SECONDS = 900.0, 15.0
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetState:
     id: str
     state: str  # healthy, initial, unhealthy, unused, draining, unavailable
     reason: str = ""
@@ -71,7 +70,7 @@ class Fleet(Protocol):
 
     def refresh(self, group_name: str) -> None: ...
 
-    def target_health(self, target_group_arn: str) -> list[Target]: ...
+    def target_health(self, target_group_arn: str) -> list[TargetState]: ...
 
 
 class AwsFleet:
@@ -104,10 +103,10 @@ class AwsFleet:
             time.sleep(self._poll)
         raise Refusal(f"the instance refresh of {group_name} did not finish within {self._wait:.0f} s")
 
-    def target_health(self, target_group_arn: str) -> list[Target]:
+    def target_health(self, target_group_arn: str) -> list[TargetState]:
         described = self._elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
         return [
-            Target(d["Target"]["Id"], d["TargetHealth"]["State"], d["TargetHealth"].get("Reason", ""))
+            TargetState(d["Target"]["Id"], d["TargetHealth"]["State"], d["TargetHealth"].get("Reason", ""))
             for d in described
         ]
 
@@ -123,9 +122,9 @@ class FileFleet:
         self.refreshed.append(group_name)
         print(f"instance refresh of {group_name} (rehearsal: {self.path.name})", flush=True)
 
-    def target_health(self, target_group_arn: str) -> list[Target]:
+    def target_health(self, target_group_arn: str) -> list[TargetState]:
         states = json.loads(self.path.read_text()).get(target_group_arn, [])
-        return [Target(str(s["id"]), str(s["state"]), str(s.get("reason", ""))) for s in states]
+        return [TargetState(str(s["id"]), str(s["state"]), str(s.get("reason", ""))) for s in states]
 
 
 # --- the stack file --------------------------------------------------------------------------
@@ -136,7 +135,7 @@ def read_color_config(path: Path) -> tuple[str, int]:
     active = re.search(rf"^\s*{re.escape(ACTIVE_KEY)}:\s*(\w+)\s*$", text, re.MULTILINE)
     canary = re.search(rf"^\s*{re.escape(CANARY_KEY)}:\s*(\d+)\s*$", text, re.MULTILINE)
     if not active or active.group(1) not in COLORS or not canary:
-        raise Refusal(f"{LAYER}/{path.name} must set {ACTIVE_KEY} (blue or green) and {CANARY_KEY}")
+        raise Refusal(f"{LAYER}/{path.name} must set {ACTIVE_KEY} (one of {', '.join(COLORS)}) and {CANARY_KEY}")
     return active.group(1), int(canary.group(1))
 
 
@@ -149,7 +148,8 @@ def write_color_config(path: Path, active: str, canary: int) -> None:
 
 
 def other(color: str) -> str:
-    return "green" if color == "blue" else "blue"
+    (idle,) = (c for c in COLORS if c != color)
+    return idle
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -157,35 +157,57 @@ def other(color: str) -> str:
 
 @dataclass
 class Release:
-    env: str
+    command: str  # release or rollback
+    target: Environment
     stack: Stack
-    cli: PulumiCli
     fleet: Fleet
     path: Path
+    usage: str  # the make command that runs this, for refusals
+    confirm: str = ""
+    override: str = ""
     wait_seconds: float = WAIT_SECONDS
     poll_seconds: float = POLL_SECONDS
     sleep: Callable[[float], None] = time.sleep
+    clearance: guard.Clearance | None = None
 
-    def up(self, why: str) -> None:
+    @property
+    def env(self) -> str:
+        return self.target.env
+
+    def command_line(self, command: str) -> str:
+        """`command` as it works here: with CONFIRM=prod in prod."""
+        return f"{command} CONFIRM=prod" if self.target.prod else command
+
+    def clear(self) -> guard.Clearance:
+        """Once, before the first `up`: the layer's assessment, then the guard's gate and confirmation."""
+        if self.clearance is None:
+            assessment = assess_stacks(self.target, [self.stack])
+            show(assessment, console())
+            change = guard.Change(self.command, self.target, [self.stack], self.usage, self.confirm, self.override)
+            self.clearance = guard.clear(change, assessment)
+        return self.clearance
+
+    def apply(self, why: str) -> None:
+        clearance = self.clear()
         print(f"==> pulumi up {LAYER} ({self.stack.name}): {why}", flush=True)
-        self.cli.run(self.stack, "stack", "select", "--create")
-        self.cli.run(self.stack, "up", "--yes", "--skip-preview")
+        guard.up(clearance, self.stack)
 
-    def up_with(self, active: str, canary: int, why: str) -> None:
+    def apply_with(self, active: str, canary: int, why: str) -> None:
         """Writes the stack file, runs `pulumi up`, and restores the file if the up fails."""
         before = self.path.read_text()
         write_color_config(self.path, active, canary)
         try:
-            self.up(why)
+            self.apply(why)
         except LayerFailure:
             self.path.write_text(before)
             raise
 
     def outputs(self) -> Mapping[str, Any]:
-        outputs = self.cli.read_json(self.stack, "stack", "output", "--json") or {}
+        outputs = self.clear().cli.read_json(self.stack, "stack", "output", "--json") or {}
         for key in ("webTargetGroupArns", "webAutoScalingGroupNames"):
             if not isinstance(outputs.get(key), dict) or set(outputs[key]) != set(COLORS):
-                raise Refusal(f"{self.stack.name} has no output {key} per colour: run make deploy ENV={self.env} first")
+                deploy = self.command_line(f"make deploy ENV={self.env}")
+                raise Refusal(f"{self.stack.name} has no output {key} per colour: run {deploy} first")
         return outputs
 
     def wait_healthy(self, color: str, target_group_arn: str) -> None:
@@ -202,7 +224,7 @@ class Release:
             self.sleep(self.poll_seconds)
 
 
-def health_problem(color: str, env: str, targets: Sequence[Target]) -> str | None:
+def health_problem(color: str, env: str, targets: Sequence[TargetState]) -> str | None:
     if not targets:
         return f"refusing: {color} has no targets in {env} (is its Auto Scaling group at 0?); traffic stays where it is"
     bad = [t for t in targets if t.state != "healthy"]
@@ -217,22 +239,19 @@ def health_problem(color: str, env: str, targets: Sequence[Target]) -> str | Non
 
 def release(run: Release, color: str, canary: int) -> None:
     active, _ = read_color_config(run.path)
-    if color not in COLORS:
-        raise Refusal(f"COLOR must be blue or green, not {color!r}")
     if color == active:
-        raise Refusal(
-            f"{color} is already active in {run.env}: release to the idle colour, "
-            f"make release ENV={run.env} COLOR={other(color)}"
-        )
-    run.up(f"update {color}, the idle colour (weights unchanged)")
+        idle = run.command_line(f"make release ENV={run.env} COLOR={other(color)}")
+        raise Refusal(f"{color} is already active in {run.env}: release to the idle colour, {idle}")
+    run.apply(f"update {color}, the idle colour (weights unchanged)")
     outputs = run.outputs()
     run.fleet.refresh(outputs["webAutoScalingGroupNames"][color])
     run.wait_healthy(color, outputs["webTargetGroupArns"][color])
     if canary:
-        run.up_with(active, canary, f"canary: {canary} % to {color}")
+        run.apply_with(active, canary, f"canary: {canary} % to {color}")
         run.wait_healthy(color, outputs["webTargetGroupArns"][color])
-    run.up_with(color, 0, f"all traffic to {color}")
-    print(f"released {color} in {run.env}; {active} keeps running: make rollback ENV={run.env} switches back")
+    run.apply_with(color, 0, f"all traffic to {color}")
+    rollback = run.command_line(f"make rollback ENV={run.env}")
+    print(f"released {color} in {run.env}; {active} keeps running: {rollback} switches back")
 
 
 def rollback(run: Release) -> None:
@@ -240,7 +259,7 @@ def rollback(run: Release) -> None:
     previous = other(active)
     outputs = run.outputs()
     run.wait_healthy(previous, outputs["webTargetGroupArns"][previous])
-    run.up_with(previous, 0, f"roll back: all traffic to {previous}")
+    run.apply_with(previous, 0, f"roll back: all traffic to {previous}")
     print(f"rolled back {run.env} to {previous}" + (f" (canary of {canary} % ended)" if canary else ""))
 
 
@@ -250,40 +269,64 @@ def rollback(run: Release) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tooling.stacks.release", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=("release", "rollback"))
-    parser.add_argument("--env", default="")
-    parser.add_argument("--color", default="", help="the idle colour to release (make: COLOR=)")
+    parser.add_argument("--env", default="", help="the environment (make: ENV=)")
+    parser.add_argument("--color", default="", help=f"the idle colour to release: {', '.join(COLORS)} (make: COLOR=)")
     parser.add_argument(
         "--canary", default="0", help="percent of traffic for a canary step first, 0-50 (make: CANARY=)"
     )
-    parser.add_argument("--confirm", default="", help="must be 'prod' in prod (make: CONFIRM=prod)")
+    parser.add_argument("--confirm", default="", help="'prod' (or the plan digest) in prod (make: CONFIRM=prod)")
+    parser.add_argument(
+        "--override", default="", help="release past a failed promotion gate, with this reason (make: OVERRIDE=)"
+    )
     return parser.parse_args(argv)
 
 
-def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path, fleet: Fleet | None) -> Release:
-    check_environment(args.command, args.env)
-    check_confirmation("deploy", args.env, args.confirm)
+def usage_of(args: argparse.Namespace) -> str:
+    """The working make command for these arguments (refusals name it)."""
+    if args.command == "rollback":
+        return f"make rollback ENV={args.env}"
+    color = args.color if args.color in COLORS else "|".join(COLORS)
+    return f"make release ENV={args.env} COLOR={color}"
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Each refusal names the command that works (and lists the allowed values)."""
+    colors = "|".join(COLORS)
+    check_environment(args.command, args.env, f"COLOR={colors}" if args.command == "release" else "")
+    if args.command == "release" and not args.color:
+        raise Refusal(f"COLOR is required: make release ENV={args.env} COLOR={colors} (the idle colour)")
     if args.command == "release" and args.color not in COLORS:
-        raise Refusal(f"COLOR is required: make release ENV={args.env} COLOR=blue|green (the idle colour)")
+        raise Refusal(
+            f"COLOR must be one of {', '.join(COLORS)}, not {args.color!r}: make release ENV={args.env} COLOR={colors}"
+        )
     if not args.canary.isdigit() or not 0 <= int(args.canary) <= 50:
-        raise Refusal(f"CANARY must be a percentage from 0 to 50, not {args.canary!r}")
-    stacks = load_stacks(args.env)
-    stack = next(s for s in stacks if s.layer == LAYER)
-    executable = find_pulumi()
-    backend = resolve_backend(environ)
-    check_org(stacks, backend)
-    check_passphrase(stacks, backend, environ)
-    child_env = {**environ, **aws_credentials(stacks, environ, home), "PULUMI_BACKEND_URL": backend.url}
-    if backend.defaulted:
+        raise Refusal(
+            f"CANARY must be a percentage from 0 to 50, not {args.canary!r}: "
+            f"make release ENV={args.env} COLOR={args.color or colors} CANARY=10"
+        )
+    rest = f"COLOR={args.color}" if args.command == "release" else ""
+    check_confirmation(args.command, args.env, args.confirm, rest)
+
+
+def prepare(args: argparse.Namespace, environ: Mapping[str, str], home: Path, fleet: Fleet | None) -> Release:
+    check_arguments(args)
+    usage = usage_of(args)
+    target = resolve_target(args.command, args.env, environ, home, aws=True, layers=(LAYER,), usage=usage)
+    (stack,) = target.stacks
+    if target.backend.defaulted:
         LOCAL_STATE.mkdir(exist_ok=True)
     if fleet is None:
         health_file = environ.get(HEALTH_FILE_VARIABLE)
         fleet = FileFleet(Path(health_file)) if health_file else AwsFleet(str(stack.config["platform:region"]))
     return Release(
-        args.env,
+        args.command,
+        target,
         stack,
-        PulumiCli(executable, child_env),
         fleet,
         stack_file(LAYER, args.env),
+        usage=usage,
+        confirm=args.confirm,
+        override=args.override,
         wait_seconds=float(environ.get("RELEASE_WAIT_SECONDS", WAIT_SECONDS)),
         poll_seconds=float(environ.get("RELEASE_POLL_SECONDS", POLL_SECONDS)),
     )

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
+from tooling.checks.cli import run_per_environment
 from tooling.checks.cost.estimate import LineItem, line_items, load_plan, price_table, region_of, total, usage_prices
-from tooling.cli import run_per_environment
 
 
 def _money(value: float) -> str:

@@ -2,6 +2,6 @@ import sys
 from functools import partial
 
 from tooling.checks.limits.check import report
-from tooling.cli import run_per_environment
+from tooling.checks.cli import run_per_environment
 
 sys.exit(run_per_environment(sys.argv[1:], partial(report, headroom=True)))

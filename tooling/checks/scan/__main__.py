@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 
 from shared.environments import ENVIRONMENTS
+from tooling.checks.cli import run_per_environment
 from tooling.checks.scan.findings import load_waivers
 from tooling.checks.scan.scan import report, report_stale, scan_plans
-from tooling.cli import run_per_environment
 
 
 def main(argv: Sequence[str]) -> int:

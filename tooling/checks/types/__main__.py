@@ -1,6 +1,6 @@
 import sys
 
+from tooling.checks.cli import run_per_environment
 from tooling.checks.types.check import report
-from tooling.cli import run_per_environment
 
 sys.exit(run_per_environment(sys.argv[1:], report))

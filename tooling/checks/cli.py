@@ -13,7 +13,7 @@ import pulumi
 from rich.console import Console
 
 from shared.environments import ENVIRONMENTS
-from tooling.plan import plan_environment
+from tooling.checks.record import plan_environment
 
 USAGE_ERROR = 2
 FAILED = 1
