@@ -158,7 +158,7 @@ DATA_READS: tuple[str, ...] = (
     "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults", "logs:StartLiveTail",
     "xray:GetTraceSummaries", "xray:BatchGetTraces", "xray:GetTraceGraph", "wafv2:GetSampledRequests",
     "cloudtrail:LookupEvents", "rds-db:connect", "rds-data:ExecuteStatement", "lambda:InvokeFunction",
-    "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters",
+    "kms:Decrypt",
 )  # fmt: skip
 
 
@@ -365,6 +365,13 @@ def drift_permissions(target: DeployTarget) -> dict[str, Any]:
             "Condition": _in_regions(target.regions),
         },
         {"Sid": "ReadGlobalResources", "Effect": "Allow", "Action": global_reads, "Resource": "*"},
+        {
+            # The web tier's launch templates name their AMI as `resolve:ssm:` of AWS's public parameter.
+            "Sid": "ResolvePublicAmiParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+            "Resource": [f"arn:aws:ssm:{region}::parameter/aws/service/*" for region in target.regions],
+        },
         {
             "Sid": "ReadSecretValuesTheStateHolds",
             "Effect": "Allow",
