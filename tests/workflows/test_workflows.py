@@ -2,6 +2,7 @@
 runs), and held to the project's rules. Nothing here talks to GitHub or AWS."""
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,8 @@ def test_a_broken_workflow_fails_and_each_tool_catches_its_own_part(tmp_path, ca
     script; zizmor: an action pinned by tag, a token persisted on disk, default permissions."""
     (tmp_path / "broken.yml").write_text(BROKEN)
     commands = workflows.commands([tmp_path / "broken.yml"])
-    lint = workflows.subprocess.run(commands["actionlint"], capture_output=True, text=True, check=False)
-    audit = workflows.subprocess.run(commands["zizmor"], capture_output=True, text=True, check=False)
+    lint = subprocess.run(commands["actionlint"], capture_output=True, text=True, check=False)
+    audit = subprocess.run(commands["zizmor"], capture_output=True, text=True, check=False)
     assert lint.returncode == 1
     assert 'job "deploy" needs job "build" which does not exist in this workflow [job-needs]' in lint.stdout
     assert '"github.event.head_commit.message" is potentially untrusted' in lint.stdout
