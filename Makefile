@@ -52,11 +52,12 @@ $(CHECKOV_STAMP): constraints-checkov.txt
 test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
-lint: $(SETUP_STAMP) ## ruff (check and format), mypy and the import contracts (lint-imports) over all code; `make test` runs it first
+lint: $(SETUP_STAMP) ## ruff (check and format), mypy and the import contracts (lint-imports) over all code, actionlint and zizmor over the workflows; `make test` runs it first
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy shared accounts networking data application observability policy tooling functions tests
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tooling.checks.workflows
 
 docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the settings models and stack files
 	$(PY) -m tooling.checks.config_keys --write

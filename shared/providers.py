@@ -5,6 +5,7 @@ import os
 import pulumi_aws as aws
 
 from shared.config import PlatformConfig
+from shared.errors import PlatformConfigError
 from shared.naming import Namer
 
 # Services the platform calls, pointed at LocalStack when platform:localstackEndpoint is set.
@@ -14,13 +15,20 @@ _LOCALSTACK_SERVICES = (
 )  # fmt: skip
 
 
-# Session tags the deploy role's trust policy requires (accounts/): who deploys which layer where.
+# Session tags the trust policies of the deploy and drift roles require (accounts/): who works on
+# which layer where.
 SESSION_TAG_KEYS = ("environment", "layer", "deployer")
 # What accounts/ creates in each environment's account ({type}-{environment}-{suffix}): the role the
-# provider assumes, its permissions policy, and the permission boundary every role it creates carries.
+# provider assumes to deploy, its permissions policy, the permission boundary every role it creates
+# carries, and the read-only role the provider assumes for drift checks.
 DEPLOY_ROLE_TYPE = "deploy-role"
 DEPLOY_POLICY_TYPE = "deploy-policy"
 DEPLOY_BOUNDARY_TYPE = "deploy-boundary"
+DRIFT_ROLE_TYPE = "drift-role"
+# Which of those two roles the provider assumes, chosen by the run (not the stack: the same
+# environment is deployed and checked for drift): `deploy` unless PLATFORM_AWS_ROLE says `drift`.
+ROLE_CHOICE_VARIABLE = "PLATFORM_AWS_ROLE"
+ROLE_TYPES = {"deploy": DEPLOY_ROLE_TYPE, "drift": DRIFT_ROLE_TYPE}
 
 
 def deploy_boundary_arn(platform: PlatformConfig) -> str | None:
@@ -31,6 +39,22 @@ def deploy_boundary_arn(platform: PlatformConfig) -> str | None:
     account = platform.deploy_role_arn.split(":")[4]
     name = Namer(platform.environment, platform.environment_suffix).name(DEPLOY_BOUNDARY_TYPE, "iam")
     return f"arn:aws:iam::{account}:policy/{name}"
+
+
+def assumed_role_arn(platform: PlatformConfig) -> str | None:
+    """platform:deployRoleArn, or with PLATFORM_AWS_ROLE=drift the drift role next to it (same account,
+    `drift-role-<environment>-<suffix>`); None without a deploy role (the ambient credentials are used)."""
+    choice = os.environ.get(ROLE_CHOICE_VARIABLE) or "deploy"
+    if choice not in ROLE_TYPES:
+        raise PlatformConfigError(
+            f"{ROLE_CHOICE_VARIABLE}={choice!r} is not a role of accounts/; allowed: {', '.join(ROLE_TYPES)} "
+            "(unset means deploy)"
+        )
+    if not platform.deploy_role_arn:
+        return None
+    account = platform.deploy_role_arn.split(":")[4]
+    name = Namer(platform.environment, platform.environment_suffix).name(ROLE_TYPES[choice], "iam")
+    return platform.deploy_role_arn if choice == "deploy" else f"arn:aws:iam::{account}:role/{name}"
 
 
 def session_tags(platform: PlatformConfig, layer: str) -> dict[str, str]:
@@ -46,21 +70,23 @@ def aws_provider(
     platform: PlatformConfig, name: str = "aws", region: str | None = None, layer: str = "unknown"
 ) -> aws.Provider:
     """Explicit provider: `allowed_account_ids` makes any run against another account fail; with a
-    deploy role it is assumed with the session tags (environment, layer, deployer) its trust requires."""
+    deploy role it (or the drift role, see `assumed_role_arn`) is assumed with the session tags
+    (environment, layer, deployer) its trust requires."""
     localstack = platform.localstack_endpoint
+    role_arn = assumed_role_arn(platform)
     args = aws.ProviderArgs(
         region=region or platform.region,
         allowed_account_ids=list(platform.allowed_account_ids),
         assume_roles=(
             [
                 aws.ProviderAssumeRoleArgs(
-                    role_arn=platform.deploy_role_arn,
+                    role_arn=role_arn,
                     session_name=f"pulumi-{platform.environment}-{platform.environment_suffix}",
                     tags=session_tags(platform, layer),
                     transitive_tag_keys=list(SESSION_TAG_KEYS),
                 )
             ]
-            if platform.deploy_role_arn
+            if role_arn
             else None
         ),
         endpoints=[aws.ProviderEndpointArgs(**{s: localstack for s in _LOCALSTACK_SERVICES})] if localstack else None,

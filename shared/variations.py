@@ -53,6 +53,9 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "platform:deployRoleArn": Variation(properties=("pulumi:providers:aws.assumeRoles",)),
         # The one cross-environment read: the lower environment's promotion record (shared/promotion.py).
         "platform:promotedFrom": Variation(counts=("*pulumi:pulumi:StackReference::promotion-record-*",)),
+        # --- accounts (bootstrap, not a layer) ---
+        # One GitHub OIDC provider per AWS account: where environments share one, only one creates it.
+        "accounts:github": Variation(counts=("aws:iam/openIdConnectProvider:OpenIdConnectProvider",)),
         # --- networking ---
         "networking:vpcCidr": Variation(
             properties=(

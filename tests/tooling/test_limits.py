@@ -11,9 +11,9 @@ from rich.console import Console
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import read_layer_config
 from tests.support import layer_of, planned
+from tooling.checks import plan_files as command
 from tooling.checks.limits import check as limits_check
 from tooling.checks.limits.check import check_plan, known_limits, quotas
-from tooling.checks import plan_files as command
 
 Resource = dict[str, Any]
 

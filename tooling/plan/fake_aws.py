@@ -141,6 +141,12 @@ def _iam(kind: str) -> Builder:
     return build
 
 
+def _oidc_provider(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
+    """IAM names an OIDC provider after its URL, so its ARN is known before it exists."""
+    arn = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:oidc-provider/{str(args.inputs['url']).removeprefix('https://')}"
+    return arn, {"arn": arn}
+
+
 def _bucket(aws: FakeAws, args: MockResourceArgs, name: str) -> tuple[str, dict[str, Any]]:
     return name, {
         "arn": f"arn:aws:s3:::{name}",
@@ -273,6 +279,7 @@ _BUILDERS: dict[str, Builder] = {
     "aws:iam/role:Role": _iam("role"),
     "aws:iam/policy:Policy": _iam("policy"),
     "aws:iam/instanceProfile:InstanceProfile": _iam("instance-profile"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:rds/instance:Instance": _db_instance,
     "aws:rds/cluster:Cluster": _db_cluster,

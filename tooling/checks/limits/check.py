@@ -151,7 +151,7 @@ def check_plan(env: str, plan: Plan, plan_of: PlanOf | None = None) -> Result:
     """Every figure of env's plan held against its limit; plan_of makes the plan of another environment
     that shares env's account and region (by default, the offline plan)."""
     if plan_of is None:
-        from tooling.checks.record import plan_environment  # noqa: PLC0415 (only when environments share an account)
+        from tooling.checks.record import plan_environment  # noqa: PLC0415 (only for environments sharing an account)
 
         plan_of = plan_environment
     known = known_limits()

@@ -1,47 +1,48 @@
-"""The role the layers' provider assumes (platform:deployRoleArn), its permissions, and its boundary."""
+"""One role of the account with its one managed policy, under the permission boundary."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from accounts.policies import DeployTarget, permissions_policy, trust_policy
+from accounts.policies import policy_type
 from shared import iam
 from shared.context import LayerContext
-from shared.providers import DEPLOY_POLICY_TYPE, DEPLOY_ROLE_TYPE
 
 
 @dataclass(frozen=True)
-class DeployRoleArgs:
-    target: DeployTarget
-    principal_arn: str
+class AccessRoleArgs:
+    role_type: str  # one of accounts.policies.ROLE_TYPES: names the role and its policy
+    description: str
+    policy_description: str
+    trust: dict[str, Any]
+    permissions: dict[str, Any]
     max_session_duration_seconds: int
     boundary_arn: pulumi.Input[str]
 
 
-class DeployRole(pulumi.ComponentResource):
+class AccessRole(pulumi.ComponentResource):
     role: aws.iam.Role
     policy: aws.iam.Policy
 
-    def __init__(self, name: str, args: DeployRoleArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("payments:accounts:DeployRole", name, None, opts)
-        environment = ctx.platform.environment
-        policy_name = ctx.name(DEPLOY_POLICY_TYPE, "iam")
+    def __init__(self, name: str, args: AccessRoleArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("payments:accounts:AccessRole", name, None, opts)
+        policy_name = ctx.name(policy_type(args.role_type), "iam")
         self.policy = aws.iam.Policy(
             f"{name}-policy",
             name=policy_name,
-            description=f"What the four layers deploy in {environment}: their services in the allowed regions, "
-            "IAM only for their own roles, which carry the boundary",
-            policy=iam.to_json(permissions_policy(args.target)),
+            description=args.policy_description,
+            policy=iam.to_json(args.permissions),
             tags=ctx.tags(policy_name),
             opts=ctx.tagged_child(self),
         )
-        role_name = ctx.name(DEPLOY_ROLE_TYPE, "iam")
+        role_name = ctx.name(args.role_type, "iam")
         self.role = aws.iam.Role(
             f"{name}-role",
             name=role_name,
-            description=f"Deploys the payments layers in {environment}: assumed by one principal, with session tags",
-            assume_role_policy=iam.to_json(trust_policy(args.principal_arn, environment)),
+            description=args.description,
+            assume_role_policy=iam.to_json(args.trust),
             permissions_boundary=args.boundary_arn,
             max_session_duration=args.max_session_duration_seconds,
             tags=ctx.tags(role_name),
