@@ -1,6 +1,10 @@
 """The one AWS provider a stack uses: right region, right account, optionally a deploy role."""
 
+import json
 import os
+import re
+from collections.abc import Mapping
+from typing import Any
 
 import pulumi_aws as aws
 
@@ -96,3 +100,23 @@ def aws_provider(
         skip_requesting_account_id=True if localstack else None,
     )
     return aws.Provider(name, args=args)
+
+
+_ACCOUNTS_ROLE = re.compile(rf":role/(?:{'|'.join(ROLE_TYPES.values())})-")
+
+
+def without_run_identity(provider_inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A provider's inputs without what depends on who runs the command and why: the `deployer` session
+    tag, and whether the deploy or the drift role is assumed. Two runs of the same code (a drift check
+    after a deploy, the preview a reviewer confirmed and the deploy) must not differ by them. The state
+    keeps `assumeRoles` as JSON text, a program's inputs as a list: both are read."""
+    roles = provider_inputs.get("assumeRoles")
+    if not roles:
+        return dict(provider_inputs)
+    as_text = isinstance(roles, str)
+    neutral = []
+    for role in json.loads(roles) if as_text else roles:
+        tags = {k: v for k, v in (role.get("tags") or {}).items() if k != "deployer"}
+        arn = _ACCOUNTS_ROLE.sub(":role/<accounts-role>-", str(role.get("roleArn", "")))
+        neutral.append({**role, "tags": tags, "roleArn": arn})
+    return {**provider_inputs, "assumeRoles": json.dumps(neutral, sort_keys=True) if as_text else neutral}

@@ -38,8 +38,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from shared.providers import without_run_identity
 from tooling.checks.compare import OPTIONS, Normalizer, declared_config
 from tooling.checks.report import CLEAN, FOUND
+
+PROVIDER_PREFIX = "pulumi:providers:"
 
 SCHEMA_VERSION = 1
 Category = Literal[
@@ -460,13 +463,16 @@ def _drop_ignored(inputs: dict[str, Any], ignored: Iterable[str]) -> dict[str, A
 
 def layer_digests(snapshot: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
     """sha256 per layer of the comparator's normalized form: identity values (environment, suffix,
-    region) and provider-computed ids are placeholders, so the digest says what is declared, not where."""
+    region) and provider-computed ids are placeholders, so the digest says what is declared, not where;
+    nor who previewed it (the providers' deployer session tag, see `without_run_identity`)."""
     normalizer = Normalizer(snapshot, config)
     by_layer: dict[str, dict[str, Any]] = {}
     for layer in snapshot["layers"]:
         for resource in layer["resources"]:
-            inputs = normalizer.value(dict(resource.get("inputs") or {}))
-            inputs = _drop_ignored(inputs, resource.get("ignoreChanges") or ())
+            declared = resource.get("inputs") or {}
+            if str(resource["type"]).startswith(PROVIDER_PREFIX):
+                declared = without_run_identity(declared)
+            inputs = _drop_ignored(normalizer.value(dict(declared)), resource.get("ignoreChanges") or ())
             options = {f"<{o}>": resource.get(o) for o in OPTIONS}
             resources = by_layer.setdefault(layer["name"], {})
             resources[normalizer.key(resource["urn"])] = [resource["type"], inputs, options]

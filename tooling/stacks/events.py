@@ -17,6 +17,7 @@ from typing import Any
 
 from pulumi.automation.events import DiffKind, OpType, StepEventMetadata, StepEventStateMetadata
 
+from shared.providers import without_run_identity
 from tooling.checks.redact import Redactor
 from tooling.checks.report import Comparison, Item, Kind, Tally
 
@@ -24,6 +25,7 @@ from tooling.checks.report import Comparison, Item, Kind, Tally
 UNCHANGED = {OpType.SAME, OpType.READ, OpType.REFRESH}
 # The halves of a replacement that the `replace` step already reports.
 REPLACEMENT_HALVES = {OpType.CREATE_REPLACEMENT, OpType.DELETE_REPLACED}
+PROVIDER_PREFIX = "pulumi:providers:"
 SIDES: Mapping[Comparison, tuple[str, str]] = {"code_state": ("state", "code"), "state_cloud": ("state", "cloud")}
 KINDS: Mapping[str, Kind] = {kind.value: kind.value for kind in DiffKind}
 _MISSING = object()
@@ -126,10 +128,23 @@ class StepReader:
         else:
             left, right = self._props(step, step.old, "outputs"), self._props(step, step.new, "outputs")
         paths = self._paths(step, left, right)
+        if step.type.startswith(PROVIDER_PREFIX):
+            paths = self._beyond_run_identity(paths, left, right)
+            if not paths and op == OpType.UPDATE:
+                return []
         if op in UNCHANGED and not paths:
             return []
         items = [self._item(step, None, True, True, "replace")] if op == OpType.REPLACE else []
         return items + [self._item(step, path, resolve(left, path), resolve(right, path), kind) for path, kind in paths]
+
+    @staticmethod
+    def _beyond_run_identity(
+        paths: list[tuple[str, Kind]], left: Mapping[str, Any], right: Mapping[str, Any]
+    ) -> list[tuple[str, Kind]]:
+        """A provider's differences that remain once who ran the command is taken out (the deployer tag,
+        the deploy or drift role): a drift check run by someone else than the last deploy is no drift."""
+        left, right = without_run_identity(left), without_run_identity(right)
+        return [(path, kind) for path, kind in paths if resolve(left, path) != resolve(right, path)]
 
     def _paths(
         self, step: StepEventMetadata, left: Mapping[str, Any], right: Mapping[str, Any]
