@@ -17,6 +17,7 @@ from application.certificate import Certificate, CertificateArgs
 from application.edge import Alb, AlbArgs, Listeners, ListenersArgs
 from application.environment import function_environments
 from application.functions import PaymentFunction, PaymentFunctionArgs, QueueTrigger, role_arn
+from application.merchant_directory import MerchantDirectory, MerchantDirectoryArgs
 from application.migration import LedgerMigration, LedgerMigrationArgs
 from application.notifications import NotificationTopic, NotificationTopicArgs
 from application.permissions import (
@@ -45,7 +46,8 @@ kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
 database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
 ledger_writer_secret_arn = data.require("ledgerWriterSecretArn")  # the settlement worker's
-key_hash_secret_arn = data.require("keyHashSecretArn")
+key_hash_parameter_arn = data.require("keyHashParameterArn")
+merchants_table_arn = data.require("merchantsTableArn")
 artifact = lambda_artifact()  # rebuilt first when missing or stale
 opts = ctx.component_opts()
 
@@ -69,8 +71,14 @@ notifications = NotificationTopic(
     opts,
 )
 
-# --- merchants: one API key each; the functions map the key id API Gateway accepted to the merchant ---
-api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants, kms_key_arn), ctx, opts)
+# --- merchants: one API key each, and their entries in the merchants table the functions read ---
+api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.all_merchants), ctx, opts)
+merchant_directory = MerchantDirectory(
+    "merchant-directory",
+    MerchantDirectoryArgs(data.require("merchantsTableName"), api_keys.keys, data.require("keyHashKey")),
+    ctx,
+    opts,
+)
 
 # --- what the functions read: each handler gets the variables payments.settings says it reads ---
 HANDLERS = {
@@ -98,9 +106,8 @@ environments = function_environments(
         "DB_PROXY_ENDPOINT": data.require("proxyEndpoint"),
         "DB_PORT": data.require("databasePort").apply(lambda port: str(int(port))),
         "DB_NAME": data.require("databaseName"),
-        "MERCHANTS_BY_API_KEY_ID": api_keys.merchants_by_api_key_id,
-        "KEY_HASH_SECRET_ARN": key_hash_secret_arn,
-        "ALB_API_KEYS_SECRET_ARN": api_keys.hashes_secret.arn,
+        "MERCHANTS_TABLE_NAME": data.require("merchantsTableName"),
+        "KEY_HASH_PARAMETER_NAME": data.require("keyHashParameterName"),
     },
 )
 function_args = functools.partial(
@@ -133,9 +140,13 @@ migration = LedgerMigration(
     opts,
 )
 process_payment_grants = process_payment_statements(
-    transactions_table_arn, data.require("idempotencyTableArn"), queues.payments.arn, key_hash_secret_arn
+    transactions_table_arn,
+    data.require("idempotencyTableArn"),
+    queues.payments.arn,
+    key_hash_parameter_arn,
+    merchants_table_arn,
 )
-verify_payment_grants = verify_payment_statements(transactions_table_arn)
+verify_payment_grants = verify_payment_statements(transactions_table_arn, merchants_table_arn)
 process_payment = PaymentFunction(
     "process-payment",
     function_args(
@@ -173,7 +184,7 @@ alb_api_function = PaymentFunction(
         timeout_seconds=settings.timeouts.alb_api,
         reserved_concurrency=settings.api_reserved_concurrency,
         variables=environments["alb-api"],
-        statements=alb_api_statements(process_payment_grants, verify_payment_grants, api_keys.hashes_secret.arn),
+        statements=alb_api_statements(process_payment_grants, verify_payment_grants),
     ),
     ctx,
     opts,
@@ -223,7 +234,14 @@ api = PaymentApi(
 )
 MerchantUsagePlan(
     "api-usage-plan",
-    MerchantUsagePlanArgs(api.api_id, api.stage_name, api_keys.keys, settings.api_throttle, settings.api_quota),
+    MerchantUsagePlanArgs(
+        api.api_id,
+        api.stage_name,
+        api_keys.keys,
+        settings.api_throttle,
+        settings.api_quota,
+        after=merchant_directory.entries,
+    ),
     ctx,
     opts,
 )
@@ -323,7 +341,6 @@ pulumi.export("albUrl", certificate.domain_name.apply(lambda name: f"https://{na
 pulumi.export("certificateArn", certificate.arn)
 pulumi.export("wafWebAclArn", waf.arn if waf else None)
 pulumi.export("lambdaTargetGroupArnSuffix", alb_api.target_group.arn_suffix)
-pulumi.export("albApiKeysSecretArn", api_keys.hashes_secret.arn)
 pulumi.export("webActiveColor", settings.active_color)
 pulumi.export("webTargetGroupArns", {color: web_targets.groups[color].arn for color in COLORS})
 pulumi.export("webTargetGroupArnSuffixes", {color: web_targets.groups[color].arn_suffix for color in COLORS})

@@ -1,7 +1,7 @@
 """What each function's role may do: IAM statements naming exact resource ARNs.
 
 Pure functions of ARNs (plain strings or Outputs), so tests read them without a deployment. Every
-statement names the one table, queue, topic, bucket prefix, secret or key it is about; the only
+statement names the one table, queue, topic, bucket prefix, secret, parameter or key it is about; the only
 `"Resource": "*"` statements are the actions in `RESOURCELESS_ACTIONS`, which AWS does not let an
 IAM policy scope to a resource.
 """
@@ -58,8 +58,9 @@ LAMBDA_SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
 # service calls KMS with the caller's credentials. Recorded action -> KMS actions on that resource's
 # key (the key the plan gives the resource, or the one the request names, e.g. S3 SSEKMSKeyId).
 IMPLIED_KMS_ACTIONS: dict[str, tuple[str, ...]] = {
-    # Secrets Manager decrypts the secret value for the caller.
+    # Secrets Manager decrypts the secret value for the caller; so does Parameter Store a SecureString.
     "secretsmanager:GetSecretValue": ("kms:Decrypt",),
+    "ssm:GetParameter": ("kms:Decrypt",),
     # SQS SSE-KMS: a producer needs both (SQS generates and caches data keys), a consumer Decrypt.
     "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
     "sqs:ReceiveMessage": ("kms:Decrypt",),
@@ -94,14 +95,21 @@ def common_statements(
     ]
 
 
+def merchant_statements(merchants_table_arn: pulumi.Input[str]) -> list[Statement]:
+    """Who is calling: the API functions read the merchants table one item at a time."""
+    return [_allow("ReadMerchants", ["dynamodb:GetItem"], [merchants_table_arn])]
+
+
 def process_payment_statements(
     transactions_table_arn: pulumi.Input[str],
     idempotency_table_arn: pulumi.Input[str],
     payment_queue_arn: pulumi.Input[str],
-    key_hash_secret_arn: pulumi.Input[str],
+    key_hash_parameter_arn: pulumi.Input[str],
+    merchants_table_arn: pulumi.Input[str],
 ) -> list[Statement]:
     return [
-        _allow("ReadKeyHashSecret", ["secretsmanager:GetSecretValue"], [key_hash_secret_arn]),
+        *merchant_statements(merchants_table_arn),
+        _allow("ReadKeyHashParameter", ["ssm:GetParameter"], [key_hash_parameter_arn]),
         _allow(
             "RecordTransactions",
             ["dynamodb:PutItem", "dynamodb:UpdateItem"],
@@ -118,20 +126,19 @@ def process_payment_statements(
     ]
 
 
-def alb_api_statements(
-    process_payment: list[Statement], verify_payment: list[Statement], merchant_key_hashes_arn: pulumi.Input[str]
+def alb_api_statements(process_payment: list[Statement], verify_payment: list[Statement]) -> list[Statement]:
+    """The ALB door runs process-payment and verify-payment, and checks `x-api-key` against the merchants
+    table with the key-hash parameter, which process-payment reads already: the same grants, once each."""
+    return list({statement["Sid"]: statement for statement in [*process_payment, *verify_payment]}.values())
+
+
+def verify_payment_statements(
+    transactions_table_arn: pulumi.Input[str], merchants_table_arn: pulumi.Input[str]
 ) -> list[Statement]:
-    """The ALB door runs process-payment and verify-payment and checks `x-api-key` against the
-    merchants' keyed hashes."""
     return [
-        *process_payment,
-        *verify_payment,
-        _allow("ReadMerchantKeyHashes", ["secretsmanager:GetSecretValue"], [merchant_key_hashes_arn]),
+        *merchant_statements(merchants_table_arn),
+        _allow("ReadTransactions", ["dynamodb:GetItem"], [transactions_table_arn]),
     ]
-
-
-def verify_payment_statements(transactions_table_arn: pulumi.Input[str]) -> list[Statement]:
-    return [_allow("ReadTransactions", ["dynamodb:GetItem"], [transactions_table_arn])]
 
 
 def settlement_worker_statements(

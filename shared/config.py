@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from shared.environments import LOG_RETENTION_DAYS, Environment, Region
 from shared.errors import PlatformConfigError
-from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, stack_files
+from shared.stack_files import DEFAULT_ORG, REPO, read_effective_config, stack_files
 
 PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
@@ -274,7 +274,7 @@ def check_across_environments(
     others: dict[str, StackConfig[LayerSettingsT]] = {}
     own = (config.platform.environment, config.platform.environment_suffix)
     for stack, path in stack_files(project_dir).items():
-        raw = read_stack_file(path)
+        raw = read_effective_config(path)
         secret_keys = {key for key, value in raw.items() if isinstance(value, dict)}
         other = parse_stack_config(
             {k: ("[secret]" if k in secret_keys else v) for k, v in raw.items()},

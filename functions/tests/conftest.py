@@ -23,7 +23,9 @@ os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
 
-from payments.handlers import migrate_ledger, process_payment, settlement_worker, verify_payment
+from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
+from payments.key_hashing import load_key_hasher
+from payments.merchants import merchant_directory
 from payments.observability import logger as payments_logger
 from payments.settings import MigrateLedgerSettings
 
@@ -31,9 +33,13 @@ __all__ = ["moto_endpoint", "postgres"]  # the session servers, shared with test
 
 
 def reset_handler_state() -> None:
-    """A new execution environment: settings, clients' users and the DB connection are built again."""
+    """A new execution environment: settings, clients' users, the merchants' answers, the key-hash key and the
+    DB connection are built again."""
     process_payment._runtime.cache_clear()
     verify_payment._runtime.cache_clear()
+    alb_api._door.cache_clear()
+    merchant_directory.cache_clear()
+    load_key_hasher.cache_clear()
     settlement_worker._settler.cache_clear()
 
 

@@ -38,6 +38,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Payments")
 
 from payments import aws_clients
 from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
+from payments.key_hashing import load_key_hasher
+from payments.merchants import merchant_directory
 from payments.settings import MigrateLedgerSettings
 from testkit.lambda_support import FakeLambdaContext, deliver_once, payment_event
 
@@ -80,7 +82,9 @@ def _reset() -> None:
         settler._pool.shutdown(wait=True)
     process_payment._runtime.cache_clear()
     verify_payment._runtime.cache_clear()
-    alb_api._keyring.cache_clear()
+    alb_api._door.cache_clear()
+    merchant_directory.cache_clear()
+    load_key_hasher.cache_clear()
     settlement_worker._settler.cache_clear()
     aws_clients.client.cache_clear()
 
