@@ -5,6 +5,7 @@ layer below produced in the same run. The result has the shape of `pulumi stack 
 """
 
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
@@ -71,7 +72,7 @@ def offline_record(env: str, plan: dict[str, Any] | None = None) -> dict[str, An
         return _OFFLINE_RECORDS[env]
     from tooling.checks.record import build_record  # noqa: PLC0415 (tooling.checks imports the plan engine)
 
-    plan = plan or plan_environment(env)
+    plan = plan or planned(env)
     outputs = {layer["name"]: layer["outputs"] for layer in plan["layers"]}
     record = build_record(
         env, preview=plan, outputs_by_layer=outputs, commit=OFFLINE_COMMIT, clean=True, deployer="offline-plan"
@@ -107,3 +108,10 @@ def plan_environment(env: str) -> dict[str, Any]:
     _OFFLINE_RECORDS.pop(env, None)
     offline_record(env, plan)
     return plan
+
+
+@cache
+def planned(env: str) -> dict[str, Any]:
+    """`env`'s offline plan, planned once per process: `make check` and the test suites share it. Callers
+    treat it as read-only (copy it before changing it)."""
+    return plan_environment(env)
