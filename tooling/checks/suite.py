@@ -43,6 +43,7 @@ from tooling.cli import requested_environments
 from tooling.plan import planned
 
 T = TypeVar("T")
+ALL = "all"
 
 
 def lower_environment(env: str, config: Mapping[str, Any] | None = None) -> str | None:
@@ -71,9 +72,10 @@ class Evaluation:
     violations: dict[str, list[Violation]] = field(default_factory=dict)
     scans: dict[str, EnvironmentScan] = field(default_factory=dict)
     cost: dict[str, list[LineItem]] = field(default_factory=dict)
+    cost_errors: dict[str, str] = field(default_factory=dict)  # env -> what could not be priced
     parity: list[Report] = field(default_factory=list)
     broadening: dict[str, BroadeningReport] = field(default_factory=dict)  # env -> against its lower environment
-    seconds: dict[str, float] = field(default_factory=dict)  # check -> time it took
+    seconds: dict[tuple[str, str], float] = field(default_factory=dict)  # (check, scope) -> time it took
 
     def blocking_types(self, env: str) -> list[TypeFinding]:
         return [f for f in self.type_findings[env] if f.problem.blocking]
@@ -82,10 +84,10 @@ class Evaluation:
         return [v for v in self.violations[env] if v.enforcement_level == EnforcementLevel.MANDATORY]
 
 
-def _timed(seconds: dict[str, float], name: str, call: Callable[[], T]) -> T:
+def _timed(seconds: dict[tuple[str, str], float], check: str, scope: str, call: Callable[[], T]) -> T:
     start = time.perf_counter()
     result = call()
-    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+    seconds[check, scope] = time.perf_counter() - start
     return result
 
 
@@ -105,22 +107,26 @@ def evaluate(
     result = Evaluation(checked)
     seconds = result.seconds
     for env, plan in checked.items():
-        result.type_findings[env] = _timed(seconds, "types", partial(types.check_plan, plan))
-        result.violations[env] = _timed(seconds, "policy", partial(policy.check_plan, plan))
-        result.cost[env] = _timed(seconds, "cost", partial(line_items, plan))
-    result.scans = _timed(seconds, "scan", partial(scan_plans, checked, load_waivers(), scan_dir))
+        result.type_findings[env] = _timed(seconds, "types", env, partial(types.check_plan, plan))
+        result.violations[env] = _timed(seconds, "policy", env, partial(policy.check_plan, plan))
+        try:
+            result.cost[env] = _timed(seconds, "cost", env, partial(line_items, plan))
+        except ValueError as exc:  # a resource the price table cannot price: said, never left out
+            result.cost_errors[env] = str(exc)
+    result.scans = _timed(seconds, "scan", ALL, partial(scan_plans, checked, load_waivers(), scan_dir))
     for left, right in neighbours(list(plans)):
         if left not in envs and right not in envs:
             continue
         sides = (Side(left, "plan", plans[left], configs[left]), Side(right, "plan", plans[right], configs[right]))
-        result.parity.append(_timed(seconds, "parity", partial(environment_report, "parity", *sides)))
+        pair = f"{left}/{right}"
+        result.parity.append(_timed(seconds, "parity", pair, partial(environment_report, "parity", *sides)))
     for env in envs:
         lower = lower_environment(env, configs[env])
         if lower is None or lower not in plans:
             continue
         before = Snapshot(lower, f"{lower}:plan", plans[lower]["layers"], configs[lower])
         after = Snapshot(env, f"{env}:plan", plans[env]["layers"], configs[env])
-        result.broadening[env] = _timed(seconds, "broadening", partial(compare_snapshots, before, after))
+        result.broadening[env] = _timed(seconds, "broadening", env, partial(compare_snapshots, before, after))
     return result
 
 
@@ -168,34 +174,40 @@ def report(result: Evaluation, out: Console, *, full: bool) -> list[Outcome]:
     for env, plan in result.plans.items():
         code = types.report(env, plan, out, result.type_findings[env])
         found = result.blocking_types(env)
-        outcomes.append(Outcome("types", env, code, f"{len(found)} finding(s)", seconds.get("types")))
+        outcomes.append(Outcome("types", env, code, f"{len(found)} finding(s)", seconds.get(("types", env))))
     for env, plan in result.plans.items():
         code = policy.report(env, plan, out, result.violations[env])
         detail = f"{len(result.mandatory_violations(env))} mandatory, {len(result.violations[env])} in all"
-        outcomes.append(Outcome("policy", env, code, detail, seconds.get("policy")))
+        outcomes.append(Outcome("policy", env, code, detail, seconds.get(("policy", env))))
     for parity in result.parity:
         if parity.summary.undeclared:
             render_parity(parity, out)
         scope = "/".join(parity.environments)
         detail = f"{parity.summary.differences} declared difference(s), {parity.summary.undeclared} undeclared"
         code = UNEXPECTED if parity.summary.undeclared else CLEAN
-        outcomes.append(Outcome("parity", scope, code, detail, seconds.get("parity")))
+        outcomes.append(Outcome("parity", scope, code, detail, seconds.get(("parity", scope))))
     for env, scan in result.scans.items():
         code = report_scan(scan, out)
         detail = f"{len(scan.verdict.open)} open, {len(scan.verdict.waived)} waived"
-        outcomes.append(Outcome("scan", env, code, detail, seconds.get("scan")))
-    if full:
-        unused = stale(load_waivers(), [s.verdict for s in result.scans.values()])
-        for waiver in unused:
-            out.print(f"[red]stale waiver (waives nothing in any environment):[/red] {waiver.describe()}")
-        outcomes.append(Outcome("scan", "waivers", UNEXPECTED if unused else CLEAN, f"{len(unused)} stale"))
-    out.print(side_by_side(result.plans))
-    for env, items in result.cost.items():
-        outcomes.append(Outcome("cost", env, CLEAN, f"{total(items):,.2f} USD/month fixed", seconds.get("cost")))
+        outcomes.append(Outcome("scan", env, code, detail))
+    unused = stale(load_waivers(), [s.verdict for s in result.scans.values()]) if full else []
+    for waiver in unused:
+        out.print(f"[red]stale waiver (waives nothing in any environment):[/red] {waiver.describe()}")
+    detail = f"{len(unused)} stale waiver(s)" if full else "waivers judged only when every environment is checked"
+    outcomes.append(Outcome("scan", ALL, UNEXPECTED if unused else CLEAN, detail, seconds.get(("scan", ALL))))
+    priced = {env: plan for env, plan in result.plans.items() if env in result.cost}
+    if priced:
+        out.print(side_by_side(priced))
+    for env in result.plans:
+        if env in result.cost_errors:
+            outcomes.append(Outcome("cost", env, UNEXPECTED, f"cannot be priced: {result.cost_errors[env]}"))
+        else:
+            detail = f"{total(result.cost[env]):,.2f} USD/month fixed"
+            outcomes.append(Outcome("cost", env, CLEAN, detail, seconds.get(("cost", env))))
     for env, broadening in result.broadening.items():
         render_broadening(broadening, out)
         detail = f"{broadening.summary.broadening} grant(s) broaden against {broadening.left}"
-        outcomes.append(Outcome("broadening", env, broadening.exit_code, detail, seconds.get("broadening")))
+        outcomes.append(Outcome("broadening", env, broadening.exit_code, detail, seconds.get(("broadening", env))))
     return outcomes
 
 

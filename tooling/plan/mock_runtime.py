@@ -93,7 +93,9 @@ class RecordingMonitor(MockMonitor):
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
                 "additionalSecretOutputs": sorted(getattr(request, "additionalSecretOutputs", [])),
                 # The earlier URNs the code says this resource had (`aliases`): renamed, not replaced.
-                "aliases": sorted({a.urn for a in getattr(request, "aliases", []) if a.urn}),
+                "aliases": sorted(
+                    {*getattr(request, "aliasURNs", []), *(a.urn for a in getattr(request, "aliases", []))} - {""}
+                ),
             }
         )
 

@@ -114,11 +114,13 @@ class ReplacementRules:
 
     def describe(self) -> str:
         known = [f"{s.name} {s.version} ({s.source})" for s in self.schemas.values()]
-        unknown = [f"{package}: {why}" for package, why in sorted(self.missing.items())]
-        parts = ([f"provider schemas: {', '.join(known)}"] if known else []) + (
-            [f"cannot be known offline for {'; '.join(unknown)}"] if unknown else []
+        by_reason: dict[str, list[str]] = {}
+        for package, why in sorted(self.missing.items()):
+            by_reason.setdefault(why, []).append(package)
+        unknown = [f"cannot be known offline for {', '.join(packages)} ({why})" for why, packages in by_reason.items()]
+        return (
+            "; ".join(([f"provider schemas: {', '.join(known)}"] if known else []) + unknown) or "no provider resources"
         )
-        return "; ".join(parts) or "no provider resources"
 
 
 def _from_cli(package: str, version: str) -> tuple[Mapping[str, Any] | None, str]:

@@ -70,6 +70,7 @@ class EnvironmentReview(BaseModel):
     findings: dict[Literal["scan", "policy", "types"], FindingDelta] = Field(default_factory=dict)
     artifact: Artifact | None = None
     attention: list[str] = Field(default_factory=list, description="why this environment needs a human (exit 7)")
+    failures: list[str] = Field(default_factory=list, description="what could not be judged (exit 1)")
 
     @property
     def changed(self) -> bool:

@@ -16,7 +16,7 @@ import pulumi
 from shared.environments import ENVIRONMENTS
 from tooling.checks.broadening import Snapshot, compare_snapshots
 from tooling.checks.compare import declared_config
-from tooling.checks.cost.estimate import line_items, total
+from tooling.checks.cost.estimate import total
 from tooling.checks.redact import Redactor, is_secret
 from tooling.checks.report import Item
 from tooling.checks.suite import Evaluation, evaluate
@@ -83,16 +83,20 @@ def findings(result: Evaluation, env: str) -> dict[str, list[str]]:
     }
 
 
-def cost_delta(base_plan: Mapping[str, Any], head_plan: Mapping[str, Any]) -> CostDelta:
-    before = {i.item: i.monthly for i in line_items(base_plan)}
-    after = {i.item: i.monthly for i in line_items(head_plan)}
+def cost_delta(base: Evaluation, head: Evaluation, env: str) -> CostDelta | str:
+    """The fixed monthly cost at base and head, or what could not be priced."""
+    for result in (base, head):
+        if env in result.cost_errors:
+            return f"{env}: the cost cannot be computed: {result.cost_errors[env]}"
+    before = {i.item: i.monthly for i in base.cost[env]}
+    after = {i.item: i.monthly for i in head.cost[env]}
     differences = {item: round(after.get(item, 0.0) - before.get(item, 0.0), 2) for item in [*before, *after]}
     lines = [
         CostLine(item=item, before=before.get(item, 0.0), after=after.get(item, 0.0), difference=difference)
         for item, difference in differences.items()
         if difference
     ]
-    old, new = total(list(line_items(base_plan))), total(list(line_items(head_plan)))
+    old, new = total(base.cost[env]), total(head.cost[env])
     return CostDelta(before=old, after=new, difference=round(new - old, 2), lines=lines)
 
 
@@ -139,16 +143,18 @@ def review_environment(
     before = Snapshot(env, f"{env}:base", base_plan["layers"], base_config)
     after = Snapshot(env, f"{env}:head", head_plan["layers"], head_config)
     old_findings, new_findings = findings(base_result, env), findings(head_result, env)
+    cost = cost_delta(base_result, head_result, env)
     review = EnvironmentReview(
         environment=env,
         config=config_changes(base_config, head_config),
         diff=diff_plans(base_plan, head_plan, rules),
         broadening=compare_snapshots(before, after),
-        cost=cost_delta(base_plan, head_plan),
+        cost=cost if isinstance(cost, CostDelta) else None,
         findings={check: finding_delta(old_findings[check], new_findings[check]) for check in old_findings},  # type: ignore[misc]
         artifact=Artifact(before=artifact_sha256(base_plan), after=artifact_sha256(head_plan)),
     )
     review.attention = _attention(env, review, threshold)
+    review.failures = [cost] if isinstance(cost, str) else []
     return review
 
 
@@ -221,7 +227,9 @@ def build_review(
     failures += [f"{env}: {why}" for env, why in based.errors.items()]
     head_configs = {env: declared_config(env) for env in envs}
     reviewed = [e for e in envs if e in head_plans and e in based.plans]
-    base_result = evaluate({e: based.plans[e] for e in reviewed}, configs=based.configs, scan_dir=out_dir / "scan-base")
+    # The same plan under the same rules finds the same: only the environments that changed are checked again.
+    changed = [e for e in reviewed if based.plans[e] != head_plans[e] or based.configs[e] != head_configs[e]]
+    base_result = evaluate({e: based.plans[e] for e in reviewed}, changed, configs=based.configs)
     head_result = evaluate({e: head_plans[e] for e in reviewed}, configs=head_configs)
     rules = load_rules(
         _packages([*head_plans.values(), *based.plans.values()]), schema_files, cache_dir=out_dir.parent / "schemas"
@@ -234,7 +242,7 @@ def build_review(
         environments.append(
             review_environment(
                 env,
-                (based.plans[env], based.configs[env], base_result),
+                (based.plans[env], based.configs[env], base_result if env in changed else head_result),
                 (head_plans[env], head_configs[env], head_result),
                 rules,
                 threshold,
@@ -245,6 +253,7 @@ def build_review(
         for item in delta.new:
             where = f"{item.name} {item.path or '(resource)'}"
             failures.append(f"{delta.left}/{delta.right}: new undeclared difference: {where}")
+    failures += [failure for e in environments for failure in e.failures]
     attention = [reason for e in environments for reason in e.attention]
     code = verdict(failures, attention)
     review = Review(
