@@ -22,6 +22,7 @@ from tooling.review.replacement import ReplacementRules
 OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "provider", "parent")
 Action = Literal["create", "delete", "update"]
 Replacement = Literal["yes", "no", "unknown"]
+ROOT_STACK = "pulumi:pulumi:Stack"
 
 
 class PropertyChange(BaseModel):
@@ -73,6 +74,13 @@ class PlanDiff(BaseModel):
 def resource_key(urn: str) -> str:
     """The URN without `urn:pulumi:<stack>::`: the same resource in the base's and the head's plan."""
     return urn.split("::", 1)[1]
+
+
+def _alias_key(urn: str) -> str:
+    """An alias URN as the resource key it names. The SDK puts the root stack's type at the head of the type
+    chain of an alias whose parent is the stack; the resources' own URNs, like the engine's, leave it out."""
+    project, chain = resource_key(urn).split("::", 1)
+    return f"{project}::{chain.removeprefix(ROOT_STACK + '$')}"
 
 
 def _custom(plan: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
@@ -167,7 +175,7 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], rules: Replacem
         if key in before:
             matched[key] = key
             continue
-        alias = next((resource_key(a) for a in record.get("aliases") or () if resource_key(a) in before), None)
+        alias = next((k for k in map(_alias_key, record.get("aliases") or ()) if k in before), None)
         if alias is not None:
             matched[key] = alias
     changes: list[ResourceChange] = []
