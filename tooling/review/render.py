@@ -19,6 +19,7 @@ from tooling.review.report import EnvironmentReview, Review
 COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
 ROW_LIMITS = (40, 15, 5, 0)
 VALUE_LIMIT = 70
+TERMINAL_LINES = 25  # changed properties printed per environment
 REPLACEMENT_WORDS = {True: "**replaces**", False: "in place", None: "unknown offline"}
 
 
@@ -203,9 +204,14 @@ def terminal(review: Review, out: Console) -> None:
         table.add_row(*(escape(cell(env)) for _, cell in columns), style="yellow" if env.attention else "")
     out.print(table)
     for env in review.environments:
+        lines = []
         for change in env.diff.resources if env.diff else []:
-            for prop in change.changes or [None]:  # type: ignore[list-item]
-                detail = "" if prop is None else f" {prop.path}: {_text(prop.before)} -> {_text(prop.after)}"
-                out.print(f"{env.environment}: {change.action} {change.name}{escape(detail)}", soft_wrap=True)
+            what = f"{env.environment}: {change.action} {change.name}"
+            props = [f" {p.path}: {_text(p.before)} -> {_text(p.after)}" for p in change.changes]
+            lines += [what + prop for prop in props or [""]]
+        for line in lines[:TERMINAL_LINES]:
+            out.print(escape(line), soft_wrap=True)
+        if len(lines) > TERMINAL_LINES:
+            out.print(f"{env.environment}: ... and {len(lines) - TERMINAL_LINES} more in review.md", soft_wrap=True)
     for reason in [*review.failures, *review.attention]:
         out.print(f"- {escape(reason)}", soft_wrap=True)
