@@ -175,7 +175,8 @@ def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any], rules: Replacem
         if key in before:
             matched[key] = key
             continue
-        alias = next((k for k in map(_alias_key, record.get("aliases") or ()) if k in before), None)
+        keys = [key for urn in record.get("aliases") or () for key in (resource_key(urn), _alias_key(urn))]
+        alias = next((k for k in keys if k in before), None)
         if alias is not None:
             matched[key] = alias
     changes: list[ResourceChange] = []
