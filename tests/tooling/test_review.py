@@ -243,10 +243,15 @@ def test_a_rename_without_an_alias_is_a_replacement_and_with_one_is_not(scratch:
         diff = run.environment(env)["diff"]
         (rename,) = diff["renames"]
         assert rename["before"].endswith("::flow-logs-key-alias") and rename["after"].endswith("::flow-logs-kms-alias")
-        actions = {r["resource"].rsplit("::", 1)[-1]: r["action"] for r in diff["resources"]}
-        assert actions["flow-logs-key-alias"] == "delete" and actions["flow-logs-kms-alias"] == "create"
-        assert "flow-logs-flow-log" not in actions and "flow-logs-vpc-flow-log" not in actions  # aliased: same
-    assert "Renamed without an alias" in run.section("prod") and "`flow-logs-kms-alias`" in run.section("prod")
+        changes = {r["resource"].rsplit("::", 1)[-1]: r for r in diff["resources"]}
+        assert changes["flow-logs-key-alias"]["action"] == "delete"
+        assert changes["flow-logs-kms-alias"]["action"] == "create"
+        aliased = changes["flow-logs-vpc-flow-log"]  # the alias keeps it: an update, nothing replaced
+        assert aliased["action"] == "update" and aliased["renamed_from"].endswith("::flow-logs-flow-log")
+        assert aliased["changes"] == [] and aliased["replacement"] == "no" and "flow-logs-flow-log" not in changes
+    prod = run.section("prod")
+    assert "Renamed without an alias" in prod and "`flow-logs-kms-alias`" in prod
+    assert "(alias of `flow-logs-flow-log`)" in prod
 
 
 def test_a_changed_secret_never_reaches_the_outputs(scratch: Scratch) -> None:

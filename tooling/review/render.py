@@ -88,7 +88,7 @@ def _resource_rows(changes: Sequence[ResourceChange]) -> list[list[str]]:
         what = f"{change.action}{protected}"
         renamed = f" (alias of `{change.renamed_from.rsplit('::', 1)[-1]}`)" if change.renamed_from else ""
         head = [what, change.layer, f"`{change.name}`{renamed}", f"`{change.type}`"]
-        if change.action != "update":
+        if change.action != "update" or not change.changes:  # created, deleted, or renamed with an alias only
             rows.append([*head, "", "", "", ""])
             continue
         for prop in change.changes:
