@@ -89,7 +89,7 @@ def resolve(ref: str) -> Revision:
 
 def head() -> Revision:
     commit = git("rev-parse", "HEAD")
-    dirty = bool(git("status", "--porcelain"))  # untracked files count: the plan imports what is there
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     return Revision("working tree", commit, dirty)
 
 

@@ -11,6 +11,7 @@ reviewer sees the replacement and can declare the alias instead.
 """
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ ROOT_STACK = "pulumi:pulumi:Stack"
 
 
 class PropertyChange(BaseModel):
-    path: str = Field(description="property path: `instanceClass`, `policy.Statement[0].Action[2]`, `<protect>`")
+    path: str = Field(description="property path: `instanceClass`, `policy.Statement[0].Action[+]`, `<protect>`")
     before: Any = Field(description="the base's value (null: absent)")
     after: Any = Field(description="the head's value (null: absent)")
     forces_replacement: bool | None = Field(description="the provider schema's word; null when it cannot be known")
@@ -112,8 +113,17 @@ def _leaf_changes(before: Any, after: Any, path: str) -> Iterator[tuple[str, Any
     elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         for index, (old, new) in enumerate(zip(before, after, strict=True)):
             yield from _leaf_changes(old, new, f"{path}[{index}]")
+    elif isinstance(before, list) and isinstance(after, list) and all(map(_scalar, [*before, *after])):
+        # A list of names that grew or shrank (IAM actions, subnet ids): what left it and what joined it.
+        removed, added = Counter(before) - Counter(after), Counter(after) - Counter(before)
+        yield from ((f"{path}[-]", value, None) for value in removed.elements())
+        yield from ((f"{path}[+]", None, value) for value in added.elements())
     else:
         yield path, before, after
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 def _inputs(record: Mapping[str, Any]) -> dict[str, Any]:
