@@ -22,7 +22,14 @@ import pytest
 from shared.environments import ENVIRONMENTS
 from tooling.checks.redact import Redactor
 from tooling.review.diff import diff_plans
-from tooling.review.replacement import PackageSchema, ReplacementRules, SchemaError, installed_version, load_rules
+from tooling.review.replacement import (
+    PackageSchema,
+    ReplacementRules,
+    SchemaError,
+    installed_version,
+    load_rules,
+    read_schemas,
+)
 from tooling.review.review import config_changes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -320,7 +327,7 @@ def test_a_replacing_change_to_a_protected_resource_is_flagged(tmp_path: Path) -
 
     schema_file = tmp_path / "aws.json"
     schema_file.write_text(json.dumps(_schema()))
-    rules = load_rules(["aws"], [schema_file])
+    rules = load_rules(["aws"], read_schemas([schema_file]))
     head = json.loads(json.dumps(planned("prod")))
     (database,) = [
         r for layer in head["layers"] for r in layer["resources"] if r["type"] == "aws:rds/instance:Instance"
@@ -336,7 +343,7 @@ def test_a_schema_of_another_version_is_refused(tmp_path: Path) -> None:
     schema_file.write_text(json.dumps(_schema(version="6.0.0")))
 
     with pytest.raises(SchemaError, match=r"schema of aws 6\.0\.0, installed SDK"):
-        load_rules(["aws"], [schema_file])
+        read_schemas([schema_file])
 
 
 def test_without_a_schema_replacement_is_unknown_and_says_why() -> None:

@@ -149,19 +149,26 @@ def _from_cli(package: str, version: str) -> tuple[Mapping[str, Any] | None, str
         return None, "pulumi package get-schema printed no JSON"
 
 
-def load_rules(
-    packages: Iterable[str], schema_files: Sequence[Path] = (), cache_dir: Path | None = None
-) -> ReplacementRules:
-    """Replacement rules for `packages` (those the plans declare resources of). Raises SchemaError for a
-    schema file that cannot be used (a usage error: the review stops)."""
-    rules = ReplacementRules()
+def read_schemas(schema_files: Sequence[Path]) -> dict[str, PackageSchema]:
+    """The schema files given on the command line, by package. Raises SchemaError for a file that cannot be
+    used (a usage error: the review stops before planning anything)."""
+    schemas = {}
     for path in schema_files:
         try:
             document = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise SchemaError(f"{path}: cannot read a JSON schema ({exc})") from exc
         schema = PackageSchema.parse(document, str(path))
-        rules.schemas[schema.name] = schema
+        schemas[schema.name] = schema
+    return schemas
+
+
+def load_rules(
+    packages: Iterable[str], schemas: Mapping[str, PackageSchema] | None = None, cache_dir: Path | None = None
+) -> ReplacementRules:
+    """Replacement rules for `packages` (those the plans declare resources of): the given schemas, else the
+    Pulumi CLI's (kept in `cache_dir`), else why they cannot be known."""
+    rules = ReplacementRules(schemas=dict(schemas or {}))
     for package in sorted(set(packages) - set(rules.schemas)):
         version = installed_version(package)
         if version is None:

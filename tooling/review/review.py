@@ -24,7 +24,7 @@ from tooling.plan import planned
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER
 from tooling.review import base as base_checkout
 from tooling.review.diff import PlanDiff, diff_plans
-from tooling.review.replacement import ReplacementRules, load_rules, package_of
+from tooling.review.replacement import ReplacementRules, load_rules, package_of, read_schemas
 from tooling.review.report import (
     Artifact,
     ConfigChange,
@@ -208,6 +208,7 @@ def build_review(
     envs: Sequence[str] = ENVIRONMENTS,
 ) -> Review:
     """Raises base_checkout.GitError or replacement.SchemaError on a usage problem."""
+    schemas = read_schemas(schema_files)
     base_side = base_checkout.resolve(base_ref or base_checkout.default_base())
     head_side = base_checkout.head()
     packages_changed = base_checkout.changed_package_files(base_side)
@@ -232,7 +233,7 @@ def build_review(
     base_result = evaluate({e: based.plans[e] for e in reviewed}, changed, configs=based.configs)
     head_result = evaluate({e: head_plans[e] for e in reviewed}, configs=head_configs)
     rules = load_rules(
-        _packages([*head_plans.values(), *based.plans.values()]), schema_files, cache_dir=out_dir.parent / "schemas"
+        _packages([*head_plans.values(), *based.plans.values()]), schemas, cache_dir=out_dir.parent / "schemas"
     )
     environments = []
     for env in envs:
