@@ -137,9 +137,9 @@ def _table(env: str, violations: list[Violation]) -> Table:
     return table
 
 
-def report(env: str, plan: Mapping[str, Any], console: Console) -> int:
-    """Print one environment's violations; 1 if any of them is mandatory."""
-    violations = check_plan(plan)
+def report(env: str, plan: Mapping[str, Any], console: Console, violations: list[Violation] | None = None) -> int:
+    """Print one environment's violations (`violations`, when already checked); 1 if any of them is mandatory."""
+    violations = check_plan(plan) if violations is None else violations
     if violations:
         console.print(_table(env, violations))
     else:

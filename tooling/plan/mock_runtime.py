@@ -15,6 +15,7 @@ import pulumi
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
+from pulumi.runtime.proto import resource_pb2
 
 from shared.stack_files import REPO
 from tooling.plan.fake_aws import FakeAws
@@ -56,6 +57,13 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
 
+    def GetDeploymentInfo(self, request: Any) -> Any:
+        """Without alias specs, the SDK sends each alias as the full URN it stands for (its parent's aliases
+        included), which is what the plan records."""
+        info = super().GetDeploymentInfo(request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self._record(request, response.urn, request.object, custom=bool(request.custom))
@@ -84,6 +92,10 @@ class RecordingMonitor(MockMonitor):
                 "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
                 "additionalSecretOutputs": sorted(getattr(request, "additionalSecretOutputs", [])),
+                # The earlier URNs the code says this resource had (`aliases`): renamed, not replaced.
+                "aliases": sorted(
+                    {*getattr(request, "aliasURNs", []), *(a.urn for a in getattr(request, "aliases", []))} - {""}
+                ),
             }
         )
 

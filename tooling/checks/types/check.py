@@ -81,9 +81,10 @@ def _sdk_versions(plan: Mapping[str, Any]) -> str:
     return ", ".join(versions)
 
 
-def report(env: str, plan: Mapping[str, Any], console: Console) -> int:
-    """Print every finding of one environment's plan, then its notes; 1 if there is any finding."""
-    found = check_plan(plan)
+def report(env: str, plan: Mapping[str, Any], console: Console, found: list[Finding] | None = None) -> int:
+    """Print every finding of one environment's plan (`found`, when already checked), then its notes; 1 if
+    there is any finding."""
+    found = check_plan(plan) if found is None else found
     findings = [f for f in found if f.problem.blocking]
     for finding in findings:
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
