@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from shared import stack_files
-from tooling.checks import config_keys
+from tooling.checks import config_keys, stack_config
 
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stack files and READMEs in a scratch repository the checks read instead of the real one."""
-    for layer in config_keys.PROJECTS:
+    for layer in stack_config.PROJECTS:
         (tmp_path / layer).mkdir()
         for path in (stack_files.REPO / layer).glob("Pulumi.*.yaml"):
             shutil.copy2(path, tmp_path / layer / path.name)
@@ -35,14 +35,14 @@ def test_the_repository_agrees_with_itself():
 
 def test_a_value_changed_in_one_stack_file_without_a_variation_is_refused(repo_copy):
     _edit(repo_copy / "data" / "Pulumi.staging.yaml", 'data:engineVersion: "14"', 'data:engineVersion: "14.15"')
-    found = config_keys.undeclared_differences(config_keys.stack_values())
+    found = stack_config.undeclared_differences(config_keys.stack_values())
     assert len(found) == 1 and found[0].startswith("data:engineVersion differs between environments")
     assert 'staging="14.15"' in found[0]
 
 
 def test_a_declared_key_may_differ(repo_copy):
     _edit(repo_copy / "data" / "Pulumi.staging.yaml", "data:backupRetentionDays: 3", "data:backupRetentionDays: 5")
-    assert config_keys.undeclared_differences(config_keys.stack_values()) == []
+    assert stack_config.undeclared_differences(config_keys.stack_values()) == []
 
 
 def test_a_variation_for_a_key_that_no_longer_exists_is_refused(monkeypatch):

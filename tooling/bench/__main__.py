@@ -5,6 +5,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.table import Table
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
 from tooling.bench.type_check import type_check_cost
+from tooling.cli import CommandParser
 
 PLAN_TARGET_SECONDS = 3.0
 RUNS = 3
@@ -44,7 +46,8 @@ def plan_times(console: Console) -> None:
     console.print(table)
 
 
-def main() -> int:
+def main(argv: Sequence[str]) -> int:
+    CommandParser(prog="make bench", description=__doc__).parse_args(argv)
     console = Console()
     plan_times(console)
     type_check_cost(console)
@@ -53,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -19,27 +19,13 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from accounts.settings import AccountsSettings
-from application.settings import ApplicationSettings
-from data.settings import DataSettings
-from networking.settings import NetworkingSettings
-from observability.settings import ObservabilitySettings
-from shared.config import PLATFORM_NAMESPACE, PlatformConfig
-from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO, read_layer_config
+from shared.stack_files import REPO
 from shared.variations import IDENTITY_KEYS, VARIATIONS
+from tooling.checks import stack_config
+from tooling.checks.stack_config import SETTINGS_MODELS
+from tooling.cli import CommandParser
 
-SETTINGS_MODELS: Mapping[str, type[BaseModel]] = {
-    PLATFORM_NAMESPACE: PlatformConfig,
-    "networking": NetworkingSettings,
-    "data": DataSettings,
-    "application": ApplicationSettings,
-    "observability": ObservabilitySettings,
-    "accounts": AccountsSettings,
-}
-# Projects with stack files: the four layers, and the per-account bootstrap (not a layer).
-PROJECTS: tuple[str, ...] = (*DEPLOY_ORDER, "accounts")
 # Where each namespace's generated table lives: README.md holds every namespace, a layer's README its own.
 TABLES: Mapping[str, tuple[str, ...]] = {
     "README.md": tuple(SETTINGS_MODELS),
@@ -65,29 +51,9 @@ def declared_keys() -> dict[str, str]:
     }
 
 
-def stack_values(layers: Sequence[str] = PROJECTS) -> dict[str, dict[str, Any]]:
+def stack_values() -> dict[str, dict[str, Any]]:
     """Environment -> every key its stack files set (the platform block is the same in all projects)."""
-    values: dict[str, dict[str, Any]] = {env: {} for env in ENVIRONMENTS}
-    for env in ENVIRONMENTS:
-        for layer in layers:
-            for key, value in read_layer_config(layer, env).items():
-                values[env][key] = json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
-    return values
-
-
-def undeclared_differences(values: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Keys whose value differs between two environments with no entry in shared/variations.py."""
-    keys = sorted({key for per_env in values.values() for key in per_env})
-    problems = []
-    for key in keys:
-        seen = {env: per_env.get(key) for env, per_env in values.items()}
-        if len({json.dumps(v, sort_keys=True) for v in seen.values()}) > 1 and key not in (*IDENTITY_KEYS, *VARIATIONS):
-            shown = ", ".join(f"{env}={json.dumps(v)}" for env, v in seen.items())
-            problems.append(
-                f"{key} differs between environments ({shown}) but shared/variations.py does not declare "
-                "what it may change: add an entry, or set the same value everywhere"
-            )
-    return problems
+    return stack_config.stack_values(stack_config.read_stack_files()[0])
 
 
 def unknown_variations() -> list[str]:
@@ -164,12 +130,19 @@ def stale_tables(values: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def problems() -> list[str]:
-    values = stack_values()
-    return [*undescribed_keys(), *unknown_variations(), *undeclared_differences(values), *stale_tables(values)]
+    """Every disagreement between the models, shared/variations.py, the stack files and the READMEs."""
+    return [
+        *undescribed_keys(),
+        *unknown_variations(),
+        *stack_config.stack_file_problems(),
+        *stale_tables(stack_values()),
+    ]
 
 
 def main(argv: Sequence[str]) -> int:
-    if argv == ["--write"]:
+    parser = CommandParser(prog="python -m tooling.checks.config_keys", description=__doc__)
+    parser.add_argument("--write", action="store_true", help="regenerate the README tables first (make docs)")
+    if parser.parse_args(argv).write:
         for path, (now, expected) in rendered_documents(stack_values()).items():
             if now != expected:
                 path.write_text(expected)

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from policy import ALL_POLICIES, ENFORCEMENT_LEVEL
 from policy.teardown import PlannedResourceOptions
-from tooling.cli import run_per_environment
+from tooling.cli import environments_parser, run_per_environment
 from tooling.plan.mock_runtime import UNKNOWN_PLACEHOLDER
 
 
@@ -148,7 +148,8 @@ def report(env: str, plan: Mapping[str, Any], console: Console) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    return run_per_environment(argv, report)
+    parser = environments_parser("make policy", __doc__ or "")
+    return run_per_environment(parser.parse_args(argv).environments, report)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from shared import stack_files
 from tooling.checks import types
-from tooling.cli import run_per_environment
+from tooling.cli import environments_parser, run_per_environment
 from tooling.plan import engine
 from tooling.plan.summary import print_summary
 
@@ -24,4 +24,5 @@ def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    return run_per_environment(argv, write_plan)
+    parser = environments_parser("make plan", __doc__ or "")
+    return run_per_environment(parser.parse_args(argv).environments, write_plan)

@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
 from shared.stack_files import DEFAULT_ORG, REPO, read_layer_config
+from tooling.checks.stack_config import check_stack_files
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER, run_program
 
 PLAN_DIR = REPO / "build" / "plan"
@@ -92,6 +93,8 @@ def promotion_upstream(env: str) -> dict[str, dict[str, Any]]:
 
 
 def plan_environment(env: str) -> dict[str, Any]:
+    """The offline plan of `env`; PlatformConfigError listing every problem of every stack file first."""
+    check_stack_files()
     upstream: dict[str, dict[str, Any]] = promotion_upstream(env)
     layers: list[LayerPlan] = []
     for layer in DEPLOY_ORDER:

@@ -2,7 +2,6 @@
 with their unit prices, and with BASE (a plan JSON file, or an environment) what changes between BASE and
 the current plan of ENV (the one environment given, or BASE's own environment)."""
 
-import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
 from tooling.checks.cost.estimate import LineItem, line_items, load_plan, price_table, region_of, total, usage_prices
-from tooling.cli import run_per_environment
+from tooling.cli import CommandParser, environments_parser, run_per_environment
 
 
 def _money(value: float) -> str:
@@ -67,13 +66,33 @@ def difference(base: Mapping[str, Any], head: Mapping[str, Any], base_name: str,
     return table
 
 
+def base_plan(base: str, parser: CommandParser) -> dict[str, Any] | None:
+    """BASE as a plan: None for an environment (planned with the others), a plan file's content, or a
+    one-line usage error when it is neither."""
+    if base in ENVIRONMENTS:
+        return None
+    path = Path(base)
+    if not path.is_file():
+        parser.error(
+            f"--base {base!r} is neither an environment ({', '.join(ENVIRONMENTS)}) nor a plan file "
+            "(build/plan/<env>.json, e.g. from an earlier commit)"
+        )
+    try:
+        plan = load_plan(path)
+    except (OSError, ValueError) as exc:
+        parser.error(f"--base {base}: not a plan file: {exc}")
+    if not isinstance(plan, dict) or plan.get("environment") not in ENVIRONMENTS or "layers" not in plan:
+        parser.error(f"--base {base}: not a plan file (make plan writes build/plan/<env>.json)")
+    return plan
+
+
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="make cost")
-    parser.add_argument("environments", nargs="*")
+    parser = environments_parser("make cost", __doc__ or "")
     parser.add_argument(
         "--base", help="a plan JSON file (build/plan/<env>.json of an earlier commit) or an environment"
     )
     args = parser.parse_args(argv)
+    base = base_plan(args.base, parser) if args.base else None
     plans: dict[str, dict[str, Any]] = {}
 
     def collect(env: str, plan: dict[str, Any], console: Console) -> int:
@@ -82,14 +101,11 @@ def main(argv: Sequence[str]) -> int:
 
     console = Console(emoji=False, highlight=False)
     if args.base:
-        base_is_env = args.base in ENVIRONMENTS
-        base = None if base_is_env else load_plan(Path(args.base))
-        head_env = (args.environments or [args.base if base_is_env else str(base["environment"])])[0]  # type: ignore[index]
-        wanted = [head_env] + ([args.base] if base_is_env and args.base != head_env else [])
+        head_env = (args.environments or [args.base if base is None else str(base["environment"])])[0]
+        wanted = [head_env] + ([args.base] if base is None and args.base != head_env else [])
         if code := run_per_environment(wanted, collect):
             return code
-        base_plan = plans[args.base] if base_is_env else base
-        console.print(difference(base_plan, plans[head_env], args.base, head_env))  # type: ignore[arg-type]
+        console.print(difference(plans[args.base] if base is None else base, plans[head_env], args.base, head_env))
         return 0
     if code := run_per_environment(args.environments, collect):
         return code

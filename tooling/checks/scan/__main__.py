@@ -10,7 +10,7 @@ from rich.console import Console
 from shared.environments import ENVIRONMENTS
 from tooling.checks.scan.findings import load_waivers
 from tooling.checks.scan.scan import report, report_stale, scan_plans
-from tooling.cli import run_per_environment
+from tooling.cli import environments_parser, run_per_environment
 
 
 def main(argv: Sequence[str]) -> int:
@@ -20,7 +20,8 @@ def main(argv: Sequence[str]) -> int:
         plans[env] = plan
         return 0
 
-    worst = run_per_environment(argv, collect)
+    environments = environments_parser("make scan", __doc__ or "").parse_args(argv).environments
+    worst = run_per_environment(environments, collect)
     if worst:
         return worst
     console = Console(emoji=False, highlight=False)
