@@ -11,8 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
-from tooling.checks.cost.estimate import LineItem, line_items, load_plan, price_table, region_of, total, usage_prices
+from tooling.checks.cost.estimate import (
+    LineItem,
+    line_items,
+    load_plan,
+    price_table,
+    priced_resources,
+    region_of,
+    total,
+    usage_prices,
+)
 from tooling.cli import CommandParser, environments_parser, run_per_environment
+from tooling.plan.counts import count
 
 
 def _money(value: float) -> str:
@@ -36,6 +46,13 @@ def side_by_side(plans: Mapping[str, Mapping[str, Any]]) -> Table:
             cells.append(" ".join(f"{_money(i.monthly)} ({i.quantity:g})" for i in found) or "-")
         table.add_row(name, *cells)
     table.add_row("[bold]total[/bold]", *(f"[bold]{_money(total(items[env]))}[/bold]" for env in plans))
+    table.caption = (
+        "; ".join(
+            f"{env}: from {priced_resources(plan)} of its {count(plan).resources_text()}" for env, plan in plans.items()
+        )
+        + ". The others cost nothing while idle, or are billed by use (below)."
+    )
+    table.caption_justify = "left"
     return table
 
 
