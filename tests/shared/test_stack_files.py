@@ -64,7 +64,8 @@ def stack_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("config:\n\tnetworking:natStrategy: none\n", r"networking/Pulumi\.dev\.yaml:2:1: invalid YAML: .*a tab"),
         (
             "config:\n  networking:natStrategy: none\n  networking:natStrategy: single\n",
-            r"networking/Pulumi\.dev\.yaml:3:3: invalid YAML: duplicate key 'networking:natStrategy' \(first on line 2\)",
+            r"networking/Pulumi\.dev\.yaml:3:3: invalid YAML: duplicate key 'networking:natStrategy' "
+            r"\(first on line 2\)",
         ),
         (
             'config:\n  networking:peering: {"enabled": true, "enabled": false}\n',
@@ -220,8 +221,9 @@ def test_no_settings_model_hides_a_rule_behind_its_field_errors():
         (
             "application",
             "staging",
-            {"application:memoryMb": "1", "application:queueMaximumConcurrency": "6", "application:batchSize": "100",
-             "application:batchingWindowSeconds": "0", "application:apiThrottle": '{"rateLimit": 100, "burstLimit": 50}',
+            {"application:memoryMb": "1", "application:queueMaximumConcurrency": "6",
+             "application:batchSize": "100", "application:batchingWindowSeconds": "0",
+             "application:apiThrottle": '{"rateLimit": 100, "burstLimit": 50}',
              "application:domain": '{"name": "Bad Name"}'},
             ["application:memoryMb: Input should be greater than or equal to 128",
              "application:queueMaximumConcurrency: 6 is above workerReservedConcurrency 5",

@@ -2,6 +2,7 @@
 path; two sides colour what differs, by the same comparator as `make compare`."""
 
 import copy
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from collections import deque
@@ -20,7 +21,7 @@ class Picture:
     """What an SVG written by Graphviz shows: node id -> its text lines, cluster texts, edges, fills."""
 
     def __init__(self, path: Path) -> None:
-        root = ET.parse(path).getroot()
+        root = ET.parse(path).getroot()  # noqa: S314 (an SVG this test had Graphviz write)
         self.nodes: dict[str, list[str]] = {}
         self.fills: dict[str, str] = {}
         self.clusters: list[str] = []
@@ -47,11 +48,11 @@ class Picture:
     def connected(self, start: str, goal: str, through: list[str]) -> bool:
         """Whether an undirected path from start to goal visits `through` in order, one edge each."""
         path = [start, *through, goal]
-        neighbours = {a: set() for a in self.nodes}
+        neighbours: dict[str, set[str]] = {a: set() for a in self.nodes}
         for a, b in self.edges:
             neighbours[a].add(b)
             neighbours[b].add(a)
-        return all(b in neighbours[a] for a, b in zip(path, path[1:], strict=False))
+        return all(b in neighbours[a] for a, b in itertools.pairwise(path))
 
     def reachable(self, start: str) -> set[str]:
         seen, queue = {start}, deque([start])

@@ -188,7 +188,8 @@ def test_plan_command_fails_with_one_clear_line_on_bad_config(tmp_path, monkeypa
     assert out == ""
     assert err.splitlines() == [
         "plan dev failed: Invalid stack configuration (1 problem(s)):",
-        "  - networking/Pulumi.dev.yaml: networking:natStrategy: Input should be 'none', 'single' or 'per_az' (got 'nope')",
+        "  - networking/Pulumi.dev.yaml: networking:natStrategy: Input should be 'none', 'single' or 'per_az' "
+        "(got 'nope')",
     ]
 
 

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from accounts.settings import AccountsSettings
 from application.settings import ApplicationSettings
 from data.settings import DataSettings
@@ -34,6 +32,7 @@ from shared.config import (
     PLATFORM_NAMESPACE,
     PlatformConfig,
     StackConfig,
+    StrictModel,
     masked_stack_file,
     stack_config_problems,
     stack_name_problem,
@@ -43,7 +42,7 @@ from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError, StackFileError
 from shared.variations import IDENTITY_KEYS, VARIATIONS
 
-SETTINGS_MODELS: Mapping[str, type[BaseModel]] = {
+SETTINGS_MODELS: Mapping[str, type[StrictModel]] = {
     PLATFORM_NAMESPACE: PlatformConfig,
     "networking": NetworkingSettings,
     "data": DataSettings,
@@ -89,7 +88,7 @@ def read_stack_files(projects: Sequence[str] = PROJECTS) -> tuple[list[StackFile
                 problems += error.problems
                 continue
             settings = SETTINGS_MODELS[project]
-            config, found = stack_config_problems(raw, project, settings, secret_keys)  # type: ignore[type-var]
+            config, found = stack_config_problems(raw, project, settings, secret_keys)
             problems += [f"{where}: {problem}" for problem in found]
             if config is not None and (named := stack_name_problem(stack, config.platform.environment)):
                 problems.append(f"{where}: {named}")
