@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import PydanticUndefined
+
 from accounts.settings import AccountsSettings
 from application.settings import ApplicationSettings
 from data.settings import DataSettings
@@ -117,16 +119,21 @@ def across_environments(files: Sequence[StackFile]) -> list[str]:
 
 
 def platform_block_problems(files: Sequence[StackFile]) -> list[str]:
-    """The `platform:` block is one environment's identity: the same in each of its projects."""
+    """The `platform:` block is one environment's identity: the same in each of its projects. Keys the
+    model declares are compared, a key left out as its default (a misspelt key is its file's problem)."""
+    defaults = {
+        f"{PLATFORM_NAMESPACE}:{field.alias or name}": field.default
+        for name, field in PlatformConfig.model_fields.items()
+    }
     problems = []
     for stack in dict.fromkeys(f.stack for f in files):
-        blocks = {f.project: f for f in files if f.stack == stack}
-        keys = sorted({k for f in blocks.values() for k in f.raw if k.startswith(f"{PLATFORM_NAMESPACE}:")})
-        for key in keys:
+        blocks = {f.project: f.raw for f in files if f.stack == stack}
+        for key, default in defaults.items():
             by_value: dict[str, list[str]] = {}
-            for project, file in blocks.items():
-                value = file.raw.get(key)
-                by_value.setdefault("(not set)" if value is None else str(value), []).append(project)
+            for project, raw in blocks.items():
+                if key in raw or default is not PydanticUndefined:
+                    value = raw.get(key, default)
+                    by_value.setdefault("(not set)" if value is None else str(value), []).append(project)
             if len(by_value) > 1:
                 listing = "; ".join(f"{value} in {', '.join(projects)}" for value, projects in by_value.items())
                 problems.append(
@@ -184,12 +191,15 @@ def undeclared_differences(values: Mapping[str, Mapping[str, Any]]) -> list[str]
 def stack_file_problems(projects: Sequence[str] = PROJECTS) -> list[str]:
     """Every problem of every stack file, each on one line starting with the file (or key) it is about."""
     files, problems = read_stack_files(projects)
+    # The rules between files compare valid files: an invalid one has its own problems listed, and a typo
+    # in it would only be listed again as a difference.
+    valid = [file for file in files if file.config is not None]
     return [
         *problems,
-        *across_environments(files),
+        *across_environments(valid),
         *platform_block_problems(files),
-        *same_key_problems(files),
-        *undeclared_differences(stack_values(files)),
+        *same_key_problems(valid),
+        *undeclared_differences(stack_values(valid)),
     ]
 
 
