@@ -16,6 +16,7 @@ from shared.stack_files import REPO, read_stack_file
 from tooling.checks import stack_config
 from tooling.plan import command as plan_cli
 from tooling.plan import engine
+from tooling.stacks import preflight
 
 
 @pytest.mark.parametrize("layer", DEPLOY_ORDER)
@@ -265,3 +266,13 @@ def test_rules_between_keys_are_reported_with_the_field_errors(project, env, ove
     for fragment in expected:
         assert any(line.startswith(f"  - {fragment}") for line in listed), f"{fragment!r} not in:\n{error.value}"
     assert len(listed) == len(expected)
+
+
+def test_the_real_cli_targets_refuse_a_malformed_stack_file_in_one_line(stack_repo):
+    """`make preview/deploy/drift/compare` read the stack files before the CLI runs: one refusal line."""
+    (stack_repo / "data" / "Pulumi.dev.yaml").write_text("config:\n  data:engine: postgres\n  data:engine: aurora\n")
+    with pytest.raises(preflight.Refusal) as refusal:
+        preflight.load_stacks("dev")
+    assert str(refusal.value) == (
+        "data/Pulumi.dev.yaml:3:3: invalid YAML: duplicate key 'data:engine' (first on line 2)"
+    )
