@@ -13,7 +13,7 @@ from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError, StackFileError
 from shared.stack_files import REPO, read_stack_file
-from tooling.checks import stack_config
+from tooling.checks import config_keys, parity, stack_config
 from tooling.plan import command as plan_cli
 from tooling.plan import engine
 from tooling.stacks import preflight
@@ -276,3 +276,31 @@ def test_the_real_cli_targets_refuse_a_malformed_stack_file_in_one_line(stack_re
     assert str(refusal.value) == (
         "data/Pulumi.dev.yaml:3:3: invalid YAML: duplicate key 'data:engine' (first on line 2)"
     )
+
+
+def test_a_plan_the_readme_tables_disagree_with_exits_1(tmp_path, monkeypatch, capsys):
+    """`make test` fails when the README's tables are not what `make docs` writes from the stack files: so
+    does `make plan`, after writing the plan, naming the fix."""
+    (tmp_path / "data").mkdir()
+    for document in ("README.md", "data/README.md", "application/README.md", "accounts/README.md"):
+        (tmp_path / document).parent.mkdir(exist_ok=True)
+        shutil.copy2(REPO / document, tmp_path / document)
+    edit(
+        tmp_path / "README.md",
+        "| db.t3.medium | db.t3.medium | db.r5.large |",
+        "| db.t3.medium | db.t3.medium | db.r6g.large |",
+    )
+    monkeypatch.setattr(config_keys, "REPO", tmp_path)
+    monkeypatch.setattr(engine, "PLAN_DIR", tmp_path / "build" / "plan")
+    assert plan_cli.main(["dev"]) == 1
+    out, err = capsys.readouterr()
+    assert (engine.PLAN_DIR / "dev.json").exists() and "dev: no type findings" in out
+    assert err == "README.md: its generated tables disagree with the models and stack files: run `make docs`\n"
+
+
+def test_parity_names_the_stack_files_not_the_variations_when_a_platform_value_differs(stack_repo, capsys):
+    edit(stack_repo / "application" / "Pulumi.dev.yaml", "platform:costCenter: payments-dev", "platform:costCenter: x1")
+    assert parity.main([]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "platform:costCenter differs between the projects of dev" in err and "never between layers" in err

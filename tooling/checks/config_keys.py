@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from shared import stack_files
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
 from shared.variations import IDENTITY_KEYS, VARIATIONS
@@ -140,7 +141,7 @@ def side_by_side(left: Sequence[str], right: Sequence[str], width: int = DIFF_WI
 
 def render_stack_diff() -> str:
     """README.md's sample of two stack files side by side, as the command it shows prints it."""
-    left, right = (REPO / name for name in DIFF_FILES)
+    left, right = (stack_files.REPO / name for name in DIFF_FILES)
     command = f"diff -y --suppress-common-lines -W {DIFF_WIDTH} --expand-tabs {' '.join(DIFF_FILES)}"
     output = side_by_side(left.read_text().splitlines(), right.read_text().splitlines())
     return "\n".join([DIFF_BEGIN, "```console", f"$ {command}", *output, "```", DIFF_END])
@@ -171,14 +172,14 @@ def stale_tables(values: Mapping[str, Mapping[str, Any]]) -> list[str]:
     ]
 
 
+def key_problems() -> list[str]:
+    """Where the models, shared/variations.py and the READMEs disagree with each other or the stack files."""
+    return [*undescribed_keys(), *unknown_variations(), *stale_tables(stack_values())]
+
+
 def problems() -> list[str]:
     """Every disagreement between the models, shared/variations.py, the stack files and the READMEs."""
-    return [
-        *undescribed_keys(),
-        *unknown_variations(),
-        *stack_config.stack_file_problems(),
-        *stale_tables(stack_values()),
-    ]
+    return [*stack_config.stack_file_problems(), *key_problems()]
 
 
 def main(argv: Sequence[str]) -> int:
