@@ -91,13 +91,15 @@ def nodes_of(side: Side) -> tuple[dict[str, Node], set[tuple[str, str]]]:
 
 
 def mark(nodes: dict[str, Node], left_nodes: Mapping[str, Node], items: Sequence[Item]) -> None:
-    """Colour the right side's nodes by the comparator's items; add the left side's missing ones."""
+    """Colour the right side's nodes by the comparator's items; add the left side's missing ones (in their
+    component when the right side has it, or it is missing too)."""
+    removed = [i.resource for i in items if i.path is None and not i.right_value and i.resource in left_nodes]
+    for key in removed:
+        nodes[key] = Node(**{**left_nodes[key].__dict__, "notes": []})
+    for key in removed:
+        if nodes[key].parent not in nodes:
+            nodes[key].parent = None
     for item in items:
-        if item.path is None and not item.right_value:
-            removed = left_nodes.get(item.resource)
-            if removed is not None:
-                nodes[item.resource] = Node(**{**removed.__dict__, "notes": []})
-                nodes[item.resource].parent = removed.parent if removed.parent in nodes else None
         node = nodes.get(item.resource)
         if node is None:
             continue
