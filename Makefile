@@ -28,7 +28,7 @@ BASE ?=
 COST_THRESHOLD ?= 100
 SCHEMA ?=
 
-.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -126,3 +126,6 @@ scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) 
 
 cost: $(SETUP_STAMP) ## Fixed monthly cost of each environment from its plan (tooling/checks/cost/prices.yaml); BASE=<plan.json or env> [ENV=]: what the change costs
 	$(PY) -m tooling.checks.cost $(if $(BASE),--base "$(BASE)") $(ENV)
+
+graph: $(SETUP_STAMP) ## Picture of a plan: build/graph/<env>.svg (ENV=dev|staging|prod); without ENV, LEFT vs RIGHT (environments or plan files) with what differs coloured
+	$(PY) -m tooling.graph $(if $(ENV),$(ENV),--left "$(LEFT)" --right "$(RIGHT)")

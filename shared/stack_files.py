@@ -2,7 +2,8 @@
 
 Layers, the offline plan, the checks over plans and the real-CLI driver all read
 `<layer>/Pulumi.<env>.yaml` through these functions, so they see the same flat config the Pulumi
-engine hands to a program.
+engine hands to a program. A file that is not valid YAML, repeats a key, or is not shaped like a
+Pulumi stack file is refused with one line per problem naming the file, line and column.
 """
 
 import json
@@ -10,15 +11,92 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node
+
+from shared.errors import StackFileError
 
 REPO = Path(__file__).resolve().parent.parent
 # The org of fully qualified stack names on self-managed backends (file://, s3://, ...), which know
 # no other; also the default of `platform:stackOrg`.
 DEFAULT_ORG = "organization"
+# The top-level keys of a Pulumi.<stack>.yaml (Pulumi's project-and-stack settings reference).
+STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml's parser when PyYAML was built with it (its wheels are): about ten times faster.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def stack_file(layer: str, env: str) -> Path:
-    return REPO / layer / f"Pulumi.{env}.yaml"
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loader, refusing a key repeated in one mapping (YAML 1.2 forbids it; PyYAML keeps
+    the last value, and Pulumi's own parser refuses the file)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float | bool) and key in first:
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {first[key].start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            first.setdefault(key, key_node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def shown_path(path: Path) -> str:
+    """A stack file's path as messages show it: relative to the repository when inside it."""
+    try:
+        return path.resolve().relative_to(REPO.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _yaml_problem(where: str, text: str, error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    position = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+    problem = getattr(error, "problem", None) or str(error)
+    if mark and text[mark.index : mark.index + 1] == "\t":
+        problem += " (a tab: YAML indents with spaces)"
+    context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+    started = (
+        f" ({context} started at {context_mark.line + 1}:{context_mark.column + 1})" if context and context_mark else ""
+    )
+    return f"{position}: invalid YAML: {problem}{started}"
+
+
+def read_stack_document(path: Path) -> dict[str, Any]:
+    """The whole Pulumi.<stack>.yaml as a mapping; StackFileError naming file, line and column when it
+    is not valid YAML, repeats a key or is not shaped like a stack file."""
+    where, text = shown_path(path), path.read_text()
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise StackFileError([_yaml_problem(where, text, error)]) from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise StackFileError(
+            [f"{where}:1:1: a stack file is a mapping with a config: block, not a {type(document).__name__}"]
+        )
+    unknown = sorted(str(k) for k in document if k not in STACK_FILE_KEYS)
+    problems = [f"{where}: unknown top-level key {key!r}; allowed: {', '.join(STACK_FILE_KEYS)}" for key in unknown]
+    config = document.get("config")
+    if config is not None and not isinstance(config, dict):
+        problems.append(f"{where}: config: must be a mapping of namespace:key: value, not a {type(config).__name__}")
+    elif config:
+        problems += [
+            f"{where}: config: {key!r} has no value; write '' for an empty string or remove the key"
+            for key, value in config.items()
+            if value is None
+        ]
+    if problems:
+        raise StackFileError(problems)
+    return document
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -27,26 +105,29 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     Structured values become JSON strings, exactly as the Pulumi engine passes them; encrypted
     values stay `{"secure": ...}` (only the Pulumi CLI can decrypt them).
     """
-    document = yaml.safe_load(path.read_text()) or {}
-    config = document.get("config") or {}
+    config = read_stack_document(path).get("config") or {}
     flat: dict[str, Any] = {}
     for key, value in config.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
-            flat[key] = value
+            flat[str(key)] = value
         elif isinstance(value, dict | list):
-            flat[key] = json.dumps(value)
+            flat[str(key)] = json.dumps(value, default=str)
         elif isinstance(value, bool):
-            flat[key] = "true" if value else "false"
+            flat[str(key)] = "true" if value else "false"
         else:
-            flat[key] = str(value)
+            flat[str(key)] = str(value)
     return flat
+
+
+def stack_file(layer: str, env: str) -> Path:
+    return REPO / layer / f"Pulumi.{env}.yaml"
 
 
 def read_layer_config(layer: str, env: str) -> dict[str, Any]:
     """One layer's stack file of one environment; a missing file says what every layer needs."""
     path = stack_file(layer, env)
     if not path.is_file():
-        raise FileNotFoundError(f"{path.relative_to(REPO)} is missing: every layer needs a stack file per environment")
+        raise StackFileError([f"{shown_path(path)} is missing: every layer needs a stack file per environment"])
     return read_stack_file(path)
 
 

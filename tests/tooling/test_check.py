@@ -68,5 +68,7 @@ def test_the_lower_environment_is_the_promotion_source_or_the_one_before() -> No
 
 
 def test_an_unknown_environment_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert suite.main(["qa"]) == USAGE
-    assert "unknown environment qa" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        suite.main(["qa"])
+    assert exited.value.code == USAGE
+    assert "unknown environment 'qa'; allowed: dev, staging, prod" in capsys.readouterr().err

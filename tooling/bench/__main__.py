@@ -5,6 +5,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.table import Table
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
 from tooling.bench.type_check import type_check_cost
+from tooling.checks.cli import CommandParser
 
 PLAN_TARGET_SECONDS = 3.0
 # Every offline check over the plans costs at most 60 % more than planning alone (the plans are made once).
@@ -52,7 +54,7 @@ def plan_times(console: Console) -> None:
 
 def check_ratio(console: Console) -> float:
     """`make check` over the three environments against `make plan` over the three, medians of the same run."""
-    plan = median_seconds([sys.executable, "-m", "tooling.plan"])
+    plan = median_seconds([sys.executable, "-m", "tooling.checks.plan_files"])
     check = median_seconds([sys.executable, "-m", "tooling.checks.suite"], exit_codes=(0, 1, 7))
     ratio = check / plan
     table = Table(title=f"make check / make plan, all environments, median of {RUNS} runs each", title_justify="left")
@@ -64,7 +66,8 @@ def check_ratio(console: Console) -> float:
     return ratio
 
 
-def main() -> int:
+def main(argv: Sequence[str]) -> int:
+    CommandParser(prog="make bench", description=__doc__).parse_args(argv)
     console = Console()
     plan_times(console)
     check_ratio(console)
@@ -74,4 +77,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

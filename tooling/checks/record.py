@@ -16,6 +16,7 @@ from shared.promotion import PROMOTABLE, Override, PromotionRecord
 from shared.stack_files import REPO
 from tooling.checks.broadening import layer_digests, plan_digest
 from tooling.checks.compare import declared_config
+from tooling.checks.stack_config import check_stack_files
 from tooling.plan import engine
 
 POLICY_DIR = REPO / "policy"
@@ -78,7 +79,9 @@ def offline_record(env: str, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_environment(env: str) -> dict[str, Any]:
-    """`env`'s offline plan, its read of the promotion source's record answered from that source's plan."""
+    """`env`'s offline plan, its read of the promotion source's record answered from that source's plan;
+    PlatformConfigError listing every problem of every stack file first (`check_stack_files`)."""
+    check_stack_files()
     return engine.plan_environment(env, offline_record)
 
 

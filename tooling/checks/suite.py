@@ -28,7 +28,7 @@ from shared.environments import ENVIRONMENTS
 from tooling.checks import config_keys, policy, same_code, types
 from tooling.checks.broadening import BroadeningReport, Snapshot, compare_snapshots
 from tooling.checks.broadening import render as render_broadening
-from tooling.checks.cli import requested_environments
+from tooling.checks.cli import environments_parser, errors
 from tooling.checks.compare import Side, declared_config, environment_report
 from tooling.checks.cost.__main__ import side_by_side
 from tooling.checks.cost.estimate import LineItem, line_items, total
@@ -36,7 +36,7 @@ from tooling.checks.policy import Violation
 from tooling.checks.record import planned
 from tooling.checks.render import console as report_console
 from tooling.checks.render import render as render_parity
-from tooling.checks.report import CLEAN, FOUND, UNEXPECTED, USAGE, Report
+from tooling.checks.report import CLEAN, FOUND, UNEXPECTED, Report
 from tooling.checks.scan.findings import load_waivers, stale
 from tooling.checks.scan.scan import SCAN_DIR, EnvironmentScan, scan_plans
 from tooling.checks.scan.scan import report as report_scan
@@ -236,17 +236,13 @@ def plans_for(envs: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: Sequence[str]) -> int:
+    envs = environments_parser("make check", __doc__ or "").parse_args(argv).environments or list(ENVIRONMENTS)
     out = report_console()
-    try:
-        envs = requested_environments(argv)
-    except ValueError as exc:
-        out.print(f"[red]{exc}[/red]")
-        return USAGE
     start = time.perf_counter()
     try:
         plans = plans_for(envs)
     except (pulumi.RunError, FileNotFoundError, KeyError, ValueError) as exc:
-        out.print(f"[red]plan failed:[/red] {exc}")
+        errors().print(f"plan failed: {exc}", markup=False)
         return UNEXPECTED
     planning = time.perf_counter() - start
     extra = sorted(set(plans) - set(envs), key=ENVIRONMENTS.index)

@@ -25,7 +25,8 @@ UNKNOWN_PLACEHOLDER = "[unknown]"
 
 
 def _plain(value: Any) -> Any:
-    """JSON-safe copy of deserialized Pulumi values: secrets masked, unknowns named."""
+    """JSON-safe copy of deserialized Pulumi values: secrets masked, unknowns named, and whole numbers as
+    integers, as `pulumi stack export` writes them (the engine's wire format has only floats: 30.0)."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET_PLACEHOLDER
@@ -36,7 +37,13 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Asset | pulumi.Archive):  # e.g. a function's FileArchive
         return _asset_reference(value)
-    return UNKNOWN_PLACEHOLDER if value == rpc.UNKNOWN else value
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    if value == rpc.UNKNOWN:
+        return UNKNOWN_PLACEHOLDER
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _asset_reference(value: pulumi.Asset | pulumi.Archive) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shared.stack_files import REPO
+from tooling.checks.cli import CommandParser
 from tooling.checks.render import console
 from tooling.checks.report import USAGE
 from tooling.review.base import GitError
@@ -25,7 +26,7 @@ OUT = REPO / "build" / "review"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="python -m tooling.review",
         description="What the working tree does to each environment against a base commit "
         "(exit 0 nothing to review, 7 needs a human, 1 failure, 2 usage). See docs/review.md.",

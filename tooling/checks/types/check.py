@@ -12,6 +12,7 @@ from rich.console import Console
 from tooling.checks.types.sdk import PROVIDER_PREFIX, arguments
 from tooling.checks.types.shapes import Block
 from tooling.checks.types.validate import Problem, object_problems, problems
+from tooling.plan.counts import count, is_resource
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,14 @@ def report(env: str, plan: Mapping[str, Any], console: Console, found: list[Find
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
     for note in (f for f in found if not f.problem.blocking):
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    checked = sum(1 for _, r in _custom_resources(plan) if arguments(r["type"]) is not None)
-    against = f"{checked} resources checked against the types of {_sdk_versions(plan)}"
+    typed = [r for _, r in _custom_resources(plan) if arguments(r["type"]) is not None]
+    planned = count(plan)
+    resources = sum(1 for r in typed if is_resource(r))
+    providers = sum(1 for r in typed if r["type"].startswith(PROVIDER_PREFIX))
+    against = (
+        f"{resources} of {planned.resources} resources and {providers} of {planned.providers} providers checked "
+        f"against the types of {_sdk_versions(plan)}"
+    )
     unchecked = unchecked_types(plan)
     skipped = f" (no SDK types for {', '.join(unchecked)})" if unchecked else ""
     if findings:
