@@ -25,8 +25,10 @@ SETUP_STAMP := $(VENV)/.setup-complete
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
 BASE ?=
+COST_THRESHOLD ?= 100
+SCHEMA ?=
 
-.PHONY: help setup postgres test lint docs plan accounts policy parity scan cost bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,6 +66,12 @@ docs: $(SETUP_STAMP) ## Regenerate the READMEs' configuration tables from the se
 
 plan: $(SETUP_STAMP) ## Offline plan of all four layers under Pulumi mocks: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.plan_files $(ENV)
+
+check: $(SETUP_STAMP) $(CHECKOV_STAMP) ## Plan each environment once, then every offline check over those plans (types, policy, parity, scan, cost, broadening against the lower environment): one summary table, one exit code (ENV= or all three)
+	$(PY) -m tooling.checks.suite $(ENV)
+
+review: $(SETUP_STAMP) $(CHECKOV_STAMP) ## What the working tree does to each environment against BASE (default: the merge base with main): build/review/review.md and review.json; exit 7 if a human must look (COST_THRESHOLD=100 USD/month, SCHEMA=<provider schema.json>)
+	$(PY) -m tooling.review $(if $(BASE),--base "$(BASE)") --cost-threshold "$(COST_THRESHOLD)" $(foreach schema,$(SCHEMA),--schema "$(schema)")
 
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.policy $(ENV)
@@ -118,3 +126,6 @@ scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) 
 
 cost: $(SETUP_STAMP) ## Fixed monthly cost of each environment from its plan (tooling/checks/cost/prices.yaml); BASE=<plan.json or env> [ENV=]: what the change costs
 	$(PY) -m tooling.checks.cost $(if $(BASE),--base "$(BASE)") $(ENV)
+
+graph: $(SETUP_STAMP) ## Picture of a plan: build/graph/<env>.svg (ENV=dev|staging|prod); without ENV, LEFT vs RIGHT (environments or plan files) with what differs coloured
+	$(PY) -m tooling.graph $(if $(ENV),$(ENV),--left "$(LEFT)" --right "$(RIGHT)")

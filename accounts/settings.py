@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from shared.config import PlatformConfig, StackConfig, StrictModel, platform_of
 from shared.environments import Region
@@ -68,6 +68,7 @@ class HumanAccess(StrictModel):
     )
     session_tags: dict[str, str] = Field(
         default={},
+        validate_default=True,  # the condition check below runs on it
         description="Tags the person's session must carry: principal tags of the signed-in session (Identity "
         "Center attributes for access control) for IAM principals, session tags the IdP sends for SAML.",
     )
@@ -88,10 +89,21 @@ class HumanAccess(StrictModel):
 
     @field_validator("session_tags")
     @classmethod
-    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+    def _tags(cls, tags: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        """The tags' form, then the condition each kind of principal needs (checked here, on the last key, so
+        it is reported together with any other field's problem)."""
         bad = [f"{k}={v}" for k, v in tags.items() if not (_TAG_KEY.match(k) and _TAG_VALUE.match(v))]
         if bad:
             raise ValueError(f"not a valid STS session tag: {', '.join(bad)} (letters, digits, spaces and _.:/=+-@)")
+        principals = info.data.get("principal_arns") or []
+        if any(_PRINCIPAL.match(arn) for arn in principals) and not (info.data.get("require_mfa") or tags):
+            raise ValueError(
+                "IAM role or user principals need a condition: requireMfa: true, or sessionTags their sessions carry"
+            )
+        if any(_SAML_PROVIDER.match(arn) for arn in principals) and not tags:
+            raise ValueError(
+                "SAML providers need sessionTags (STS sees no MFA in a SAML assertion): the tags your IdP sends"
+            )
         return tags
 
     @property
@@ -101,18 +113,6 @@ class HumanAccess(StrictModel):
     @property
     def saml_providers(self) -> list[str]:
         return [arn for arn in self.principal_arns if _SAML_PROVIDER.match(arn)]
-
-    @model_validator(mode="after")
-    def _conditioned(self) -> "HumanAccess":
-        if self.iam_principals and not (self.require_mfa or self.session_tags):
-            raise ValueError(
-                "IAM role or user principals need a condition: requireMfa: true, or sessionTags their sessions carry"
-            )
-        if self.saml_providers and not self.session_tags:
-            raise ValueError(
-                "SAML providers need sessionTags (STS sees no MFA in a SAML assertion): the tags your IdP sends"
-            )
-        return self
 
 
 class StateBackend(StrictModel):

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from payments.models import MerchantId
 from shared.config import PlatformConfig, StackConfig, StrictModel
@@ -46,14 +46,16 @@ class ApiThrottle(StrictModel):
     rate_limit: int = Field(ge=1, le=ACCOUNT_RATE_LIMIT, description="Steady-state requests per second.")
     burst_limit: int = Field(ge=1, le=ACCOUNT_BURST_LIMIT, description="Largest burst (token bucket size).")
 
-    @model_validator(mode="after")
-    def _burst_covers_rate(self) -> "ApiThrottle":
-        if self.burst_limit < self.rate_limit:
+    @field_validator("burst_limit")
+    @classmethod
+    def _covers_the_rate(cls, burst: int, info: ValidationInfo) -> int:
+        rate = info.data.get("rate_limit")
+        if rate is not None and burst < rate:
             raise ValueError(
-                f"burstLimit ({self.burst_limit}) is below rateLimit ({self.rate_limit}): the bucket could never "
-                "hold one second of the steady rate; set burstLimit >= rateLimit"
+                f"{burst} is below rateLimit ({rate}): the bucket could never hold one second of the steady rate; "
+                "set burstLimit >= rateLimit"
             )
-        return self
+        return burst
 
 
 class ApiQuota(StrictModel):

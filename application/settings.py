@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from application.api_settings import (
     ApiQuota,
@@ -20,7 +20,7 @@ from application.api_settings import (
     api_gateway_account_problems,
     unique_merchants,
 )
-from shared.config import PlatformConfig, StackConfig, StrictModel
+from shared.config import EmailAddresses, PlatformConfig, StackConfig, StrictModel
 
 # API Gateway's integration timeout: an API function that runs longer is cut off at 29 s anyway.
 API_TIMEOUT_LIMIT_SECONDS = 29
@@ -32,7 +32,6 @@ MIN_QUEUE_CONCURRENCY = 2
 VISIBILITY_TIMEOUT_FACTOR = 6
 # The ledger migration runs once per artifact, never concurrently with itself.
 MIGRATION_RESERVED_CONCURRENCY = 1
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 Color = Literal["blue", "green"]
@@ -52,7 +51,9 @@ class DomainSettings(StrictModel):
 
     name: str | None = Field(default=None, description="DNS name the ALB serves, e.g. pay.example.com.")
     hosted_zone_id: str | None = Field(
-        default=None, description="Route 53 public hosted zone id holding `name` (DNS validation of the certificate)."
+        default=None,
+        validate_default=True,
+        description="Route 53 public hosted zone id holding `name` (DNS validation of the certificate).",
     )
 
     @field_validator("name")
@@ -64,16 +65,12 @@ class DomainSettings(StrictModel):
 
     @field_validator("hosted_zone_id")
     @classmethod
-    def _zone(cls, value: str | None) -> str | None:
+    def _zone(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not _HOSTED_ZONE_ID.match(value):
             raise ValueError(f"{value!r} is not a Route 53 hosted zone id (Z followed by letters and digits)")
-        return value
-
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> "DomainSettings":
-        if (self.name is None) != (self.hosted_zone_id is None):
+        if "name" in info.data and (info.data["name"] is None) != (value is None):
             raise ValueError("set both name and hostedZoneId (ACM with DNS validation), or neither ({})")
-        return self
+        return value
 
     @property
     def enabled(self) -> bool:
@@ -95,14 +92,13 @@ class WebTierSettings(StrictModel):
             raise ValueError(f"{value!r} is not a Graviton (arm64) instance type such as t4g.small or m7g.large")
         return value
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "WebTierSettings":
-        if not self.min_size <= self.desired_capacity <= self.max_size:
-            raise ValueError(
-                f"minSize ({self.min_size}) <= desiredCapacity ({self.desired_capacity}) <= maxSize "
-                f"({self.max_size}) must hold"
-            )
-        return self
+    @field_validator("desired_capacity")
+    @classmethod
+    def _between_min_and_max(cls, desired: int, info: ValidationInfo) -> int:
+        low, high = info.data.get("min_size"), info.data.get("max_size")
+        if low is not None and high is not None and not low <= desired <= high:
+            raise ValueError(f"minSize ({low}) <= desiredCapacity ({desired}) <= maxSize ({high}) must hold")
+        return desired
 
 
 class TimeoutSettings(StrictModel):
@@ -140,7 +136,7 @@ class ApplicationSettings(StrictModel):
     max_receive_count: int = Field(
         ge=1, le=1000, description="Deliveries of a payment message before it moves to the dead-letter queue."
     )
-    notification_emails: list[str] = Field(
+    notification_emails: EmailAddresses = Field(
         description="Email addresses subscribed to settlement notifications (each must confirm its subscription)."
     )
     account_concurrency_limit: int = Field(
@@ -196,16 +192,28 @@ class ApplicationSettings(StrictModel):
     )
     batch_size: int = Field(default=10, ge=1, le=10000, description="Messages per worker invocation (1 to 10000).")
     batching_window_seconds: int = Field(
-        default=1, ge=0, le=300, description="Seconds the mapping waits to fill a batch (at least 1 above 10 messages)."
+        default=1,
+        ge=0,
+        le=300,
+        validate_default=True,
+        description="Seconds the mapping waits to fill a batch (at least 1 above 10 messages).",
     )
     visibility_timeout_seconds: int = Field(
-        default=180, ge=0, le=43200, description="Payment queue visibility timeout: at least 6 x the worker's timeout."
+        default=180,
+        ge=0,
+        le=43200,
+        validate_default=True,
+        description="Payment queue visibility timeout: at least 6 x the worker's timeout.",
     )
     message_retention_seconds: int = Field(
         default=345600, ge=60, le=1209600, description="How long the payment queue keeps a message (default 4 days)."
     )
     dead_letter_retention_seconds: int = Field(
-        default=1209600, ge=60, le=1209600, description="How long dead-letter queues keep a message (default 14 days)."
+        default=1209600,
+        ge=60,
+        le=1209600,
+        validate_default=True,
+        description="How long dead-letter queues keep a message (default 14 days).",
     )
     waf_rate_limit: int = Field(
         default=2000,
@@ -238,43 +246,59 @@ class ApplicationSettings(StrictModel):
         """Every merchant of this environment: those of every environment, then its own."""
         return [*self.merchants, *self.environment_merchants]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "ApplicationSettings":
-        problems = []
-        worker = self.worker_reserved_concurrency
+    # Rules between keys: each is a validator of the later key, reading the earlier ones from info.data.
+
+    @field_validator("worker_reserved_concurrency")
+    @classmethod
+    def _worker_can_take_batches(cls, worker: int) -> int:
         if worker < MIN_QUEUE_CONCURRENCY:
-            problems.append(
-                f"workerReservedConcurrency {worker} cannot work: an SQS event source mapping runs at least "
-                f"{MIN_QUEUE_CONCURRENCY} concurrent invocations (its minimum maximum concurrency), so a reservation "
-                f"below {MIN_QUEUE_CONCURRENCY} throttles batches; use at least {MIN_QUEUE_CONCURRENCY}"
+            raise ValueError(
+                f"{worker} cannot work: an SQS event source mapping runs at least {MIN_QUEUE_CONCURRENCY} concurrent "
+                f"invocations (its minimum maximum concurrency), so a reservation below {MIN_QUEUE_CONCURRENCY} "
+                f"throttles batches; use at least {MIN_QUEUE_CONCURRENCY}"
             )
-        elif self.queue_maximum_concurrency > worker:
-            problems.append(
-                f"queueMaximumConcurrency {self.queue_maximum_concurrency} is above workerReservedConcurrency "
-                f"{worker}: the queue would start invocations the reservation throttles; make it at most {worker}"
+        return worker
+
+    @field_validator("queue_maximum_concurrency")
+    @classmethod
+    def _within_the_workers_reservation(cls, queue: int, info: ValidationInfo) -> int:
+        worker = info.data.get("worker_reserved_concurrency")
+        if worker is not None and queue > worker:
+            raise ValueError(
+                f"{queue} is above workerReservedConcurrency {worker}: the queue would start invocations the "
+                f"reservation throttles; make it at most {worker}"
             )
-        minimum_visibility = VISIBILITY_TIMEOUT_FACTOR * self.timeouts.settlement_worker
-        if self.visibility_timeout_seconds < minimum_visibility:
-            problems.append(
-                f"visibilityTimeoutSeconds {self.visibility_timeout_seconds} is below {VISIBILITY_TIMEOUT_FACTOR} x "
-                f"timeouts.settlementWorker ({self.timeouts.settlement_worker} s) = {minimum_visibility}: a batch "
-                "still running would be delivered again"
+        return queue
+
+    @field_validator("batching_window_seconds")
+    @classmethod
+    def _window_for_large_batches(cls, window: int, info: ValidationInfo) -> int:
+        batch = info.data.get("batch_size")
+        if batch is not None and batch > 10 and window < 1:
+            raise ValueError(f"{window} with batchSize {batch}: a batch above 10 messages needs at least 1")
+        return window
+
+    @field_validator("visibility_timeout_seconds")
+    @classmethod
+    def _outlasts_the_worker(cls, visibility: int, info: ValidationInfo) -> int:
+        timeouts: TimeoutSettings | None = info.data.get("timeouts")
+        if timeouts and visibility < (minimum := VISIBILITY_TIMEOUT_FACTOR * timeouts.settlement_worker):
+            raise ValueError(
+                f"{visibility} is below {VISIBILITY_TIMEOUT_FACTOR} x timeouts.settlementWorker "
+                f"({timeouts.settlement_worker} s) = {minimum}: a batch still running would be delivered again"
             )
-        if self.batch_size > 10 and self.batching_window_seconds < 1:
-            problems.append(f"batchSize {self.batch_size} above 10 needs batchingWindowSeconds of at least 1")
-        if self.dead_letter_retention_seconds < self.message_retention_seconds:
-            problems.append(
-                f"deadLetterRetentionSeconds {self.dead_letter_retention_seconds} is below messageRetentionSeconds "
-                f"{self.message_retention_seconds}: a message could expire in the DLQ before it would have in the queue"
+        return visibility
+
+    @field_validator("dead_letter_retention_seconds")
+    @classmethod
+    def _outlasts_the_queue(cls, retention: int, info: ValidationInfo) -> int:
+        queue = info.data.get("message_retention_seconds")
+        if queue is not None and retention < queue:
+            raise ValueError(
+                f"{retention} is below messageRetentionSeconds {queue}: a message could expire in the DLQ before "
+                "it would have in the queue"
             )
-        invalid = [e for e in self.notification_emails if not _EMAIL.match(e)]
-        if invalid:
-            problems.append(f"notificationEmails: {', '.join(map(repr, invalid))} not an email address")
-        if len(set(self.notification_emails)) != len(self.notification_emails):
-            problems.append("notificationEmails: an address is listed twice")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return retention
 
     def weights(self) -> dict[Color, int]:
         """Listener weights per colour: the active colour keeps all but the canary share."""

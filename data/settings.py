@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from shared.config import StrictModel, platform_of
 from shared.environments import Region
@@ -54,14 +54,13 @@ class AuroraSettings(StrictModel):
             raise ValueError(f"{value} ACU is not allowed; use {MIN_ACU} to {MAX_ACU} in steps of 0.5")
         return value
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "AuroraSettings":
-        if self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"minCapacity {self.min_capacity} is above maxCapacity {self.max_capacity}; "
-                "minCapacity must be at most maxCapacity"
-            )
-        return self
+    @field_validator("max_capacity")
+    @classmethod
+    def _not_below_min(cls, high: Decimal, info: ValidationInfo) -> Decimal:
+        low = info.data.get("min_capacity")
+        if low is not None and low > high:
+            raise ValueError(f"minCapacity {low} is above maxCapacity {high}; minCapacity must be at most maxCapacity")
+        return high
 
 
 class DrSettings(StrictModel):
@@ -118,7 +117,7 @@ class DataSettings(StrictModel):
     )
     allocated_storage_gb: int = Field(default=20, ge=20, le=65536, description="Initial storage (postgres), GB.")
     max_allocated_storage_gb: int = Field(
-        default=100, ge=20, le=65536, description="Storage autoscaling ceiling (postgres), GB."
+        default=100, ge=20, le=65536, validate_default=True, description="Storage autoscaling ceiling (postgres), GB."
     )
     backup_window: str = Field(
         default="03:00-04:00", pattern=_DAY_WINDOW.pattern, description="Daily backup window, UTC (hh:mm-hh:mm)."
@@ -187,27 +186,33 @@ class DataSettings(StrictModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "DataSettings":
-        problems = []
-        if self.audit_expiration_days <= self.audit_transition_days:
-            problems.append(
-                f"auditExpirationDays ({self.audit_expiration_days}) must be greater than "
-                f"auditTransitionDays ({self.audit_transition_days})"
-            )
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            problems.append(
-                f"maxAllocatedStorageGb ({self.max_allocated_storage_gb}) must be at least "
-                f"allocatedStorageGb ({self.allocated_storage_gb})"
-            )
-        if self.dr.enabled and self.engine == "aurora-postgresql":
-            problems.append(
-                "dr.enabled: cross-region replication of automated backups exists for RDS instances only; "
+    # Rules between keys: each is a validator of the later key, reading the earlier ones from info.data.
+
+    @field_validator("max_allocated_storage_gb")
+    @classmethod
+    def _not_below_allocated(cls, ceiling: int, info: ValidationInfo) -> int:
+        allocated = info.data.get("allocated_storage_gb")
+        if allocated is not None and ceiling < allocated:
+            raise ValueError(f"{ceiling} must be at least allocatedStorageGb ({allocated})")
+        return ceiling
+
+    @field_validator("dr")
+    @classmethod
+    def _rds_instances_only(cls, dr: DrSettings, info: ValidationInfo) -> DrSettings:
+        if dr.enabled and info.data.get("engine") == "aurora-postgresql":
+            raise ValueError(
+                "enabled: cross-region replication of automated backups exists for RDS instances only; "
                 "with engine aurora-postgresql set dr.enabled to false (Aurora DR needs a global database)"
             )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return dr
+
+    @field_validator("audit_expiration_days")
+    @classmethod
+    def _after_the_transition(cls, days: int, info: ValidationInfo) -> int:
+        transition = info.data.get("audit_transition_days")
+        if transition is not None and days <= transition:
+            raise ValueError(f"{days} must be greater than auditTransitionDays ({transition})")
+        return days
 
     @field_validator("audit_expiration_days")
     @classmethod

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from ipaddress import IPv4Network
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from shared.config import PlatformConfig, StackConfig, StrictModel, platform_of
 from shared.environments import AVAILABILITY_ZONES, Environment
@@ -19,21 +19,21 @@ class PeeringSettings(StrictModel):
     role: Literal["requester", "accepter"] = Field(
         default="requester", description="requester or accepter; deploy the requester side first."
     )
-    peer_environment: Environment | None = Field(default=None, description="The environment to peer with.")
+    peer_environment: Environment | None = Field(
+        default=None, validate_default=True, description="The environment to peer with."
+    )
 
     @field_validator("peer_environment")
     @classmethod
-    def _not_itself(cls, peer: str | None, info: ValidationInfo) -> str | None:
+    def _another_environment(cls, peer: str | None, info: ValidationInfo) -> str | None:
+        if not info.data.get("enabled"):
+            return peer
+        if peer is None:
+            raise ValueError("required when enabled is true")
         platform = platform_of(info)
-        if platform and info.data.get("enabled") and peer == platform.environment:
+        if platform and peer == platform.environment:
             raise ValueError(f"{peer!r} cannot peer with itself")
         return peer
-
-    @model_validator(mode="after")
-    def _peer_named(self) -> "PeeringSettings":
-        if self.enabled and self.peer_environment is None:
-            raise ValueError("peerEnvironment is required when enabled is true")
-        return self
 
 
 class NetworkingSettings(StrictModel):

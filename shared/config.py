@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from shared.environments import LOG_RETENTION_DAYS, Environment, Region
-from shared.errors import PlatformConfigError
-from shared.stack_files import DEFAULT_ORG, REPO, read_effective_config, stack_files
+from shared.errors import PlatformConfigError, StackFileError
+from shared.stack_files import DEFAULT_ORG, REPO, read_effective_config, shown_path, stack_files
 
 PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
@@ -27,14 +27,18 @@ _ENGINE_NAMESPACES = ("pulumi",)
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SUFFIX = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 class StrictModel(BaseModel):
     """camelCase keys as in Pulumi stack files; unknown keys are errors, not silently ignored.
 
-    Rules that need more than a layer's own keys work on typed, validated models:
+    Every problem is reported at once, so rules are field validators, never model validators (which
+    pydantic runs only once every field is valid, hiding their problems until the others are fixed):
+    - between keys of one model: a validator of the later field reads the earlier ones from
+      `info.data` (a key that is itself invalid is missing there; its own problem is reported);
     - against the `platform:` block of the same stack: a field validator reads it with
-      `platform_of(info)`, so its problem is reported together with every other one;
+      `platform_of(info)`;
     - against the same layer in the other stack files: `environment_problems` gets their validated
       configs (stack name -> config), e.g. VPC ranges that must never overlap.
     Both run before any resource, the provider included, is declared.
@@ -76,6 +80,19 @@ def _suffix(value: str) -> str:
     return value
 
 
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    return values
+
+
 def _role_arn(value: str) -> str:
     if not _ROLE_ARN.match(value):
         raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
@@ -84,6 +101,8 @@ def _role_arn(value: str) -> str:
 
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 AccountId = Annotated[str, AfterValidator(_account_id)]
+EmailAddresses = Annotated[list[Annotated[str, AfterValidator(_email)]], AfterValidator(_unique)]
+"""Recipients of an SNS topic's email subscriptions: each an address, none twice."""
 
 
 class PlatformConfig(StrictModel):
@@ -133,20 +152,23 @@ class PlatformConfig(StrictModel):
         """The environment this one is promoted from, or None (ungated)."""
         return None if self.promoted_from == "none" else self.promoted_from
 
-    @model_validator(mode="after")
-    def _not_promoted_from_itself(self) -> "PlatformConfig":
-        if self.promoted_from == self.environment:
-            raise ValueError(f"promotedFrom: {self.environment!r} cannot promote from itself")
-        return self
+    @field_validator("promoted_from")
+    @classmethod
+    def _not_promoted_from_itself(cls, source: str, info: ValidationInfo) -> str:
+        if source == info.data.get("environment"):
+            raise ValueError(f"{source!r} cannot promote from itself")
+        return source
 
-    @model_validator(mode="after")
-    def _role_in_allowed_account(self) -> "PlatformConfig":
-        if self.deploy_role_arn and self.deploy_role_arn.split(":")[4] not in self.allowed_account_ids:
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _role_in_allowed_account(cls, arn: str | None, info: ValidationInfo) -> str | None:
+        allowed = info.data.get("allowed_account_ids")
+        if arn and allowed is not None and arn.split(":")[4] not in allowed:
             raise ValueError(
-                f"deployRoleArn is in account {self.deploy_role_arn.split(':')[4]}, "
-                f"which is not in allowedAccountIds {self.allowed_account_ids}"
+                f"{arn!r} is in account {arn.split(':')[4]}, which is not in platform:allowedAccountIds "
+                f"({', '.join(allowed)})"
             )
-        return self
+        return arn
 
 
 LayerSettingsT = TypeVar("LayerSettingsT", bound=StrictModel)
@@ -172,10 +194,16 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _key_of(loc: tuple[Any, ...], project: str) -> str:
+def _key_of(loc: tuple[Any, ...], project: str, model: type[BaseModel]) -> str:
+    """`namespace:key.nested` as written in the stack file (a default that failed is located by its
+    Python name: shown by its alias)."""
     namespace = PLATFORM_NAMESPACE if loc[0] == "platform" else project
-    path = ".".join(str(part) for part in loc[1:])
-    return f"{namespace}:{path}" if path else namespace
+    parts = []
+    for depth, part in enumerate(loc[1:]):
+        holder = _model_at(model, loc[1 : 1 + depth])
+        field = holder.model_fields.get(part) if holder and isinstance(part, str) else None
+        parts.append(str(field.alias if field and field.alias else part))
+    return f"{namespace}:{'.'.join(parts)}" if parts else namespace
 
 
 def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -191,12 +219,13 @@ def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] 
 
 def _describe(error: Any, project: str, settings_model: type[StrictModel], secret_keys: Collection[str]) -> str:
     loc = error["loc"]
-    key = _key_of(loc, project)
+    root = PlatformConfig if loc[0] == "platform" else settings_model
+    key = _key_of(loc, project, root)
     kind = error["type"]
     if kind == "missing":
         return f"{key}: missing; declare it in the stack file"
     if kind == "extra_forbidden":
-        model = _model_at(PlatformConfig if loc[0] == "platform" else settings_model, loc[1:-1])
+        model = _model_at(root, loc[1:-1])
         allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items())) if model else ""
         return f"{key}: unknown key; allowed keys here: {allowed or 'none'}"
     message = error["msg"].removeprefix("Value error, ")
@@ -206,18 +235,14 @@ def _describe(error: Any, project: str, settings_model: type[StrictModel], secre
     return f"{key}: {message} ({shown})"
 
 
-def parse_stack_config(
+def stack_config_problems(
     raw: dict[str, Any],
     project: str,
     settings_model: type[LayerSettingsT],
-    stack_file: str,
     secret_keys: Collection[str] = frozenset(),
-) -> StackConfig[LayerSettingsT]:
-    """Validate flat Pulumi config (`namespace:key` -> value) into a typed StackConfig.
-
-    Raises PlatformConfigError listing every problem, each with the key and what is allowed;
-    values of `secret_keys` are never echoed.
-    """
+) -> tuple["StackConfig[LayerSettingsT] | None", list[str]]:
+    """Validate flat Pulumi config (`namespace:key` -> value): the typed StackConfig, or None and every
+    problem, each naming the key and what is allowed; values of `secret_keys` are never echoed."""
     grouped: dict[str, dict[str, Any]] = {"platform": {}, "layer": {}}
     problems: list[str] = []
     for full_key, value in sorted(raw.items()):
@@ -245,10 +270,24 @@ def parse_stack_config(
 
     platform = validated(PlatformConfig, "platform", None)
     layer = validated(settings_model, "layer", platform)
+    if problems or platform is None or layer is None:
+        return None, problems
+    return StackConfig[settings_model](platform=platform, layer=layer), []  # type: ignore[valid-type]
+
+
+def parse_stack_config(
+    raw: dict[str, Any],
+    project: str,
+    settings_model: type[LayerSettingsT],
+    stack_file: str,
+    secret_keys: Collection[str] = frozenset(),
+) -> StackConfig[LayerSettingsT]:
+    """`stack_config_problems`, raising PlatformConfigError listing every problem."""
+    config, problems = stack_config_problems(raw, project, settings_model, secret_keys)
     _raise_if_any(problems, stack_file)
-    if platform is None or layer is None:  # unreachable: a part that did not validate added a problem
+    if config is None:  # unreachable: a part that did not validate added a problem
         raise AssertionError("validation failed without a problem")
-    return StackConfig[settings_model](platform=platform, layer=layer)  # type: ignore[valid-type]
+    return config
 
 
 def _raise_if_any(problems: list[str], stack_file: str) -> None:
@@ -259,6 +298,38 @@ def _raise_if_any(problems: list[str], stack_file: str) -> None:
         )
 
 
+def masked_stack_file(path: Path) -> tuple[dict[str, Any], set[str]]:
+    """A stack's config (its project's values under its stack file's) with encrypted values replaced by a
+    placeholder, and the keys replaced."""
+    raw = read_effective_config(path)
+    secret_keys = {key for key, value in raw.items() if isinstance(value, dict)}
+    return {k: ("[secret]" if k in secret_keys else v) for k, v in raw.items()}, secret_keys
+
+
+def across_environment_problems(
+    config: StackConfig[LayerSettingsT], project: str, settings_model: type[LayerSettingsT], project_dir: Path
+) -> list[str]:
+    """The layer's `environment_problems` against every other stack file of its project.
+
+    The other files are validated with the same model first: a rule across environments is only as
+    good as the values it compares, so an invalid neighbour is reported rather than skipped.
+    """
+    others: dict[str, StackConfig[LayerSettingsT]] = {}
+    problems: list[str] = []
+    own = (config.platform.environment, config.platform.environment_suffix)
+    for stack, path in stack_files(project_dir).items():
+        try:
+            raw, secret_keys = masked_stack_file(path)
+        except StackFileError as error:
+            problems += error.problems
+            continue
+        other, found = stack_config_problems(raw, project, settings_model, secret_keys)
+        problems += [f"{shown_path(path)}: {problem}" for problem in found]
+        if other is not None and (other.platform.environment, other.platform.environment_suffix) != own:
+            others[stack] = other
+    return problems + config.layer.environment_problems(config.platform, others)
+
+
 def check_across_environments(
     config: StackConfig[LayerSettingsT],
     project: str,
@@ -266,31 +337,23 @@ def check_across_environments(
     project_dir: Path,
     stack_file: str,
 ) -> None:
-    """Run the layer's `environment_problems` against every other stack file of its project.
-
-    The other files are validated with the same model first: a rule across environments is only as
-    good as the values it compares, so an invalid neighbour is reported rather than skipped.
-    """
-    others: dict[str, StackConfig[LayerSettingsT]] = {}
-    own = (config.platform.environment, config.platform.environment_suffix)
-    for stack, path in stack_files(project_dir).items():
-        raw = read_effective_config(path)
-        secret_keys = {key for key, value in raw.items() if isinstance(value, dict)}
-        other = parse_stack_config(
-            {k: ("[secret]" if k in secret_keys else v) for k, v in raw.items()},
-            project,
-            settings_model,
-            f"{project}/{path.name}",
-            secret_keys,
-        )
-        if (other.platform.environment, other.platform.environment_suffix) != own:
-            others[stack] = other
-    _raise_if_any(config.layer.environment_problems(config.platform, others), stack_file)
+    """`across_environment_problems`, raising PlatformConfigError listing every problem."""
+    _raise_if_any(across_environment_problems(config, project, settings_model, project_dir), stack_file)
 
 
 def current_raw_config() -> dict[str, Any]:
     """All config the Pulumi engine (or the mock runtime) handed to this program."""
     return {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+
+
+def stack_name_problem(stack: str, environment: str) -> str | None:
+    """A stack is named after its environment (`prod`, or `prod-<name>`); None when it is."""
+    if stack == environment or stack.startswith(f"{environment}-"):
+        return None
+    return (
+        f"platform:environment is {environment!r} but the stack is {stack!r}; a stack must be named after its "
+        f"environment ({environment} or {environment}-<name>)"
+    )
 
 
 def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> StackConfig[LayerSettingsT]:
@@ -300,11 +363,7 @@ def load_stack_config(project: str, settings_model: type[LayerSettingsT]) -> Sta
     raw = current_raw_config()
     secret_keys = {key for key in raw if pulumi.runtime.config.is_config_secret(key)}
     config = parse_stack_config(raw, project, settings_model, stack_file, secret_keys)
-    environment = config.platform.environment
-    if stack != environment and not stack.startswith(f"{environment}-"):
-        raise PlatformConfigError(
-            f"Invalid stack configuration in {stack_file}: platform:environment is {environment!r} but the "
-            f"stack is {stack!r}; a stack must be named after its environment ({environment} or {environment}-<name>)"
-        )
+    if problem := stack_name_problem(stack, config.platform.environment):
+        raise PlatformConfigError(f"Invalid stack configuration in {stack_file}: {problem}")
     check_across_environments(config, project, settings_model, REPO / project, stack_file)
     return config

@@ -1,20 +1,15 @@
 """Helpers for infrastructure tests: run layers' real `__main__.py` under the mock runtime."""
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
 from shared.stack_files import DEFAULT_ORG
-from tooling.checks.record import plan_environment
+from tooling.checks.record import planned
 from tooling.plan import stack_config
 from tooling.plan.mock_runtime import LayerRun, run_program
 
-
-@cache
-def planned(env: str) -> dict[str, Any]:
-    """The offline plan of one environment (all four layers), computed once per test session."""
-    return plan_environment(env)
+__all__ = ["layer_of", "one", "planned", "resources", "run_layer"]
 
 
 def layer_of(plan: dict[str, Any], name: str) -> dict[str, Any]:

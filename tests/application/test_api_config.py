@@ -41,7 +41,7 @@ CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
     ("environment-merchants-missing", {}, ("application:environmentMerchants",), ("application:environmentMerchants: missing",)),
     ("merchants-not-a-list", {"application:merchants": "acme"}, (), ("application:merchants", "valid list")),
     ("merchants-missing", {}, ("application:merchants",), ("application:merchants: missing",)),
-    ("burst-below-rate", {"application:apiThrottle": throttle(100, 50)}, (), ("application:apiThrottle", "burstLimit (50) is below rateLimit (100)")),
+    ("burst-below-rate", {"application:apiThrottle": throttle(100, 50)}, (), ("application:apiThrottle.burstLimit: 50 is below rateLimit (100)",)),
     ("rate-zero", {"application:apiThrottle": throttle(0, 10)}, (), ("application:apiThrottle.rateLimit", "greater than or equal to 1")),
     ("rate-above-account-limit", {"application:apiThrottle": throttle(20000, 5000)}, (), ("application:apiThrottle.rateLimit", "less than or equal to 10000")),
     ("burst-above-account-limit", {"application:apiThrottle": throttle(100, 9000)}, (), ("application:apiThrottle.burstLimit", "less than or equal to 5000")),

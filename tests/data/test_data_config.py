@@ -119,7 +119,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
         "prod",
         {"data:dr": dr(True, "us-west-2"), "data:engine": "aurora-postgresql"},
         (),
-        ("dr.enabled", "RDS instances only", "aurora-postgresql"),
+        ("data:dr: enabled", "RDS instances only", "aurora-postgresql"),
     ),
     (
         "engine-version-13",
@@ -154,7 +154,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
         "staging",
         {"data:auditExpirationDays": "30"},
         (),
-        ("auditExpirationDays (30) must be greater than auditTransitionDays (30)",),
+        ("data:auditExpirationDays: 30 must be greater than auditTransitionDays (30)",),
     ),
     (
         "prod-audit-shorter-than-pci",
@@ -183,7 +183,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
         "dev",
         {"data:maxAllocatedStorageGb": "20", "data:allocatedStorageGb": "50"},
         (),
-        ("maxAllocatedStorageGb (20) must be at least allocatedStorageGb (50)",),
+        ("data:maxAllocatedStorageGb: 20 must be at least allocatedStorageGb (50)",),
     ),
     (
         "storage-too-small",

@@ -41,7 +41,10 @@ def test_the_optional_data_shapes_pass_every_policy(overrides):
 def test_policy_command_passes_dev_and_rejects_unknown_environments(capsys):
     assert policy_check.main(["dev"]) == 0
     assert f"dev: {len(ALL_POLICIES)} policies, no violations" in capsys.readouterr().out
-    assert policy_check.main(["qa"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        policy_check.main(["qa"])
+    assert exit_.value.code == 2
+    assert "unknown environment 'qa'; allowed: dev, staging, prod" in capsys.readouterr().err
 
 
 def test_policy_command_fails_on_a_corrupted_plan(monkeypatch, capsys):

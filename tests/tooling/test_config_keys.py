@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from shared import stack_files
-from tooling.checks import config_keys
+from tooling.checks import config_keys, stack_config
 
 
 @pytest.fixture
 def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stack files and READMEs in a scratch repository the checks read instead of the real one."""
-    for layer in config_keys.PROJECTS:
+    for layer in stack_config.PROJECTS:
         (tmp_path / layer).mkdir()
         for path in (stack_files.REPO / layer).glob("Pulumi*.yaml"):
             shutil.copy2(path, tmp_path / layer / path.name)
@@ -35,14 +35,14 @@ def test_the_repository_agrees_with_itself():
 
 def test_a_value_changed_in_one_stack_file_without_a_variation_is_refused(repo_copy):
     _edit(repo_copy / "data" / "Pulumi.staging.yaml", 'data:engineVersion: "14"', 'data:engineVersion: "14.15"')
-    found = config_keys.undeclared_differences(config_keys.stack_values())
+    found = stack_config.undeclared_differences(config_keys.stack_values())
     assert len(found) == 1 and found[0].startswith("data:engineVersion differs between environments")
     assert 'staging="14.15"' in found[0]
 
 
 def test_a_declared_key_may_differ(repo_copy):
     _edit(repo_copy / "data" / "Pulumi.staging.yaml", "data:backupRetentionDays: 3", "data:backupRetentionDays: 5")
-    assert config_keys.undeclared_differences(config_keys.stack_values()) == []
+    assert stack_config.undeclared_differences(config_keys.stack_values()) == []
 
 
 def test_a_variation_for_a_key_that_no_longer_exists_is_refused(monkeypatch):
@@ -59,7 +59,7 @@ def test_a_readme_row_that_disagrees_with_the_stack_files_is_refused(repo_copy):
         "| db.t3.medium | db.t3.medium | db.r6g.large |",
     )
     assert config_keys.stale_tables(config_keys.stack_values()) == [
-        "README.md: its configuration table disagrees with the models and stack files: run `make docs`"
+        "README.md: its generated tables disagree with the models and stack files: run `make docs`"
     ]
 
 
@@ -77,3 +77,27 @@ def test_every_key_has_a_description(monkeypatch):
     assert config_keys.undescribed_keys() == []
     monkeypatch.setattr(config_keys, "declared_keys", lambda: {"data:newKey": ""})
     assert config_keys.undescribed_keys() == ["data:newKey has no description in its settings model"]
+
+
+def test_the_stack_file_diff_sample_is_what_gnu_diff_prints():
+    """`diff -y --suppress-common-lines -W 90 --expand-tabs` output, as GNU diff 3.8 printed it."""
+    assert config_keys.side_by_side(["a", "b", "c"], ["a", "c", "d"]) == [
+        "b" + " " * 43 + "<",
+        " " * 44 + ">  d",
+    ]
+    assert config_keys.side_by_side(["  platform:region: us-east-2"], ["  platform:region: eu-west-1\tx"]) == [
+        "  platform:region: us-east-2                |    platform:region: eu-west-1    x"
+    ]
+
+
+def test_a_stack_file_change_makes_the_readmes_diff_sample_stale(repo_copy):
+    _edit(
+        repo_copy / "networking" / "Pulumi.prod.yaml",
+        "networking:vpcCidr: 10.2.0.0/16",
+        "networking:vpcCidr: 10.3.0.0/16",
+    )
+    assert config_keys.stale_tables(config_keys.stack_values()) == [
+        "README.md: its generated tables disagree with the models and stack files: run `make docs`"
+    ]
+    assert config_keys.main(["--write"]) == 0
+    assert "|    networking:vpcCidr: 10.3.0.0/16\n" in (repo_copy / "README.md").read_text()

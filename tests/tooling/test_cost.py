@@ -7,6 +7,7 @@ import pytest
 from shared.environments import ENVIRONMENTS
 from tests.support import planned
 from tooling.checks.cost.__main__ import difference, side_by_side
+from tooling.checks.cost.__main__ import main as cost_main
 from tooling.checks.cost.estimate import line_items, price_table, total
 
 
@@ -54,3 +55,28 @@ def test_a_change_costs_its_difference():
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_price_the_plan_needs_is_in_the_table(env):
     assert all(i.unit_price >= 0 for i in line_items(planned(env)))
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("qa", "--base 'qa' is neither an environment (dev, staging, prod) nor a plan file"),
+        ("build/plan/no-such.json", "--base 'build/plan/no-such.json' is neither an environment"),
+        ("README.md", "--base README.md: not a plan file: "),
+        ("pyproject.toml", "--base pyproject.toml: not a plan file: "),
+    ],
+    ids=["unknown-environment", "missing-file", "not-json", "not-a-plan"],
+)
+def test_a_base_that_is_neither_an_environment_nor_a_plan_file_is_one_line(base, expected, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cost_main(["--base", base])
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith(f"make cost: {expected}"), err
+
+
+def test_a_json_file_that_is_not_a_plan_is_refused(tmp_path, capsys):
+    (tmp_path / "x.json").write_text('{"environment": "qa"}')
+    with pytest.raises(SystemExit):
+        cost_main(["--base", str(tmp_path / "x.json")])
+    assert "not a plan file (make plan writes build/plan/<env>.json)" in capsys.readouterr().err

@@ -82,4 +82,7 @@ def test_protect_may_differ_only_where_protect_data_stores_differs():
 def test_parity_command_passes_on_the_repository_and_rejects_bad_arguments(capsys):
     assert parity.main(["staging", "prod"]) == 0
     assert "environments differ only where their stack files declare it" in capsys.readouterr().out
-    assert parity.main(["staging", "qa"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        parity.main(["staging", "qa"])
+    assert exit_.value.code == 2
+    assert "unknown environment 'qa'; allowed: dev, staging, prod" in capsys.readouterr().err

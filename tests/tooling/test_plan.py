@@ -14,6 +14,7 @@ from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
 from tests.support import layer_of, planned, run_layer
 from tooling.checks import plan_files as plan_cli
+from tooling.checks import stack_config
 from tooling.plan import engine
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -159,8 +160,15 @@ def test_reading_a_lower_layer_in_another_region_is_refused():
 
 
 def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
-    assert plan_cli.main(["qa"]) == 2
-    assert "unknown environment qa; allowed: dev, staging, prod" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        plan_cli.main(["qa"])
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err
+        == "make plan: argument ENV: unknown environment 'qa'; allowed: dev, staging, prod (--help shows the usage)\n"
+    )
     assert plan_cli.main(["dev"]) == 0
     written = json.loads((engine.PLAN_DIR / "dev.json").read_text())
     assert [layer["name"] for layer in written["layers"]] == list(DEPLOY_ORDER)
@@ -168,15 +176,21 @@ def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
 
 
 def test_plan_command_fails_with_one_clear_line_on_bad_config(tmp_path, monkeypatch, capsys):
-    for layer in DEPLOY_ORDER:
-        (tmp_path / layer).mkdir()
-        text = (stack_files.REPO / layer / "Pulumi.dev.yaml").read_text()
-        (tmp_path / layer / "Pulumi.dev.yaml").write_text(text.replace("natStrategy: none", "natStrategy: nope"))
+    for project in stack_config.PROJECTS:
+        (tmp_path / project).mkdir()
+        for path in (stack_files.REPO / project).glob("Pulumi.*.yaml"):
+            text = path.read_text()
+            (tmp_path / project / path.name).write_text(text.replace("natStrategy: none", "natStrategy: nope"))
     monkeypatch.setattr(stack_files, "REPO", tmp_path)
     monkeypatch.setattr(engine, "PLAN_DIR", tmp_path / "build")
     assert plan_cli.main(["dev"]) == 1
-    out = capsys.readouterr().out
-    assert "plan dev failed" in out and "networking:natStrategy" in out and "Traceback" not in out
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "plan dev failed: Invalid stack configuration (1 problem(s)):",
+        "  - networking/Pulumi.dev.yaml: networking:natStrategy: Input should be 'none', 'single' or 'per_az' "
+        "(got 'nope')",
+    ]
 
 
 @pytest.mark.parametrize("layer", DEPLOY_ORDER[1:])

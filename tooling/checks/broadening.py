@@ -447,7 +447,7 @@ def compare_snapshots(left: Snapshot, right: Snapshot, plan_digest: str | None =
 # --- the plan digest --------------------------------------------------------------------------
 
 
-def _drop_ignored(inputs: dict[str, Any], ignored: Iterable[str]) -> dict[str, Any]:
+def drop_ignored(inputs: dict[str, Any], ignored: Iterable[str]) -> dict[str, Any]:
     """Properties in `ignoreChanges` (DeployedAt) never cause a diff, so they never change the digest."""
     for path in ignored:
         head, _, rest = path.partition("[")
@@ -472,7 +472,7 @@ def layer_digests(snapshot: Mapping[str, Any], config: Mapping[str, Any]) -> dic
             declared = resource.get("inputs") or {}
             if str(resource["type"]).startswith(PROVIDER_PREFIX):
                 declared = without_run_identity(declared)
-            inputs = _drop_ignored(normalizer.value(dict(declared)), resource.get("ignoreChanges") or ())
+            inputs = drop_ignored(normalizer.value(dict(declared)), resource.get("ignoreChanges") or ())
             options = {f"<{o}>": resource.get(o) for o in OPTIONS}
             resources = by_layer.setdefault(layer["name"], {})
             resources[normalizer.key(resource["urn"])] = [resource["type"], inputs, options]

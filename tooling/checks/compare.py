@@ -46,10 +46,15 @@ class Side:
     env: str
     source: Source
     snapshot: Mapping[str, Any]  # {"layers": [{"name": layer, "resources": [export-shaped resource]}]}
+    config: Mapping[str, Any] | None = None  # its stack files (declared_config): None reads this checkout's
 
     @property
     def label(self) -> str:
         return f"{self.env}:{self.source}"
+
+    @property
+    def declared(self) -> Mapping[str, Any]:
+        return declared_config(self.env) if self.config is None else self.config
 
 
 def declared_config(env: str) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def _kind(left: Mapping[str, Any], right: Mapping[str, Any], prop: str) -> Kind:
 
 def compare(left: Side, right: Side, tally: Tally | None = None) -> list[Item]:
     """Every difference between two environments, each with the stack-config keys that declare it."""
-    left_config, right_config = declared_config(left.env), declared_config(right.env)
+    left_config, right_config = left.declared, right.declared
     keys = differing_keys(left_config, right_config)
     left_resources = Normalizer(left.snapshot, left_config).resources(left.snapshot)
     right_resources = Normalizer(right.snapshot, right_config).resources(right.snapshot)

@@ -8,23 +8,27 @@ A special case of `make compare SOURCE=plan` (tooling/stacks/compare.py): the sa
 """
 
 import sys
+from typing import Any
 
-from shared.environments import ENVIRONMENTS
+from tooling.checks.cli import FAILED, environments_parser, plan_or_report
 from tooling.checks.compare import Side, environment_report
-from tooling.checks.record import plan_environment
 from tooling.checks.render import console, render
-from tooling.checks.report import USAGE
 
 PAIRS: tuple[tuple[str, str], ...] = (("dev", "staging"), ("staging", "prod"))
 
 
 def main(argv: list[str]) -> int:
+    parser = environments_parser("make parity", __doc__ or "", "LEFT RIGHT: one pair (default: each neighbouring pair)")
+    chosen = parser.parse_args(argv).environments
+    if chosen and len(chosen) != 2:
+        parser.error(f"name two environments (LEFT RIGHT) or none, not {len(chosen)}")
+    pairs = [(chosen[0], chosen[1])] if chosen else list(PAIRS)
+    plans: dict[str, dict[str, Any]] = {}
+    for env in dict.fromkeys(env for pair in pairs for env in pair):
+        if (plan := plan_or_report(env)) is None:
+            return FAILED
+        plans[env] = plan
     out = console()
-    if argv and (len(argv) != 2 or not set(argv) <= set(ENVIRONMENTS)):
-        out.print(f"usage: python -m tooling.checks.parity [LEFT RIGHT], each one of {', '.join(ENVIRONMENTS)}")
-        return USAGE
-    pairs = [(argv[0], argv[1])] if argv else list(PAIRS)
-    plans = {env: plan_environment(env) for pair in pairs for env in pair}
     reports = [environment_report("parity", Side(a, "plan", plans[a]), Side(b, "plan", plans[b])) for a, b in pairs]
     for report in reports:
         render(report, out)

@@ -26,7 +26,8 @@ from rich.table import Table
 
 from policy import ALL_POLICIES, ENFORCEMENT_LEVEL
 from policy.teardown import PlannedResourceOptions
-from tooling.checks.cli import run_per_environment
+from tooling.checks.cli import environments_parser, run_per_environment
+from tooling.plan.counts import count
 from tooling.plan.mock_runtime import UNKNOWN_PLACEHOLDER
 
 
@@ -137,18 +138,29 @@ def _table(env: str, violations: list[Violation]) -> Table:
     return table
 
 
-def report(env: str, plan: Mapping[str, Any], console: Console) -> int:
-    """Print one environment's violations; 1 if any of them is mandatory."""
-    violations = check_plan(plan)
+def looked_at(plan: Mapping[str, Any]) -> str:
+    """What the pack validated: every custom resource of every layer, as a preview passes them."""
+    planned = count(plan)
+    return (
+        f"checked {planned.resources_text()}, {planned.providers} providers and {planned.stack_references} stack "
+        f"references in {len(plan['layers'])} stacks"
+    )
+
+
+def report(env: str, plan: Mapping[str, Any], console: Console, violations: list[Violation] | None = None) -> int:
+    """Print one environment's violations (`violations`, when already checked); 1 if any of them is mandatory."""
+    violations = check_plan(plan) if violations is None else violations
     if violations:
         console.print(_table(env, violations))
+        console.print(f"{env}: {len(ALL_POLICIES)} policies {looked_at(plan)}")
     else:
-        console.print(f"[green]{env}: {len(ALL_POLICIES)} policies, no violations[/green]")
+        console.print(f"[green]{env}: {len(ALL_POLICIES)} policies, no violations[/green] ({looked_at(plan)})")
     return int(any(v.enforcement_level == EnforcementLevel.MANDATORY for v in violations))
 
 
 def main(argv: Sequence[str]) -> int:
-    return run_per_environment(argv, report)
+    parser = environments_parser("make policy", __doc__ or "")
+    return run_per_environment(parser.parse_args(argv).environments, report)
 
 
 if __name__ == "__main__":

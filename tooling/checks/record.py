@@ -8,6 +8,7 @@ application layer's read with the same record built from the lower environment's
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from policy import PACK_NAME
@@ -15,6 +16,7 @@ from shared.promotion import PROMOTABLE, Override, PromotionRecord
 from shared.stack_files import REPO
 from tooling.checks.broadening import layer_digests, plan_digest
 from tooling.checks.compare import declared_config
+from tooling.checks.stack_config import check_stack_files
 from tooling.plan import engine
 
 POLICY_DIR = REPO / "policy"
@@ -77,5 +79,14 @@ def offline_record(env: str, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_environment(env: str) -> dict[str, Any]:
-    """`env`'s offline plan, its read of the promotion source's record answered from that source's plan."""
+    """`env`'s offline plan, its read of the promotion source's record answered from that source's plan;
+    PlatformConfigError listing every problem of every stack file first (`check_stack_files`)."""
+    check_stack_files()
     return engine.plan_environment(env, offline_record)
+
+
+@cache
+def planned(env: str) -> dict[str, Any]:
+    """`env`'s offline plan, planned once per process: `make check`, `make review` and the test suites share
+    it. Callers treat it as read-only (copy it before changing it)."""
+    return plan_environment(env)

@@ -27,9 +27,53 @@ def console() -> Console:
     return Console(emoji=False, highlight=False, width=None if wide else 160)
 
 
-def short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+def whole_numbers(value: Any) -> Any:
+    """Floats that are whole numbers as integers, at any depth: 30, not 30.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
+def shown(value: Any) -> str:
+    """One value as the tables show it: a string as it is, anything else as JSON."""
+    value = whole_numbers(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        return {p: v for k, item in value.items() for p, v in _leaves(item, f"{path}.{k}" if path else k).items()}
+    if isinstance(value, list) and value:
+        return {p: v for i, item in enumerate(value) for p, v in _leaves(item, f"{path}[{i}]").items()}
+    return {path: value}
+
+
+# Structured values longer than this are shown as the parts that differ, not whole.
+WHOLE_LIMIT = 40
+_ABSENT = object()
+
+
+def cells(left: Any, right: Any) -> tuple[str, str]:
+    """Both sides of one difference: whole (the table wraps them), or for two long structured values only
+    the leaves that differ, `path: value` per line, with a count of the equal ones left out."""
+    whole = shown(left), shown(right)
+    structured = isinstance(left, dict | list) and isinstance(right, dict | list)
+    if not structured or max(map(len, whole)) <= WHOLE_LIMIT:
+        return whole
+    a, b = _leaves(whole_numbers(left)), _leaves(whole_numbers(right))
+    paths = list(dict.fromkeys([*a, *b]))
+    differing = [p for p in paths if a.get(p, _ABSENT) != b.get(p, _ABSENT)]
+    equal = len(paths) - len(differing)
+
+    def side(leaves: dict[str, Any]) -> str:
+        lines = [f"{p or '(whole)'}: {shown(leaves[p]) if p in leaves else '(none)'}" for p in differing]
+        return "\n".join([*lines, f"(+{equal} equal)"] if equal else lines)
+
+    return side(a), side(b)
 
 
 def _order(item: Item) -> tuple[int, str, str, bool, str, str]:
@@ -37,34 +81,40 @@ def _order(item: Item) -> tuple[int, str, str, bool, str, str]:
 
 
 def verdict(item: Item) -> str:
+    """What the difference means, first (the column never hidden), then Pulumi's kind of change."""
     if item.declared:
-        return ", ".join(item.declared_by)
-    return "[red]UNDECLARED[/red]" if item.comparison == "env_env" else "[red]DRIFT[/red]"
+        return "\n".join(item.declared_by) + f"\n[dim]{item.kind}[/dim]"
+    word = "UNDECLARED" if item.comparison == "env_env" else "DRIFT"
+    return f"[red]{word}[/red]\n[dim]{item.kind}[/dim]"
 
 
 def items_table(items: list[Item]) -> Table:
+    """One comparison's items. Five columns that fold rather than disappear, so the verdict stays
+    visible on an 80-column terminal: the resource (name, then layer and type; once for its rows), the
+    property path, both values and the verdict (the declaring keys, UNDECLARED or DRIFT, and the kind of
+    change)."""
     first = items[0]
     undeclared = sum(not i.declared for i in items)
     title = (
         f"{TITLES[first.comparison]}: {first.left} vs {first.right}: {len(items)} differences, {undeclared} undeclared"
     )
     table = Table(title=title, title_justify="left")
-    table.add_column("layer")
-    table.add_column("resource", overflow="fold", min_width=18)
-    table.add_column("path", overflow="fold", min_width=18)
+    table.add_column("resource", overflow="fold", ratio=3, min_width=12)
+    table.add_column("path", overflow="fold", ratio=2, min_width=10)
     for column in (first.left, first.right):
-        table.add_column(column, overflow="fold", max_width=36)
-    table.add_column("kind")
-    table.add_column("declared by", overflow="fold")
-    for item in items:
+        table.add_column(column, overflow="fold", ratio=3, min_width=10)
+    table.add_column("declared by", overflow="fold", ratio=2, min_width=10)
+    for index, item in enumerate(items):
+        left, right = cells(item.left_value, item.right_value)
+        same_resource = index and items[index - 1].resource == item.resource
+        last_of_resource = index + 1 == len(items) or items[index + 1].resource != item.resource
         table.add_row(
-            item.layer,
-            escape(item.name),
+            "" if same_resource else f"{escape(item.name)}\n[dim]{escape(item.layer)} {escape(item.type)}[/dim]",
             escape(item.path or "(resource)"),
-            escape(short(item.left_value)),
-            escape(short(item.right_value)),
-            item.kind,
+            escape(left),
+            escape(right),
             verdict(item),
+            end_section=last_of_resource,
         )
     return table
 

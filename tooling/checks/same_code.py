@@ -21,12 +21,13 @@ rule shapes no resource.
 import ast
 import gc
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
+from tooling.checks.cli import CommandParser
 
 SCANNED = ("networking", "data", "application", "observability", "shared")
 SETTINGS_MODULES = ("settings.py", "config.py")
@@ -166,7 +167,8 @@ def check(files: Iterable[Path], root: Path = REPO) -> list[Finding]:
     return [f for path in files for f in check_source(str(path.relative_to(root)), path.read_text())]
 
 
-def main() -> int:
+def main(argv: Sequence[str]) -> int:
+    CommandParser(prog="python -m tooling.checks.same_code", description=__doc__).parse_args(argv)
     findings = check(python_files())
     for finding in findings:
         print(finding)
@@ -180,4 +182,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

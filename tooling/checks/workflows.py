@@ -12,13 +12,13 @@ Exit codes: 0 both pass; 1 either found something (its findings are printed abov
 2 nothing to check, or a tool is missing from the virtualenv.
 """
 
-import argparse
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from shared.stack_files import REPO
+from tooling.checks.cli import CommandParser
 
 WORKFLOWS = REPO / ".github" / "workflows"
 BIN = Path(sys.executable).parent
@@ -61,7 +61,7 @@ def check(directory: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="python -m tooling.checks.workflows",
         description="actionlint (with ShellCheck) and zizmor (offline, pedantic) over GitHub Actions workflows.",
     )

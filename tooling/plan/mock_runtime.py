@@ -15,6 +15,7 @@ import pulumi
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
+from pulumi.runtime.proto import resource_pb2
 
 from shared.stack_files import REPO
 from tooling.plan.fake_aws import SECRET_PLACEHOLDER, FakeAws
@@ -23,7 +24,8 @@ UNKNOWN_PLACEHOLDER = "[unknown]"
 
 
 def _plain(value: Any) -> Any:
-    """JSON-safe copy of deserialized Pulumi values: secrets masked, unknowns named."""
+    """JSON-safe copy of deserialized Pulumi values: secrets masked, unknowns named, and whole numbers as
+    integers, as `pulumi stack export` writes them (the engine's wire format has only floats: 30.0)."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET_PLACEHOLDER
@@ -34,7 +36,13 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Asset | pulumi.Archive):  # e.g. a function's FileArchive
         return _asset_reference(value)
-    return UNKNOWN_PLACEHOLDER if value == rpc.UNKNOWN else value
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> Any:
+    if value == rpc.UNKNOWN:
+        return UNKNOWN_PLACEHOLDER
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _asset_reference(value: pulumi.Asset | pulumi.Archive) -> str:
@@ -54,6 +62,13 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: FakeAws) -> None:
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
+
+    def GetDeploymentInfo(self, request: Any) -> Any:
+        """Without alias specs, the SDK sends each alias as the full URN it stands for (its parent's aliases
+        included), which is what the plan records."""
+        info = super().GetDeploymentInfo(request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -88,6 +103,10 @@ class RecordingMonitor(MockMonitor):
                 "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
                 "additionalSecretOutputs": sorted(getattr(request, "additionalSecretOutputs", [])),
+                # The earlier URNs the code says this resource had (`aliases`): renamed, not replaced.
+                "aliases": sorted(
+                    {*getattr(request, "aliasURNs", []), *(a.urn for a in getattr(request, "aliases", []))} - {""}
+                ),
             }
         )
 

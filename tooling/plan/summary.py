@@ -1,4 +1,5 @@
-"""The terminal summary of a plan: per layer, its declared settings, resources by type and outputs."""
+"""The terminal summary of a plan: per layer, its declared settings, resources by type and outputs; then
+the environment's total, in the counts every command uses (`tooling.plan.counts`)."""
 
 import json
 from collections import Counter
@@ -8,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.contracts import DEPLOY_ORDER
+from tooling.plan.counts import count, is_resource
 from tooling.plan.engine import stack_config
 
 
@@ -33,13 +35,14 @@ def print_summary(plan: dict[str, Any], console: Console) -> None:
             settings.add_row(key, _text(value))
         console.print(settings)
 
-        custom = [r for r in layer["resources"] if r["custom"] and not r["type"].startswith("pulumi:")]
-        resources = _table(f"{env} / {name}: {len(custom)} resources", "resource type", "count")
-        for resource_type, count in sorted(Counter(r["type"] for r in custom).items()):
-            resources.add_row(resource_type, str(count))
+        custom = [r for r in layer["resources"] if is_resource(r)]
+        resources = _table(f"{env} / {name}: {count(layer).resources_text()}", "resource type", "count")
+        for resource_type, of_type in sorted(Counter(r["type"] for r in custom).items()):
+            resources.add_row(resource_type, str(of_type))
         console.print(resources)
 
         outputs = _table(f"{env} / {name}: exported outputs", "output", "value")
         for key, value in layer["outputs"].items():
             outputs.add_row(key, _text(value))
         console.print(outputs)
+    console.print(f"{env}: {count(plan).describe()}", soft_wrap=True)

@@ -18,6 +18,7 @@ import yaml
 
 from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
+from shared.errors import StackFileError
 from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, stack_file
 from tooling.stacks.types import PROD, Backend, Refusal, Stack, Target
 
@@ -69,7 +70,10 @@ def load_stack(layer: str, env: str) -> Stack:
     path = stack_file(layer, env)
     if not path.is_file():
         raise Refusal(f"{layer}/{path.name} is missing: every layer needs a stack file per environment")
-    config = read_stack_file(path)
+    try:
+        config = read_stack_file(path)
+    except StackFileError as exc:
+        raise Refusal(str(exc)) from None
     document = yaml.safe_load(path.read_text()) or {}
     return Stack(
         layer=layer,

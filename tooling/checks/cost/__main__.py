@@ -2,7 +2,6 @@
 with their unit prices, and with BASE (a plan JSON file, or an environment) what changes between BASE and
 the current plan of ENV (the one environment given, or BASE's own environment)."""
 
-import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,8 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
-from tooling.checks.cli import run_per_environment
-from tooling.checks.cost.estimate import LineItem, line_items, load_plan, price_table, region_of, total, usage_prices
+from tooling.checks.cli import CommandParser, environments_parser, run_per_environment
+from tooling.checks.cost.estimate import (
+    LineItem,
+    line_items,
+    load_plan,
+    price_table,
+    priced_resources,
+    region_of,
+    total,
+    usage_prices,
+)
+from tooling.plan.counts import count
 
 
 def _money(value: float) -> str:
@@ -37,6 +46,13 @@ def side_by_side(plans: Mapping[str, Mapping[str, Any]]) -> Table:
             cells.append(" ".join(f"{_money(i.monthly)} ({i.quantity:g})" for i in found) or "-")
         table.add_row(name, *cells)
     table.add_row("[bold]total[/bold]", *(f"[bold]{_money(total(items[env]))}[/bold]" for env in plans))
+    table.caption = (
+        "; ".join(
+            f"{env}: from {priced_resources(plan)} of its {count(plan).resources_text()}" for env, plan in plans.items()
+        )
+        + ". The others cost nothing while idle, or are billed by use (below)."
+    )
+    table.caption_justify = "left"
     return table
 
 
@@ -67,13 +83,33 @@ def difference(base: Mapping[str, Any], head: Mapping[str, Any], base_name: str,
     return table
 
 
+def base_plan(base: str, parser: CommandParser) -> dict[str, Any] | None:
+    """BASE as a plan: None for an environment (planned with the others), a plan file's content, or a
+    one-line usage error when it is neither."""
+    if base in ENVIRONMENTS:
+        return None
+    path = Path(base)
+    if not path.is_file():
+        parser.error(
+            f"--base {base!r} is neither an environment ({', '.join(ENVIRONMENTS)}) nor a plan file "
+            "(build/plan/<env>.json, e.g. from an earlier commit)"
+        )
+    try:
+        plan = load_plan(path)
+    except (OSError, ValueError) as exc:
+        parser.error(f"--base {base}: not a plan file: {exc}")
+    if not isinstance(plan, dict) or plan.get("environment") not in ENVIRONMENTS or "layers" not in plan:
+        parser.error(f"--base {base}: not a plan file (make plan writes build/plan/<env>.json)")
+    return plan
+
+
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="make cost")
-    parser.add_argument("environments", nargs="*")
+    parser = environments_parser("make cost", __doc__ or "")
     parser.add_argument(
         "--base", help="a plan JSON file (build/plan/<env>.json of an earlier commit) or an environment"
     )
     args = parser.parse_args(argv)
+    base = base_plan(args.base, parser) if args.base else None
     plans: dict[str, dict[str, Any]] = {}
 
     def collect(env: str, plan: dict[str, Any], console: Console) -> int:
@@ -82,14 +118,11 @@ def main(argv: Sequence[str]) -> int:
 
     console = Console(emoji=False, highlight=False)
     if args.base:
-        base_is_env = args.base in ENVIRONMENTS
-        base = None if base_is_env else load_plan(Path(args.base))
-        head_env = (args.environments or [args.base if base_is_env else str(base["environment"])])[0]  # type: ignore[index]
-        wanted = [head_env] + ([args.base] if base_is_env and args.base != head_env else [])
+        head_env = (args.environments or [args.base if base is None else str(base["environment"])])[0]
+        wanted = [head_env] + ([args.base] if base is None and args.base != head_env else [])
         if code := run_per_environment(wanted, collect):
             return code
-        base_plan = plans[args.base] if base_is_env else base
-        console.print(difference(base_plan, plans[head_env], args.base, head_env))  # type: ignore[arg-type]
+        console.print(difference(plans[args.base] if base is None else base, plans[head_env], args.base, head_env))
         return 0
     if code := run_per_environment(args.environments, collect):
         return code

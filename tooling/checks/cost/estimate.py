@@ -18,6 +18,27 @@ from typing import Any
 import yaml
 
 PRICES = Path(__file__).with_name("prices.yaml")
+# The resource types the line items are computed from; every other resource costs nothing while idle or
+# is billed by use (`usage_prices`).
+PRICED_TYPES: tuple[str, ...] = (
+    "aws:autoscaling/group:Group",
+    "aws:cloudtrail/trail:Trail",
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    "aws:cloudwatch/dashboard:Dashboard",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/launchTemplate:LaunchTemplate",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:kms/key:Key",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:rds/instance:Instance",
+    "aws:rds/proxy:Proxy",
+    "aws:secretsmanager/secret:Secret",
+    "aws:wafv2/webAcl:WebAcl",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +65,14 @@ def region_of(plan: Mapping[str, Any]) -> str:
 
 
 def _custom(plan: Mapping[str, Any], token: str) -> list[dict[str, Any]]:
+    if token not in PRICED_TYPES:
+        raise ValueError(f"{token} is priced but not in PRICED_TYPES: add it, so that make cost counts it")
     return [r for layer in plan["layers"] for r in layer["resources"] if r["custom"] and r["type"] == token]
+
+
+def priced_resources(plan: Mapping[str, Any]) -> int:
+    """How many of the plan's resources the line items are computed from."""
+    return sum(1 for layer in plan["layers"] for r in layer["resources"] if r["custom"] and r["type"] in PRICED_TYPES)
 
 
 def _price(prices: Mapping[str, Any], key: str, name: str | None = None) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from shared.environments import ENVIRONMENTS
-from tooling.checks.cli import run_per_environment
+from tooling.checks.cli import environments_parser, run_per_environment
 from tooling.checks.scan.findings import load_waivers
 from tooling.checks.scan.scan import report, report_stale, scan_plans
 
@@ -20,7 +20,8 @@ def main(argv: Sequence[str]) -> int:
         plans[env] = plan
         return 0
 
-    worst = run_per_environment(argv, collect)
+    environments = environments_parser("make scan", __doc__ or "").parse_args(argv).environments
+    worst = run_per_environment(environments, collect)
     if worst:
         return worst
     console = Console(emoji=False, highlight=False)

@@ -5,7 +5,8 @@ own interpreter: `checkov -f <plan> --framework terraform_plan -o json --skip-do
 external checks or guidelines, no API key: nothing leaves the machine). One process per plan, all
 started at once: checkov builds one graph per run, and plans of several environments in one run share
 addresses, which would connect one environment's resources to another's. Results are cached next to
-each plan under the hash of its content and checkov's version: an unchanged plan is not scanned twice.
+each plan, named by the hash of its content and checkov's version: a plan scanned before (this commit's,
+or a review's base) is not scanned again.
 """
 
 import hashlib
@@ -49,7 +50,7 @@ def scan_files(plans: Mapping[str, Path]) -> dict[str, dict[str, Any]]:
     running: dict[str, tuple[subprocess.Popen[str], Path, str]] = {}
     for env, path in plans.items():
         key = _key(path.read_text())
-        cache = path.with_suffix(".checkov.json")
+        cache = path.with_name(f"{path.name.removesuffix('.tfplan.json')}.{key[:16]}.checkov.json")
         if cache.exists():
             cached = json.loads(cache.read_text())
             if cached.get("key") == key:

@@ -17,6 +17,7 @@ from tooling.checks.scan.findings import Finding, Verdict, Waiver, judge, load_w
 from tooling.checks.scan.iam_lint import lint, parliament_version
 from tooling.checks.scan.tfplan import Conversion, convert
 from tooling.plan import PLAN_DIR
+from tooling.plan.counts import PlanCount, count
 
 SCAN_DIR = PLAN_DIR.parent / "scan"
 
@@ -27,6 +28,7 @@ class EnvironmentScan:
     conversion: Conversion
     checkov_report: dict[str, Any]
     policy_documents: int
+    resources: PlanCount
     findings: list[Finding] = field(default_factory=list)
     verdict: Verdict = field(default_factory=Verdict)
 
@@ -57,7 +59,9 @@ def scan_plans(
     for env, plan in plans.items():
         documents, iam_findings = lint(conversions[env], plan)
         findings = failed(reports[env], env) + iam_findings
-        scans[env] = EnvironmentScan(env, conversions[env], reports[env], documents, findings, judge(findings, waivers))
+        scans[env] = EnvironmentScan(
+            env, conversions[env], reports[env], documents, count(plan), findings, judge(findings, waivers)
+        )
     return scans
 
 
@@ -76,7 +80,8 @@ def report(scan: EnvironmentScan, console: Console) -> int:
     waived = len(scan.verdict.waived)
     others = ", ".join(f"{n} {t}" for t, n in sorted(scan.conversion.not_converted.items()))
     console.print(
-        f"{scan.environment}: {len(scan.conversion.addresses)} AWS resources converted; no Terraform AWS twin: {others}"
+        f"{scan.environment}: {len(scan.conversion.addresses)} of {scan.resources.resources_text()} converted to "
+        f"Terraform (the aws ones); no Terraform AWS twin: {others}"
     )
     console.print(
         f"  checkov {CHECKOV_VERSION}: {passed} passed, {failed_checks} failed; parliament {parliament_version()}: "

@@ -12,6 +12,7 @@ from rich.console import Console
 from tooling.checks.types.sdk import PROVIDER_PREFIX, arguments
 from tooling.checks.types.shapes import Block
 from tooling.checks.types.validate import Problem, object_problems, problems
+from tooling.plan.counts import count, is_resource
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,23 @@ def _sdk_versions(plan: Mapping[str, Any]) -> str:
     return ", ".join(versions)
 
 
-def report(env: str, plan: Mapping[str, Any], console: Console) -> int:
-    """Print every finding of one environment's plan, then its notes; 1 if there is any finding."""
-    found = check_plan(plan)
+def report(env: str, plan: Mapping[str, Any], console: Console, found: list[Finding] | None = None) -> int:
+    """Print every finding of one environment's plan (`found`, when already checked), then its notes; 1 if
+    there is any finding."""
+    found = check_plan(plan) if found is None else found
     findings = [f for f in found if f.problem.blocking]
     for finding in findings:
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
     for note in (f for f in found if not f.problem.blocking):
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    checked = sum(1 for _, r in _custom_resources(plan) if arguments(r["type"]) is not None)
-    against = f"{checked} resources checked against the types of {_sdk_versions(plan)}"
+    typed = [r for _, r in _custom_resources(plan) if arguments(r["type"]) is not None]
+    planned = count(plan)
+    resources = sum(1 for r in typed if is_resource(r))
+    providers = sum(1 for r in typed if r["type"].startswith(PROVIDER_PREFIX))
+    against = (
+        f"{resources} of {planned.resources} resources and {providers} of {planned.providers} providers checked "
+        f"against the types of {_sdk_versions(plan)}"
+    )
     unchecked = unchecked_types(plan)
     skipped = f" (no SDK types for {', '.join(unchecked)})" if unchecked else ""
     if findings:
