@@ -357,9 +357,9 @@ def drift_permissions(target: DeployTarget) -> dict[str, Any]:
     itself (`DATA_READS`)."""
     regional = sorted({a for module, actions in REFRESH_READS.items() if module not in GLOBAL_MODULES for a in actions})
     global_reads = sorted({a for module in GLOBAL_MODULES for a in REFRESH_READS[module]})
-    account, prefix = target.account_id, f"{target.environment}-{target.suffix}"
+    account = target.account_id
     secrets = [f"arn:aws:secretsmanager:{region}:{account}:secret:{target.layer_names}" for region in target.regions]
-    parameters = [f"arn:aws:ssm:{region}:{account}:parameter/{prefix}/*" for region in target.regions]
+    parameters = [f"arn:aws:ssm:{region}:{account}:parameter/{target.layer_names}" for region in target.regions]
     merchants = Namer(target.environment, target.suffix).name(MERCHANTS_TABLE_TYPE, "dynamodb")
     merchant_tables = [f"arn:aws:dynamodb:{region}:{account}:table/{merchants}" for region in target.regions]
     return iam.document(

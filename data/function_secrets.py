@@ -66,7 +66,7 @@ class FunctionSecrets(pulumi.ComponentResource):
             opts=ctx.child(self, protect=args.protect),
         )
         self.key_hash_key = pulumi.Output.secret(key.result)
-        parameter_name = ctx.namer.check(ctx.namer.path("key-hash"), "ssm")
+        parameter_name = ctx.namer.check(f"/{ctx.name('key-hash')}", "ssm")
         self.key_hash_parameter = aws.ssm.Parameter(
             f"{name}-key-hash",
             name=parameter_name,

@@ -205,7 +205,7 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
 
 def create_key_hash_parameter(ssm: Any, kms_key_arn: str, value: str) -> str:
     """The key of the keyed hashes (KEY_HASH_PARAMETER_NAME), a SecureString under the key; its name."""
-    name = f"/test-{secrets.token_hex(4)}/key-hash"
+    name = f"/key-hash-test-{secrets.token_hex(4)}"
     ssm.put_parameter(Name=name, Value=value, Type="SecureString", KeyId=kms_key_arn, Tier="Standard")
     return name
 

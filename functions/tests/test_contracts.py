@@ -79,7 +79,7 @@ def test_currency_allow_list_is_parsed_from_a_comma_separated_list() -> None:
             "TRANSACTIONS_TABLE_NAME": "transactions-dev",
             "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
             "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
-            "KEY_HASH_PARAMETER_NAME": "/dev-d01/key-hash",
+            "KEY_HASH_PARAMETER_NAME": "/key-hash-dev-d01",
             "MERCHANTS_TABLE_NAME": "merchants-dev-d01",
             "ALLOWED_CURRENCIES": " USD, EUR ,CHF",
         }
@@ -102,7 +102,7 @@ PROCESS_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",
     "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
     "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
-    "KEY_HASH_PARAMETER_NAME": "/dev-d01/key-hash",
+    "KEY_HASH_PARAMETER_NAME": "/key-hash-dev-d01",
     "MERCHANTS_TABLE_NAME": "merchants-dev-d01",
 }
 

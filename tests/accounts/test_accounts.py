@@ -334,7 +334,7 @@ def test_the_drift_role_reads_secret_values_only_where_the_state_holds_them(env)
     assert secrets["Resource"] == [f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:*-{tail(env)}*"]
     parameters = statement(doc, "ReadParameterValuesTheStateHolds")
     assert parameters["Action"] == "ssm:GetParameter"
-    assert parameters["Resource"] == [f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{tail(env)}/*"]
+    assert parameters["Resource"] == [f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/*-{tail(env)}*"]
     decrypt = statement(doc, "DecryptThoseSecretsOnly")
     assert decrypt["Condition"] == {
         "StringEquals": {"kms:ViaService": [f"secretsmanager.{region}.amazonaws.com", f"ssm.{region}.amazonaws.com"]}

@@ -201,7 +201,7 @@ def test_the_one_parameter_is_the_key_hash_key_a_secure_string_under_the_data_ke
     layer = data_layer(env)
     (parameter,) = resources(layer, TYPES["parameter"])
     inputs = parameter["inputs"]
-    assert inputs["name"] == f"/{env}-{EXPECTED[env]['suffix']}/key-hash"
+    assert inputs["name"] == f"/key-hash-{env}-{EXPECTED[env]['suffix']}"
     assert (inputs["type"], inputs["tier"], inputs["keyId"]) == ("SecureString", "Standard", key_arn(layer))
     assert inputs["value"] == parameter["outputs"]["value"] == "[secret]"
     assert layer["outputs"]["keyHashParameterName"] == inputs["name"]

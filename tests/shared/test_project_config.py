@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.environments import ENVIRONMENTS
+from shared.errors import StackFileError
 from shared.stack_files import REPO, read_effective_config, read_layer_config, read_project_config
 from tooling.plan.engine import stack_config
 
@@ -78,7 +79,7 @@ def test_a_stack_file_replaces_a_projects_value_as_a_whole(tmp_path):
     ids=["value and default", "default of another namespace", "misspelt attribute"],
 )
 def test_an_entry_pulumi_refuses_is_refused_naming_it(tmp_path, entry, why):
-    with pytest.raises(ValueError, match=why) as error:
+    with pytest.raises(StackFileError, match=why) as error:
         read_project_config(project(tmp_path, entry).parent)
     assert "Pulumi.yaml: config: " in str(error.value)
 
