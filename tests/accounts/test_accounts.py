@@ -15,13 +15,12 @@ from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError
 from shared.providers import SESSION_TAG_KEYS, session_tags
 from shared.stack_files import REPO, read_stack_file
-from tests.support import one, resources, run_layer
+from tests.support import one, resources, run_layer, suffix_of
 from tooling.checks.policy import check_plan
 from tooling.plan.mock_runtime import LayerRun, run_program
 
 ACCOUNT = "123456789012"  # the offline plan's caller account
 PRINCIPAL = "arn:aws:iam::123456789012:role/payments-ci-deployer"
-SUFFIXES = {"dev": "d01", "staging": "s01", "prod": "p01"}
 MANAGED_POLICY_LIMIT = 6144  # characters, whitespace excluded
 
 
@@ -54,7 +53,7 @@ def statement(doc: dict[str, Any], sid: str) -> dict[str, Any]:
 
 
 def names(env: str) -> dict[str, str]:
-    tail = f"{env}-{SUFFIXES[env]}"
+    tail = f"{env}-{suffix_of(env)}"
     return {
         "role": f"arn:aws:iam::{ACCOUNT}:role/deploy-role-{tail}",
         "boundary": f"arn:aws:iam::{ACCOUNT}:policy/deploy-boundary-{tail}",
@@ -142,7 +141,7 @@ def test_permissions_are_the_layer_services_in_the_region_and_iam_for_bounded_ro
     create = statement(permissions, "LayerRolesCarryTheBoundary")
     assert "iam:CreateRole" in create["Action"]
     assert {"iam:PutRolePolicy", "iam:AttachRolePolicy"} <= set(create["Action"])
-    assert create["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/*-{env}-{SUFFIXES[env]}*"
+    assert create["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/*-{env}-{suffix_of(env)}*"
     assert create["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": names(env)["boundary"]}}
     # IAM writes only on the environment's own names; every other IAM grant is a read or scoped.
     for s in permissions["Statement"]:

@@ -13,31 +13,30 @@ from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantU
 from application.settings import ApplicationSettings
 from shared.bootstrap import start_layer
 from shared.stack_files import REPO, read_stack_file
-from tests.support import layer_of, planned, resources
+from tests.support import layer_of, per_environment, planned, resources
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
-REGION = {"dev": "us-east-1", "staging": "us-east-2", "prod": "eu-west-1"}
 ACCOUNT = "123456789012"
 
 # The environment table, as the application layer must show it in the plan.
-EXPECTED: dict[str, dict[str, Any]] = {
+EXPECTED: dict[str, dict[str, Any]] = per_environment("tests/application/common.py EXPECTED", {
     "dev": {
         "suffix": "d01", "region": "us-east-1", "memory": 512, "api_concurrency": 1, "worker_concurrency": 2,
         "queue_concurrency": 2, "max_receive_count": 2, "log_retention": 30,
-        "emails": ["payments-dev@example.com"],
+        "emails": ["payments-dev@example.com"], "waf": False, "domain": None,
     },
     "staging": {
         "suffix": "s01", "region": "us-east-2", "memory": 1024, "api_concurrency": 10, "worker_concurrency": 5,
         "queue_concurrency": 5, "max_receive_count": 3, "log_retention": 30,
-        "emails": ["payments-staging@example.com"],
+        "emails": ["payments-staging@example.com"], "waf": True,
+        "domain": ("pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
     },
     "prod": {
         "suffix": "p01", "region": "eu-west-1", "memory": 2048, "api_concurrency": 100, "worker_concurrency": 20,
         "queue_concurrency": 20, "max_receive_count": 5, "log_retention": 365,
-        "emails": ["payments-oncall@example.com"],
+        "emails": ["payments-oncall@example.com"], "waf": True,
+        "domain": ("pay.payments.example.com", "Z0PRODPAYMENTS0001"),
     },
-}  # fmt: skip
+})  # fmt: skip
 FUNCTIONS = ("process-payment", "verify-payment", "settlement-worker", "migrate-ledger")
 HANDLERS = {
     "process-payment": "payments.handlers.process_payment.handler",

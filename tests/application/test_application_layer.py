@@ -11,8 +11,8 @@ from application.artifact import lambda_artifact
 from application.permissions import RESOURCELESS_ACTIONS
 from payments.settings import HANDLER_ENVIRONMENT
 from shared.contracts import APPLICATION
+from shared.environments import ENVIRONMENTS
 from tests.application.common import (
-    ENVIRONMENTS,
     EXPECTED,
     FUNCTIONS,
     HANDLERS,

@@ -27,6 +27,7 @@ import pytest
 
 from payments.handlers import process_payment
 from payments.queue import EnqueueError
+from shared.environments import ENVIRONMENTS
 from testkit.aws_actions import AwsCall, iam_action, recording_aws_calls
 from testkit.aws_support import reset_moto
 from testkit.pg_server import PostgresServer
@@ -36,7 +37,6 @@ from tests.support import layer_of, planned
 
 pytestmark = pytest.mark.postgres
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 FUNCTIONS = ("migrate-ledger", "process-payment", "verify-payment", "alb-api", "settlement-worker")
 BODY = {"amount_minor": 4200, "currency": "USD", "payment_method_token": "pm_tok_abcdefgh"}
 

@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from tests.support import layer_of, one, planned
+from shared.environments import ENVIRONMENTS
+from tests.support import layer_of, one, per_environment, planned
 
-RETENTION = {"dev": 30, "staging": 30, "prod": 365}
+RETENTION = per_environment("tests/networking/test_flow_logs.py RETENTION", {"dev": 30, "staging": 30, "prod": 365})
 
 
-@pytest.fixture(scope="module", params=["dev", "staging", "prod"])
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
 def plan(request):
     return request.param, layer_of(planned(request.param), "networking")
 

@@ -10,11 +10,12 @@ import pytest
 from observability.database_alarms import GB
 from payments import metric_names
 from shared.contracts import EDGE_METRIC_KEYS
+from shared.environments import ENVIRONMENTS
 from shared.stack_files import DEFAULT_ORG
 from tests.observability.common import (
     ALARM,
+    ALARM_RECIPIENTS,
     COMPOSITE,
-    ENVIRONMENTS,
     THRESHOLDS,
     TOPIC,
     alarms,
@@ -23,9 +24,8 @@ from tests.observability.common import (
     observability,
     upstream,
 )
-from tests.support import one, resources, run_layer
+from tests.support import one, platform_value, resources, run_layer, suffix_of
 
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
 ACCOUNT = "123456789012"
 FUNCTIONS = {
     "process-payment": "processPayment",
@@ -36,7 +36,7 @@ FUNCTIONS = {
 
 
 def _alarm(env: str, alarm_type: str) -> dict:
-    return alarms(observability(env))[f"{alarm_type}-{env}-{SUFFIX[env]}"]
+    return alarms(observability(env))[f"{alarm_type}-{env}-{suffix_of(env)}"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -69,9 +69,8 @@ def test_topic_policy_lets_only_cloudwatch_alarms_of_this_account_publish(env):
         "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:*"},
     }
     subscriptions = resources(layer, "aws:sns/topicSubscription:TopicSubscription")
-    expected = {"dev": "payments-dev", "staging": "payments-staging", "prod": "payments-oncall"}[env]
     assert [(s["inputs"]["protocol"], s["inputs"]["endpoint"]) for s in subscriptions] == [
-        ("email", f"{expected}@example.com")
+        ("email", ALARM_RECIPIENTS[env])
     ]
 
 
@@ -167,7 +166,9 @@ def test_api_alarms_are_rates_and_latency_by_api_name_and_stage(env):
 def test_payments_degraded_composite_covers_the_critical_alarms(env):
     layer = observability(env)
     composite = one(layer, COMPOSITE)["inputs"]
-    assert composite["alarmName"] == layer["outputs"]["compositeAlarmName"] == f"payments-degraded-{env}-{SUFFIX[env]}"
+    assert (
+        composite["alarmName"] == layer["outputs"]["compositeAlarmName"] == f"payments-degraded-{env}-{suffix_of(env)}"
+    )
     names = layer["outputs"]["alarmNames"]
     critical = [
         "processPaymentErrors",
@@ -217,10 +218,10 @@ def test_dashboard_body_is_json_with_the_latency_widget_first(env):
     layer = observability(env)
     body = dashboard_body(layer)
     region = upstream(env, "data")["region"]
-    assert layer["outputs"]["dashboardName"] == f"payments-{env}-{SUFFIX[env]}"
+    assert layer["outputs"]["dashboardName"] == f"payments-{env}-{suffix_of(env)}"
     assert layer["outputs"]["dashboardUrl"] == (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#dashboards/dashboard/payments-{env}-{SUFFIX[env]}"
+        f"#dashboards/dashboard/payments-{env}-{suffix_of(env)}"
     )
     charts = [w for w in body["widgets"] if w["type"] == "metric"]
     assert all(w["properties"]["region"] == region for w in charts)
@@ -244,7 +245,7 @@ def test_xray_group_and_sampling_rule(env):
     layer = observability(env)
     app = upstream(env, "application")
     group = one(layer, "aws:xray/group:Group")["inputs"]
-    assert group["groupName"] == layer["outputs"]["xrayGroupName"] == f"payments-{env}-{SUFFIX[env]}"
+    assert group["groupName"] == layer["outputs"]["xrayGroupName"] == f"payments-{env}-{suffix_of(env)}"
     assert group["filterExpression"] == f'annotation.Service = "{app["metricsServiceName"]}"'
     rule = one(layer, "aws:xray/samplingRule:SamplingRule")["inputs"]
     assert rule["ruleName"] == layer["outputs"]["samplingRuleName"]
@@ -283,7 +284,7 @@ def test_trail_validates_encrypts_and_records_the_audit_bucket(env):
     assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is True
     (lifecycle,) = resources(layer, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     retention = next(r for r in lifecycle["inputs"]["rules"] if r["id"] == "trail-retention")
-    days = {"dev": 30, "staging": 30, "prod": 365}[env]  # platform:logRetentionDays
+    days = int(platform_value(env, "logRetentionDays"))
     assert retention["expiration"] == {"days": days}
     assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": days}
     (policy,) = resources(layer, "aws:s3/bucketPolicy:BucketPolicy")

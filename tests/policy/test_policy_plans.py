@@ -12,10 +12,10 @@ from pulumi_policy import PolicyPack
 import policy
 import tooling.cli
 from policy import ALL_POLICIES, PACK_NAME
-from tests.support import planned, run_layer
+from shared.environments import ENVIRONMENTS
+from tests.support import NO_SUCH_ENVIRONMENT, planned, run_layer
 from tooling.checks import policy as policy_check
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy"
 
 
@@ -41,7 +41,7 @@ def test_the_optional_data_shapes_pass_every_policy(overrides):
 def test_policy_command_passes_dev_and_rejects_unknown_environments(capsys):
     assert policy_check.main(["dev"]) == 0
     assert f"dev: {len(ALL_POLICIES)} policies, no violations" in capsys.readouterr().out
-    assert policy_check.main(["qa"]) == 2
+    assert policy_check.main([NO_SUCH_ENVIRONMENT]) == 2
 
 
 def test_policy_command_fails_on_a_corrupted_plan(monkeypatch, capsys):

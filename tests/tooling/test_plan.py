@@ -8,16 +8,15 @@ import pytest
 from policy.taggable import is_taggable
 from shared import stack_files
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from shared.environments import ENVIRONMENTS
 from shared.errors import ContractError
 from shared.naming import RULES
 from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
-from tests.support import layer_of, planned, run_layer
+from tests.support import NO_SUCH_ENVIRONMENT, layer_of, planned, run_layer, suffix_of
 from tooling.plan import command as plan_cli
 from tooling.plan import engine
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
 RESOURCE_KEYS = {"urn", "type", "custom", "parent", "provider", "dependencies", "inputs", "outputs", "protect"}
 
 # Which input holds a resource's physical name, and which naming rule applies to it.
@@ -93,7 +92,7 @@ def test_every_taggable_resource_carries_the_tag_set(env):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_named_resource_carries_the_suffix_within_its_service_limit(env):
-    marker = f"-{env}-{SUFFIX[env]}"
+    marker = f"-{env}-{suffix_of(env)}"
     checked = 0
     for _, resource in aws_resources(env):
         if resource["type"] in NOT_PHYSICAL_NAMES:
@@ -159,8 +158,9 @@ def test_reading_a_lower_layer_in_another_region_is_refused():
 
 
 def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
-    assert plan_cli.main(["qa"]) == 2
-    assert "unknown environment qa; allowed: dev, staging, prod" in capsys.readouterr().out
+    assert plan_cli.main([NO_SUCH_ENVIRONMENT]) == 2
+    allowed = ", ".join(ENVIRONMENTS)
+    assert f"unknown environment {NO_SUCH_ENVIRONMENT}; allowed: {allowed}" in capsys.readouterr().out
     assert plan_cli.main(["dev"]) == 0
     written = json.loads((engine.PLAN_DIR / "dev.json").read_text())
     assert [layer["name"] for layer in written["layers"]] == list(DEPLOY_ORDER)
