@@ -9,9 +9,10 @@ concurrency limit minus the 100 executions AWS keeps unreserved.
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
+from pydantic.alias_generators import to_snake
 
 from application.api_settings import (
     ApiQuota,
@@ -21,17 +22,14 @@ from application.api_settings import (
     unique_merchants,
 )
 from shared.config import PlatformConfig, StackConfig, StrictModel
+from shared.functions import FUNCTIONS, FunctionSpec, functions_invoked_by
 
-# API Gateway's integration timeout: an API function that runs longer is cut off at 29 s anyway.
-API_TIMEOUT_LIMIT_SECONDS = 29
 # AWS keeps this many concurrent executions of an account and region unreserved.
 UNRESERVABLE_CONCURRENCY = 100
 # An SQS event source mapping's maximum concurrency is 2 to 1000 (AWS minimum 2).
 MIN_QUEUE_CONCURRENCY = 2
 # Lambda's SQS guidance: the queue's visibility timeout is at least six times the function timeout.
 VISIBILITY_TIMEOUT_FACTOR = 6
-# process-payment and verify-payment (API Gateway) and the ALB's API: each reserves apiReservedConcurrency.
-API_FUNCTIONS = 3
 # The ledger migration runs once per artifact, never concurrently with itself.
 MIGRATION_RESERVED_CONCURRENCY = 1
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -110,19 +108,38 @@ class WebTierSettings(StrictModel):
 class TimeoutSettings(StrictModel):
     """Function timeouts in seconds: one value for every environment (checked across stack files)."""
 
-    process_payment: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="process-payment (API Gateway gives up at 29 s)."
+    def of(self, function: FunctionSpec) -> int:
+        return int(getattr(self, to_snake(function.key)))
+
+
+_TIMEOUT_NOTES = {
+    "api-gateway": "API Gateway gives up at 29 s",
+    "alb": "the API behind the ALB (/api/*), as API Gateway's",
+    "queue": "per batch; the queue's visibility timeout follows it",
+    "deploy": "once per artifact at deploy time",
+}
+if TYPE_CHECKING:
+    FunctionTimeouts = TimeoutSettings
+else:
+    # One key per payment function (shared/functions.py), defaulting to its row's timeout. The
+    # deploy-time functions come last, after the ones that serve payments.
+    FunctionTimeouts = create_model(
+        "FunctionTimeouts",
+        __base__=TimeoutSettings,
+        __doc__=TimeoutSettings.__doc__,
+        **{
+            to_snake(function.key): (
+                int,
+                Field(
+                    default=function.timeout_seconds,
+                    ge=1,
+                    le=function.timeout_limit_seconds,
+                    description=f"{function.name}: {_TIMEOUT_NOTES[function.invoked_by]}.",
+                ),
+            )
+            for function in sorted(FUNCTIONS, key=lambda function: function.invoked_by == "deploy")
+        },
     )
-    verify_payment: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="verify-payment (API Gateway gives up at 29 s)."
-    )
-    settlement_worker: int = Field(
-        default=30, ge=1, le=900, description="settlement worker, per batch; the queue's visibility timeout follows it."
-    )
-    alb_api: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="the API behind the ALB (/api/*), as API Gateway's."
-    )
-    migrate_ledger: int = Field(default=300, ge=1, le=900, description="deploy-time ledger migration.")
 
 
 class ApplicationSettings(StrictModel):
@@ -185,8 +202,8 @@ class ApplicationSettings(StrictModel):
         ge=0, le=50, description="Share of traffic (0-50 %) the idle colour gets during a canary release step."
     )
     # --- one value for every environment ---
-    timeouts: TimeoutSettings = Field(
-        default=TimeoutSettings(), description="Function timeouts in seconds; identical in every environment."
+    timeouts: FunctionTimeouts = Field(
+        default=FunctionTimeouts(), description="Function timeouts in seconds; identical in every environment."
     )
     batch_size: int = Field(default=10, ge=1, le=10000, description="Messages per worker invocation (1 to 10000).")
     batching_window_seconds: int = Field(
@@ -226,13 +243,15 @@ class ApplicationSettings(StrictModel):
                 f"queueMaximumConcurrency {self.queue_maximum_concurrency} is above workerReservedConcurrency "
                 f"{worker}: the queue would start invocations the reservation throttles; make it at most {worker}"
             )
-        minimum_visibility = VISIBILITY_TIMEOUT_FACTOR * self.timeouts.settlement_worker
-        if self.visibility_timeout_seconds < minimum_visibility:
-            problems.append(
-                f"visibilityTimeoutSeconds {self.visibility_timeout_seconds} is below {VISIBILITY_TIMEOUT_FACTOR} x "
-                f"timeouts.settlementWorker ({self.timeouts.settlement_worker} s) = {minimum_visibility}: a batch "
-                "still running would be delivered again"
-            )
+        for consumer in functions_invoked_by("queue"):
+            timeout = self.timeouts.of(consumer)
+            minimum_visibility = VISIBILITY_TIMEOUT_FACTOR * timeout
+            if self.visibility_timeout_seconds < minimum_visibility:
+                problems.append(
+                    f"visibilityTimeoutSeconds {self.visibility_timeout_seconds} is below {VISIBILITY_TIMEOUT_FACTOR} "
+                    f"x timeouts.{consumer.key} ({timeout} s) = {minimum_visibility}: a batch still running would be "
+                    "delivered again"
+                )
         if self.batch_size > 10 and self.batching_window_seconds < 1:
             problems.append(f"batchSize {self.batch_size} above 10 needs batchingWindowSeconds of at least 1")
         if self.dead_letter_retention_seconds < self.message_retention_seconds:
@@ -249,14 +268,15 @@ class ApplicationSettings(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
+    def reserved_concurrency_of(self, function: FunctionSpec) -> int:
+        if function.api_facing:
+            return self.api_reserved_concurrency
+        return self.worker_reserved_concurrency if function.invoked_by == "queue" else MIGRATION_RESERVED_CONCURRENCY
+
     @property
     def reserved_concurrency(self) -> int:
         """Executions this environment reserves: the API functions of both doors, the worker, the migration."""
-        return (
-            API_FUNCTIONS * self.api_reserved_concurrency
-            + self.worker_reserved_concurrency
-            + MIGRATION_RESERVED_CONCURRENCY
-        )
+        return sum(self.reserved_concurrency_of(function) for function in FUNCTIONS)
 
     def weights(self) -> dict[Color, int]:
         """Listener weights per colour: the active colour keeps all but the canary share."""

@@ -22,6 +22,7 @@ from observability.tracing import Tracing, TracingArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
 from shared.errors import ContractError
+from shared.functions import FUNCTIONS
 from shared.stack_refs import UpstreamStack
 
 # --- configuration: validated before anything exists ---
@@ -54,13 +55,11 @@ service = pulumi.Output.all(application.require("metricsNamespace"), application
 )
 timeouts = application.require("functionTimeouts")
 functions = {
-    key: WatchedFunction(prefix, application.require(f"{key}FunctionName"), _item(timeouts, key))
-    for key, prefix in (
-        ("processPayment", "process-payment"),
-        ("verifyPayment", "verify-payment"),
-        ("settlementWorker", "settlement-worker"),
-        ("albApi", "alb-api"),
+    function.key: WatchedFunction(
+        function.name, application.require(f"{function.key}FunctionName"), _item(timeouts, function.key)
     )
+    for function in FUNCTIONS
+    if function.alarms
 }
 queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
 api_name, api_stage = application.require("apiName"), application.require("apiStageName")

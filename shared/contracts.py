@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from shared.functions import FUNCTIONS
+
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
 
 _IDENTITY = {
@@ -91,13 +93,8 @@ DATA = _contract(
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
-_FUNCTIONS = {
-    "processPayment": "process-payment (POST /process-payment)",
-    "verifyPayment": "verify-payment (GET /verify-payment)",
-    "settlementWorker": "the settlement worker (payment queue consumer)",
-    "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
-    "albApi": "the API behind the ALB (/api/*: payments.handlers.alb_api)",
-}
+# Each payment function's exports (shared/functions.py): "process-payment (POST /process-payment: ...)".
+_FUNCTIONS = {function.key: f"{function.name} ({function.description})" for function in FUNCTIONS}
 
 APPLICATION = _contract(
     "application",
@@ -199,10 +196,7 @@ OBSERVABILITY = _contract(
     },
     reads={
         "application": (
-            "processPaymentFunctionName",
-            "verifyPaymentFunctionName",
-            "settlementWorkerFunctionName",
-            "albApiFunctionName",
+            *(f"{function.key}FunctionName" for function in FUNCTIONS if function.alarms),
             "functionTimeouts",
             "paymentQueueName",
             "paymentDlqName",

@@ -11,6 +11,7 @@ from observability.database_alarms import GB
 from payments import metric_names
 from shared.contracts import EDGE_METRIC_KEYS
 from shared.environments import ENVIRONMENTS
+from shared.functions import FUNCTIONS
 from shared.stack_files import DEFAULT_ORG
 from tests.observability.common import (
     ALARM,
@@ -27,12 +28,7 @@ from tests.observability.common import (
 from tests.support import one, platform_value, resources, run_layer, suffix_of
 
 ACCOUNT = "123456789012"
-FUNCTIONS = {
-    "process-payment": "processPayment",
-    "verify-payment": "verifyPayment",
-    "settlement-worker": "settlementWorker",
-    "alb-api": "albApi",
-}
+WATCHED = [function for function in FUNCTIONS if function.alarms]
 
 
 def _alarm(env: str, alarm_type: str) -> dict:
@@ -77,7 +73,7 @@ def test_topic_policy_lets_only_cloudwatch_alarms_of_this_account_publish(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_lambda_alarms_per_function(env):
     app = upstream(env, "application")
-    for prefix, key in FUNCTIONS.items():
+    for prefix, key in ((function.name, function.key) for function in WATCHED):
         errors = _alarm(env, f"{prefix}-errors")
         assert (errors["namespace"], errors["metricName"]) == ("AWS/Lambda", "Errors")
         assert errors["dimensions"] == {"FunctionName": app[f"{key}FunctionName"]}
@@ -171,10 +167,7 @@ def test_payments_degraded_composite_covers_the_critical_alarms(env):
     )
     names = layer["outputs"]["alarmNames"]
     critical = [
-        "processPaymentErrors",
-        "verifyPaymentErrors",
-        "settlementWorkerErrors",
-        "albApiErrors",
+        *(f"{function.key}Errors" for function in WATCHED),
         "settlementFailed",
         "paymentDlqDepth",
         "paymentQueueAge",
@@ -190,7 +183,7 @@ def test_payments_degraded_composite_covers_the_critical_alarms(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
     app, data = upstream(env, "application"), upstream(env, "data")
-    functions = {app[f"{key}FunctionName"] for key in FUNCTIONS.values()}
+    functions = {app[f"{function.key}FunctionName"] for function in WATCHED}
     target_groups = set(app["webTargetGroupArnSuffixes"].values())
     groups = set(app["webAutoScalingGroupNames"].values())
     assert target_groups and groups
