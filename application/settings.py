@@ -21,7 +21,8 @@ from application.api_settings import (
     api_gateway_account_problems,
     unique_merchants,
 )
-from shared.config import PlatformConfig, StackConfig, StrictModel
+from shared.config import EmailAddresses, PlatformConfig, StackConfig, StrictModel
+from shared.contracts import COLORS, Color
 from shared.functions import FUNCTIONS, FunctionSpec, functions_invoked_by
 
 # AWS keeps this many concurrent executions of an account and region unreserved.
@@ -32,11 +33,8 @@ MIN_QUEUE_CONCURRENCY = 2
 VISIBILITY_TIMEOUT_FACTOR = 6
 # The ledger migration runs once per artifact, never concurrently with itself.
 MIGRATION_RESERVED_CONCURRENCY = 1
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
-Color = Literal["blue", "green"]
-COLORS: tuple[Color, ...] = ("blue", "green")
 # Graviton (arm64) families only: the AMI is Amazon Linux 2023 arm64.
 _GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.(nano|micro|small|medium|large|\d*xlarge)$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -44,7 +42,8 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 
 
 def other_color(color: Color) -> Color:
-    return "green" if color == "blue" else "blue"
+    (other,) = (candidate for candidate in COLORS if candidate != color)
+    return other
 
 
 class DomainSettings(StrictModel):
@@ -159,7 +158,7 @@ class ApplicationSettings(StrictModel):
     max_receive_count: int = Field(
         ge=1, le=1000, description="Deliveries of a payment message before it moves to the dead-letter queue."
     )
-    notification_emails: list[str] = Field(
+    notification_emails: EmailAddresses = Field(
         description="Email addresses subscribed to settlement notifications (each must confirm its subscription)."
     )
     account_concurrency_limit: int = Field(
@@ -259,11 +258,6 @@ class ApplicationSettings(StrictModel):
                 f"deadLetterRetentionSeconds {self.dead_letter_retention_seconds} is below messageRetentionSeconds "
                 f"{self.message_retention_seconds}: a message could expire in the DLQ before it would have in the queue"
             )
-        invalid = [e for e in self.notification_emails if not _EMAIL.match(e)]
-        if invalid:
-            problems.append(f"notificationEmails: {', '.join(map(repr, invalid))} not an email address")
-        if len(set(self.notification_emails)) != len(self.notification_emails):
-            problems.append("notificationEmails: an address is listed twice")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -14,13 +14,14 @@ from observability.audit_trail import AuditTrail, AuditTrailArgs
 from observability.composite_alarm import PaymentsDegraded, PaymentsDegradedArgs
 from observability.dashboard import DashboardArgs, PaymentsDashboard
 from observability.database_alarms import DatabaseAlarms, DatabaseAlarmsArgs
-from observability.edge_alarms import COLOURS, EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
+from observability.edge_alarms import EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
 from observability.function_alarms import FunctionAlarms, FunctionAlarmsArgs, WatchedFunction
 from observability.settings import ObservabilitySettings
 from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsArgs
 from observability.tracing import Tracing, TracingArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
+from shared.contracts import COLORS
 from shared.errors import ContractError
 from shared.functions import FUNCTIONS
 from shared.stack_refs import UpstreamStack
@@ -69,10 +70,10 @@ edge = EdgeDimensions(
     alb_arn_suffix=application.require("albArnSuffix"),
     lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
     web_target_group_arn_suffixes={
-        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
+        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLORS
     },
     web_auto_scaling_group_names={
-        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
+        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLORS
     },
 )
 
@@ -90,14 +91,8 @@ database_alarms = DatabaseAlarms(
     "database", DatabaseAlarmsArgs(database_engine, database_identifier, limits, destination), ctx, opts
 )
 api_alarms = ApiAlarms("api", ApiAlarmsArgs(api_name, api_stage, limits, destination), ctx, opts)
-edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts) if edge else None
-groups: list[AlarmGroup] = [
-    function_alarms,
-    settlement_alarms,
-    database_alarms,
-    api_alarms,
-    *([edge_alarms] if edge_alarms else []),
-]
+edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts)
+groups: list[AlarmGroup] = [function_alarms, settlement_alarms, database_alarms, api_alarms, edge_alarms]
 alarms = {key: alarm for group in groups for key, alarm in group.alarms.items()}
 degraded = PaymentsDegraded(
     "payments-degraded",

@@ -5,13 +5,9 @@ files); the rules that make an alarm mean what its name says (errors in 5 minute
 timeout) have one default shared by every environment.
 """
 
-import re
-
 from pydantic import Field, field_validator
 
-from shared.config import StrictModel
-
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+from shared.config import EmailAddresses, StrictModel
 
 
 class AlarmThresholds(StrictModel):
@@ -58,7 +54,7 @@ class TracingSettings(StrictModel):
 
 
 class ObservabilitySettings(StrictModel):
-    alarm_emails: list[str] = Field(
+    alarm_emails: EmailAddresses = Field(
         min_length=1, description="Email addresses subscribed to the alarm topic (each must confirm by email)."
     )
     alarm_thresholds: AlarmThresholds = Field(description="When each alarm fires (per environment).")
@@ -66,16 +62,6 @@ class ObservabilitySettings(StrictModel):
     alarm_period_seconds: int = Field(
         default=300, description="Evaluation period of the count and rate alarms, seconds (5 minutes)."
     )
-
-    @field_validator("alarm_emails")
-    @classmethod
-    def _emails(cls, emails: list[str]) -> list[str]:
-        bad = [e for e in emails if not _EMAIL.match(e)]
-        if bad:
-            raise ValueError(f"not email addresses: {', '.join(bad)}")
-        if len(set(emails)) != len(emails):
-            raise ValueError("an address is listed twice")
-        return emails
 
     @field_validator("alarm_period_seconds")
     @classmethod

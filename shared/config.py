@@ -27,6 +27,7 @@ _ENGINE_NAMESPACES = ("pulumi",)
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SUFFIX = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 class StrictModel(BaseModel):
@@ -82,8 +83,19 @@ def _role_arn(value: str) -> str:
     return value
 
 
+def _email_addresses(addresses: list[str]) -> list[str]:
+    invalid = [address for address in addresses if not _EMAIL.match(address)]
+    if invalid:
+        raise ValueError(f"{', '.join(map(repr, invalid))} not an email address")
+    if len(set(addresses)) != len(addresses):
+        raise ValueError("an address is listed twice")
+    return addresses
+
+
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 AccountId = Annotated[str, AfterValidator(_account_id)]
+# Recipients of the topics' email subscriptions: each one address, none listed twice.
+EmailAddresses = Annotated[list[str], AfterValidator(_email_addresses)]
 
 
 class PlatformConfig(StrictModel):

@@ -7,10 +7,16 @@ listed here; tests check that every layer exports exactly its contract.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal, get_args
 
 from shared.functions import FUNCTIONS
 
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
+
+# The web tier's two colours: the application layer keys its per-colour exports by them, and the
+# observability layer reads them back the same way.
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, ...] = get_args(Color)
 
 _IDENTITY = {
     "environment": "Environment name (dev, staging, prod): downstream layers refuse a mismatch.",

@@ -11,6 +11,7 @@ from observability.database_alarms import GB
 from payments import metric_names
 from shared.contracts import EDGE_METRIC_KEYS
 from shared.environments import ENVIRONMENTS
+from shared.errors import PlatformConfigError
 from shared.functions import FUNCTIONS
 from shared.stack_files import DEFAULT_ORG
 from tests.observability.common import (
@@ -348,3 +349,15 @@ def test_edge_widgets_join_the_dashboard(with_edge):
             assert set(dimensions) <= {"LoadBalancer", "TargetGroup"}
         if namespace == "AWS/AutoScaling":
             assert set(dimensions) == {"AutoScalingGroupName"}, where
+
+
+@pytest.mark.parametrize(
+    ("emails", "message"),
+    [
+        (["oncall at example"], "observability:alarmEmails: 'oncall at example' not an email address"),
+        (["oncall@example.com", "oncall@example.com"], "observability:alarmEmails: an address is listed twice"),
+    ],
+)
+def test_alarm_recipients_are_email_addresses_each_listed_once(emails, message):
+    with pytest.raises(PlatformConfigError, match=message):
+        run_layer("observability", ENVIRONMENTS[0], {"observability:alarmEmails": json.dumps(emails)})

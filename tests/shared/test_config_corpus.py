@@ -12,7 +12,6 @@ from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_stack_file
 from tests.support import NO_SUCH_ENVIRONMENT, planned, run_layer
 
-LAYER_SETTINGS = {"networking": NetworkingSettings}
 # How pydantic lists the allowed values of the Environment literal: 'dev', 'staging' or 'prod'.
 ALLOWED_ENVIRONMENTS = f"{', '.join(map(repr, ENVIRONMENTS[:-1]))} or {ENVIRONMENTS[-1]!r}"
 
