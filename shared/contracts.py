@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, get_args
 
+from shared.environments import ENVIRONMENTS
 from shared.functions import FUNCTIONS
 
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
@@ -19,7 +20,7 @@ Color = Literal["blue", "green"]
 COLORS: tuple[Color, ...] = get_args(Color)
 
 _IDENTITY = {
-    "environment": "Environment name (dev, staging, prod): downstream layers refuse a mismatch.",
+    "environment": f"Environment name ({', '.join(ENVIRONMENTS)}): downstream layers refuse a mismatch.",
     "region": "AWS region of the stack: downstream layers refuse a mismatch.",
 }
 

@@ -23,18 +23,19 @@ EXPECTED: dict[str, dict[str, Any]] = per_environment("tests/application/common.
     "dev": {
         "suffix": "d01", "region": "us-east-1", "memory": 512, "api_concurrency": 1, "worker_concurrency": 2,
         "queue_concurrency": 2, "max_receive_count": 2, "log_retention": 30,
-        "emails": ["payments-dev@example.com"], "waf": False, "domain": None,
+        "emails": ["payments-dev@example.com"], "waf": False, "domain": None, "api_logging": "INFO",
+        "instance_type": "t4g.small",
     },
     "staging": {
         "suffix": "s01", "region": "us-east-2", "memory": 1024, "api_concurrency": 10, "worker_concurrency": 5,
         "queue_concurrency": 5, "max_receive_count": 3, "log_retention": 30,
-        "emails": ["payments-staging@example.com"], "waf": True,
+        "emails": ["payments-staging@example.com"], "waf": True, "api_logging": "INFO", "instance_type": "t4g.small",
         "domain": ("pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
     },
     "prod": {
         "suffix": "p01", "region": "eu-west-1", "memory": 2048, "api_concurrency": 100, "worker_concurrency": 20,
         "queue_concurrency": 20, "max_receive_count": 5, "log_retention": 365,
-        "emails": ["payments-oncall@example.com"], "waf": True,
+        "emails": ["payments-oncall@example.com"], "waf": True, "api_logging": "ERROR", "instance_type": "t4g.medium",
         "domain": ("pay.payments.example.com", "Z0PRODPAYMENTS0001"),
     },
 })  # fmt: skip

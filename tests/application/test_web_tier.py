@@ -18,18 +18,14 @@ from tests.application.common import (
     named,
     upstream,
 )
-from tests.support import per_environment, run_layer
-
-TYPES = per_environment(
-    "tests/application/test_web_tier.py TYPES", {"dev": "t4g.small", "staging": "t4g.small", "prod": "t4g.medium"}
-)
+from tests.support import run_layer
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 @pytest.mark.parametrize("color", ["blue", "green"])
 def test_launch_templates_are_graviton_imdsv2_encrypted_and_private(env, color):
     template = named(application(env), TEMPLATE, f"web-{color}")["inputs"]
-    assert template["instanceType"] == TYPES[env]
+    assert template["instanceType"] == EXPECTED[env]["instance_type"]
     assert template["imageId"] == f"resolve:ssm:{AMI_PARAMETER}"
     options = template["metadataOptions"]
     assert (options["httpTokens"], options["httpPutResponseHopLimit"]) == ("required", 1)

@@ -1,22 +1,13 @@
 """Each environment's networking has its designed values (docs/design.md): region, CIDR, AZs, NAT, endpoints."""
 
 from ipaddress import IPv4Network
-from typing import Any
 
 import pytest
 
 from networking.endpoints import INTERFACE_SERVICES
 from shared.environments import ENVIRONMENTS
-from tests.support import layer_of, per_environment, planned, resources
-
-EXPECTED: dict[str, dict[str, Any]] = per_environment(
-    "tests/networking/test_environments.py EXPECTED",
-    {
-        "dev": {"region": "us-east-1", "cidr": "10.0.0.0/16", "azs": 2, "nats": 0},
-        "staging": {"region": "us-east-2", "cidr": "10.1.0.0/16", "azs": 3, "nats": 3},
-        "prod": {"region": "eu-west-1", "cidr": "10.2.0.0/16", "azs": 3, "nats": 3},
-    },
-)
+from tests.networking.common import EXPECTED
+from tests.support import layer_of, planned, resources
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
