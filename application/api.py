@@ -66,9 +66,14 @@ class PaymentApiArgs:
     definition: ApiDefinition = PAYMENTS_API
 
     def __post_init__(self) -> None:
-        unserved = [route.path for route in self.definition.routes if route.path not in self.functions]
-        if unserved:
-            raise ValueError(f"no function named after route(s) {unserved}; functions: {sorted(self.functions)}")
+        routes = [route.path for route in self.definition.routes]
+        unserved = [path for path in routes if path not in self.functions]
+        unrouted = sorted(set(self.functions) - set(routes))
+        if unserved or unrouted:
+            raise ValueError(
+                f"every route needs the function named after it and every function a route: routes without "
+                f"a function {unserved}, functions without a route {unrouted}"
+            )
 
     def function_of(self, route: Route) -> ApiFunction:
         return self.functions[route.path]

@@ -44,8 +44,11 @@ def test_every_api_gateway_route_is_served_by_the_function_named_after_it():
         function.name for function in functions_invoked_by("api-gateway")
     )
     throttle = ApiThrottle(rate_limit=1, burst_limit=1)
-    with pytest.raises(ValueError, match=r"no function named after route\(s\) \['verify-payment'\]"):
-        PaymentApiArgs({"process-payment": ApiFunction("f", "arn")}, throttle, "INFO", 30)
+    served = {"process-payment": ApiFunction("f", "arn"), "refund-payment": ApiFunction("g", "arn")}
+    with pytest.raises(
+        ValueError, match=r"without a function \['verify-payment'\], .* without a route \['refund-payment'\]"
+    ):
+        PaymentApiArgs(served, throttle, "INFO", 30)
 
 
 def test_grants_become_statements_on_the_supplied_resources():
