@@ -16,21 +16,17 @@ from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
 from tests.support import EnvironmentTableError, per_environment
 
-# Where environment names may be written out as a list: the one declaration.
-DECLARATION = REPO / "shared" / "environments.py"
-# Code that must take its environments from the declaration (the layers and shared/ are held by
-# the same-code check, tooling/checks/same_code.py, which also refuses environment-keyed tables).
+# Code that must take its environments from shared/environments.py (the layers and shared/ are held
+# by the same-code check, tooling/checks/same_code.py, which also refuses environment-keyed tables).
 SCANNED = ("tests", "functions/tests", "tooling")
 DOCUMENTS = ("README.md", "*/README.md", "docs/*.md")
 TABLE_ROW = re.compile(r"^\|(.+)\|\s*$")
 TABLE_RULE = re.compile(r"^\|[\s:|-]+\|\s*$")
+COLLECTIONS = ast.Tuple | ast.List | ast.Set
 
 
 def _python_files() -> list[Path]:
-    return sorted(p for directory in SCANNED for p in (REPO / directory).rglob("*.py") if p != DECLARATION)
-
-
-COLLECTIONS = ast.Tuple | ast.List | ast.Set
+    return sorted(path for directory in SCANNED for path in (REPO / directory).rglob("*.py"))
 
 
 def _named(node: ast.AST, *, in_rows: bool) -> set[str]:
