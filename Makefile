@@ -76,7 +76,7 @@ review: $(SETUP_STAMP) $(CHECKOV_STAMP) ## What the working tree does to each en
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.policy $(ENV)
 
-parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (dev/staging, staging/prod)
+parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (each against its promotion source or predecessor)
 	$(PY) -m tooling.checks.parity
 
 bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)

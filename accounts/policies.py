@@ -47,7 +47,6 @@ DEPLOY_READS: tuple[str, ...] = ("ssm:GetParameter", "ssm:GetParameters", "tag:G
 WORKLOAD_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "rds-db")
 # Global services: their calls are made in us-east-1 (aws:RequestedRegion), whatever the region.
 GLOBAL_ACTIONS: tuple[str, ...] = ("iam:*", "sts:*", "route53:*", "health:*", "support:*")
-GLOBAL_SERVICES_REGION = "us-east-1"
 # Services that create their own service-linked role when the layers first use them.
 SERVICE_LINKED_SERVICES: tuple[str, ...] = (
     "autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",

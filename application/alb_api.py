@@ -16,7 +16,6 @@ import pulumi_aws as aws
 
 from shared.context import LayerContext
 
-HANDLER = "payments.handlers.alb_api.handler"
 HEALTH_PATH = "/api/health"
 HEALTH_INTERVAL_SECONDS = 60  # longer than the function timeout (at most 29 s)
 HEALTH_TIMEOUT_SECONDS = 30

@@ -14,14 +14,16 @@ from observability.audit_trail import AuditTrail, AuditTrailArgs
 from observability.composite_alarm import PaymentsDegraded, PaymentsDegradedArgs
 from observability.dashboard import DashboardArgs, PaymentsDashboard
 from observability.database_alarms import DatabaseAlarms, DatabaseAlarmsArgs
-from observability.edge_alarms import COLOURS, EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
+from observability.edge_alarms import EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
 from observability.function_alarms import FunctionAlarms, FunctionAlarmsArgs, WatchedFunction
 from observability.settings import ObservabilitySettings
 from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsArgs
 from observability.tracing import Tracing, TracingArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
+from shared.contracts import COLORS
 from shared.errors import ContractError
+from shared.functions import FUNCTIONS
 from shared.stack_refs import UpstreamStack
 
 # --- configuration: validated before anything exists ---
@@ -54,13 +56,11 @@ service = pulumi.Output.all(application.require("metricsNamespace"), application
 )
 timeouts = application.require("functionTimeouts")
 functions = {
-    key: WatchedFunction(prefix, application.require(f"{key}FunctionName"), _item(timeouts, key))
-    for key, prefix in (
-        ("processPayment", "process-payment"),
-        ("verifyPayment", "verify-payment"),
-        ("settlementWorker", "settlement-worker"),
-        ("albApi", "alb-api"),
+    function.key: WatchedFunction(
+        function.name, application.require(f"{function.key}FunctionName"), _item(timeouts, function.key)
     )
+    for function in FUNCTIONS
+    if function.alarms
 }
 queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
 api_name, api_stage = application.require("apiName"), application.require("apiStageName")
@@ -70,10 +70,10 @@ edge = EdgeDimensions(
     alb_arn_suffix=application.require("albArnSuffix"),
     lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
     web_target_group_arn_suffixes={
-        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
+        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLORS
     },
     web_auto_scaling_group_names={
-        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
+        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLORS
     },
 )
 
@@ -91,14 +91,8 @@ database_alarms = DatabaseAlarms(
     "database", DatabaseAlarmsArgs(database_engine, database_identifier, limits, destination), ctx, opts
 )
 api_alarms = ApiAlarms("api", ApiAlarmsArgs(api_name, api_stage, limits, destination), ctx, opts)
-edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts) if edge else None
-groups: list[AlarmGroup] = [
-    function_alarms,
-    settlement_alarms,
-    database_alarms,
-    api_alarms,
-    *([edge_alarms] if edge_alarms else []),
-]
+edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts)
+groups: list[AlarmGroup] = [function_alarms, settlement_alarms, database_alarms, api_alarms, edge_alarms]
 alarms = {key: alarm for group in groups for key, alarm in group.alarms.items()}
 degraded = PaymentsDegraded(
     "payments-degraded",

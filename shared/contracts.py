@@ -7,11 +7,20 @@ listed here; tests check that every layer exports exactly its contract.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal, get_args
+
+from shared.environments import ENVIRONMENTS
+from shared.functions import FUNCTIONS
 
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
 
+# The web tier's two colours: the application layer keys its per-colour exports by them, and the
+# observability layer reads them back the same way.
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, ...] = get_args(Color)
+
 _IDENTITY = {
-    "environment": "Environment name (dev, staging, prod): downstream layers refuse a mismatch.",
+    "environment": f"Environment name ({', '.join(ENVIRONMENTS)}): downstream layers refuse a mismatch.",
     "region": "AWS region of the stack: downstream layers refuse a mismatch.",
 }
 
@@ -91,13 +100,8 @@ DATA = _contract(
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
-_FUNCTIONS = {
-    "processPayment": "process-payment (POST /process-payment)",
-    "verifyPayment": "verify-payment (GET /verify-payment)",
-    "settlementWorker": "the settlement worker (payment queue consumer)",
-    "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
-    "albApi": "the API behind the ALB (/api/*: payments.handlers.alb_api)",
-}
+# Each payment function's exports (shared/functions.py): "process-payment (POST /process-payment: ...)".
+_FUNCTIONS = {function.key: f"{function.name} ({function.description})" for function in FUNCTIONS}
 
 APPLICATION = _contract(
     "application",
@@ -199,10 +203,7 @@ OBSERVABILITY = _contract(
     },
     reads={
         "application": (
-            "processPaymentFunctionName",
-            "verifyPaymentFunctionName",
-            "settlementWorkerFunctionName",
-            "albApiFunctionName",
+            *(f"{function.key}FunctionName" for function in FUNCTIONS if function.alarms),
             "functionTimeouts",
             "paymentQueueName",
             "paymentDlqName",

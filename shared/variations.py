@@ -155,8 +155,8 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         ),
         "observability:tracing": Variation(
             properties=(
-                "aws:xray/samplingRule:SamplingRule.fixedRate",
-                "aws:xray/samplingRule:SamplingRule.reservoirSize",
+                f"{SAMPLING_RULE}.fixedRate",
+                f"{SAMPLING_RULE}.reservoirSize",
             )
         ),
         # A domain gets an ACM certificate validated through Route 53; without one the certificate

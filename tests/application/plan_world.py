@@ -18,6 +18,7 @@ credentials, and every AWS call goes to moto.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
@@ -29,23 +30,28 @@ from typing import Any
 import boto3
 import jsonschema
 
+from application.api_definition import PAYMENTS_API
 from payments import aws_clients
 from payments.api_keys import api_key_hmac
-from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
+from payments.handlers import alb_api, process_payment, settlement_worker, verify_payment
 from payments.observability import logger, metrics
 from payments.settings import ENVIRONMENT_VARIABLES
+from shared.functions import FUNCTIONS
 from testkit.lambda_support import FakeLambdaContext, alb_event, api_event, sqs_event
 from testkit.pg_server import APP_USER, WRITER_USER, PostgresServer
 from tests.support import layer_of
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
-    "process-payment": process_payment.handler,
-    "verify-payment": verify_payment.handler,
-    "alb-api": alb_api.handler,
-    "settlement-worker": settlement_worker.handler,
-    "migrate-ledger": migrate_ledger.handler,
-}
-ROUTES = {("POST", "/process-payment"): "process-payment", ("GET", "/verify-payment"): "verify-payment"}
+
+def _entry_point(handler: str) -> Callable[[dict[str, Any], Any], Any]:
+    """`payments.handlers.process_payment.handler` -> that function."""
+    module, name = handler.rsplit(".", 1)
+    entry_point: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module), name)
+    return entry_point
+
+
+HANDLERS = {function.name: _entry_point(function.handler) for function in FUNCTIONS}
+# API Gateway's routes: each goes to the function named like its path.
+ROUTES = {(route.method, f"/{route.path}"): route.path for route in PAYMENTS_API.routes}
 # What merchant onboarding writes for the ALB door: one merchant's key value (a test value), keyed-hashed.
 ALB_MERCHANT_KEY = "plan-world-merchant-api-key-value"
 ALB_HMAC_KEY = secrets.token_urlsafe(48)

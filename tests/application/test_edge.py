@@ -3,16 +3,16 @@
 import pytest
 
 from application.edge import TLS_POLICY
+from shared.environments import ENVIRONMENTS
 from tests.application.common import (
     ATTACHMENT,
     CERTIFICATE,
-    ENVIRONMENTS,
+    EXPECTED,
     FUNCTION,
     LB,
     LISTENER,
     PERMISSION,
     RULE,
-    SUFFIX,
     TARGET_GROUP,
     WEB_ACL,
     application,
@@ -27,7 +27,7 @@ from tests.support import one, resources
 def test_the_alb_is_public_logged_strict_and_deletable(env):
     alb = one(application(env), LB)["inputs"]
     networking, data = upstream(env, "networking"), upstream(env, "data")
-    assert alb["name"] == f"alb-{env}-{SUFFIX[env]}"
+    assert alb["name"] == f"alb-{env}-{EXPECTED[env]['suffix']}"
     assert (alb["loadBalancerType"], alb["internal"]) == ("application", False)
     assert alb["subnets"] == networking["publicSubnetIds"]
     assert alb["securityGroups"] == [networking["albSecurityGroupId"]]
@@ -90,8 +90,13 @@ def test_api_paths_go_to_the_lambda_target_registered_after_its_permission(env):
     assert permission["urn"] in attachment["dependencies"]
 
 
-def test_dev_imports_a_generated_certificate_for_the_albs_name():
-    layer = application("dev")
+# (domain name, Route 53 zone) of each environment with a domain; None: the ALB's own name
+DOMAINS = {env: EXPECTED[env]["domain"] for env in ENVIRONMENTS}
+
+
+@pytest.mark.parametrize("env", [env for env, domain in DOMAINS.items() if domain is None])
+def test_without_a_domain_a_generated_certificate_for_the_albs_name_is_imported(env):
+    layer = application(env)
     cert = one(layer, CERTIFICATE)["inputs"]
     assert "validationMethod" not in cert and {"privateKey", "certificateBody"} <= set(cert)
     generated = one(layer, "tls:index/selfSignedCert:SelfSignedCert")["inputs"]
@@ -102,15 +107,9 @@ def test_dev_imports_a_generated_certificate_for_the_albs_name():
     assert layer["outputs"]["albUrl"] == f"https://{layer['outputs']['albDnsName']}"
 
 
-@pytest.mark.parametrize(
-    ("env", "domain", "zone"),
-    [
-        ("staging", "pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
-        ("prod", "pay.payments.example.com", "Z0PRODPAYMENTS0001"),
-    ],
-)
-def test_a_domain_gets_a_dns_validated_acm_certificate(env, domain, zone):
-    layer = application(env)
+@pytest.mark.parametrize("env", [env for env, domain in DOMAINS.items() if domain is not None])
+def test_a_domain_gets_a_dns_validated_acm_certificate(env):
+    (domain, zone), layer = EXPECTED[env]["domain"], application(env)
     cert = one(layer, CERTIFICATE)
     assert (cert["inputs"]["domainName"], cert["inputs"]["validationMethod"]) == (domain, "DNS")
     (option,) = cert["outputs"]["domainValidationOptions"]
@@ -124,9 +123,9 @@ def test_a_domain_gets_a_dns_validated_acm_certificate(env, domain, zone):
     assert resources(layer, "tls:index/selfSignedCert:SelfSignedCert") == []
 
 
-@pytest.mark.parametrize(("env", "enabled"), [("dev", False), ("staging", True), ("prod", True)])
-def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs(env, enabled):
-    layer = application(env)
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs(env):
+    layer, enabled = application(env), EXPECTED[env]["waf"]
     acls = resources(layer, WEB_ACL)
     if not enabled:
         assert acls == [] and layer["outputs"]["wafWebAclArn"] is None
@@ -159,7 +158,7 @@ def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_contract_exports(env):
     outputs = application(env)["outputs"]
-    assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{SUFFIX[env]}/")
+    assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{EXPECTED[env]['suffix']}/")
     assert outputs["webActiveColor"] == "blue"
     assert set(outputs["webTargetGroupArnSuffixes"]) == set(outputs["webAutoScalingGroupNames"]) == {"blue", "green"}
     assert outputs["lambdaTargetGroupArnSuffix"].startswith("targetgroup/api-")

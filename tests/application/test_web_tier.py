@@ -5,12 +5,12 @@ import base64
 import pytest
 
 from application.web_tier import AMI_PARAMETER
+from shared.environments import ENVIRONMENTS
 from shared.tagging import DEPLOYED_AT
 from tests.application.common import (
-    ENVIRONMENTS,
+    EXPECTED,
     GROUP,
     LISTENER,
-    SUFFIX,
     TARGET_GROUP,
     TEMPLATE,
     application,
@@ -20,14 +20,12 @@ from tests.application.common import (
 )
 from tests.support import run_layer
 
-TYPES = {"dev": "t4g.small", "staging": "t4g.small", "prod": "t4g.medium"}
-
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 @pytest.mark.parametrize("color", ["blue", "green"])
 def test_launch_templates_are_graviton_imdsv2_encrypted_and_private(env, color):
     template = named(application(env), TEMPLATE, f"web-{color}")["inputs"]
-    assert template["instanceType"] == TYPES[env]
+    assert template["instanceType"] == EXPECTED[env]["instance_type"]
     assert template["imageId"] == f"resolve:ssm:{AMI_PARAMETER}"
     options = template["metadataOptions"]
     assert (options["httpTokens"], options["httpPutResponseHopLimit"]) == ("required", 1)
@@ -51,7 +49,7 @@ def test_each_colour_has_a_group_across_the_private_subnets_behind_its_target_gr
     group = named(layer, GROUP, f"web-{color}")
     target = named(layer, TARGET_GROUP, f"web-targets-{color}")
     inputs = group["inputs"]
-    assert inputs["name"] == f"asg-web-{color}-{env}-{SUFFIX[env]}"
+    assert inputs["name"] == f"asg-web-{color}-{env}-{EXPECTED[env]['suffix']}"
     assert inputs["vpcZoneIdentifiers"] == upstream(env, "networking")["privateSubnetIds"]
     assert inputs["targetGroupArns"] == [target["outputs"]["arn"]]
     assert inputs["healthCheckType"] == "ELB"

@@ -7,8 +7,8 @@ import pytest
 
 from data.settings import DataSettings
 from shared.config import PlatformConfigError, parse_stack_config
+from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_stack_file
-from tests.data.common import ENVIRONMENTS
 from tests.support import planned, run_layer
 
 

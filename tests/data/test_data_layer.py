@@ -9,9 +9,9 @@ from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
 from data.proxy import CLIENT_IAM_AUTH
 from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     TYPES,
     by_name,

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from data.database import LOG_EXPORTS
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     TYPES,
     by_name,

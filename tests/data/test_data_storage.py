@@ -3,9 +3,9 @@
 import pytest
 
 from data.kms import KEY_SERVICES
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     as_list,
     by_name,

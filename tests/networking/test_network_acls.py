@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from shared.environments import ENVIRONMENTS
 from tests.support import layer_of, planned, resources
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 NACL = "aws:ec2/networkAcl:NetworkAcl"
 CLIENT, S3_ADDRESS = "203.0.113.10", "52.216.0.10"  # an internet client; an S3 (gateway endpoint) address
 EPHEMERAL_PORT = 40000

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,3 @@ def failed(report: Mapping[str, Any], env: str) -> list[Finding]:
 def counts(report: Mapping[str, Any]) -> tuple[int, int]:
     """(passed, failed) checks."""
     return int(report["summary"]["passed"]), int(report["summary"]["failed"])
-
-
-def scanned_resources(report: Mapping[str, Any]) -> Sequence[str]:
-    results = report["results"]
-    return sorted({r["resource"] for kind in ("passed_checks", "failed_checks") for r in results[kind]})

@@ -17,7 +17,7 @@ are counted in `Conversion.not_converted`, never dropped silently.
 import collections.abc as cabc
 import re
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -302,7 +302,3 @@ def convert(environment: str, plan: Mapping[str, Any]) -> Conversion:
         },
     }
     return conversion
-
-
-def resources_of(tf_plan: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
-    return list(tf_plan["planned_values"]["root_module"]["resources"])
