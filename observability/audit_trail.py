@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from shared import iam
 from shared.context import LayerContext
-from shared.private_bucket import private_bucket
+from shared.private_bucket import PrivateBucketArgs, Retention, private_bucket
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 
@@ -121,55 +121,31 @@ class AuditTrail(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=ctx.child(self),
         )
-        private = private_bucket(name, resource_type="trail", region=ctx.region, protect=False, ctx=ctx, parent=self)
+        private = private_bucket(
+            name,
+            PrivateBucketArgs(
+                resource_type="trail",
+                region=ctx.region,
+                # a replaced or deleted trail file is kept as long as a current one
+                retention=Retention(
+                    rule_id="trail-retention",
+                    expiration_days=args.retention_days,
+                    noncurrent_days=args.retention_days,
+                    incomplete_upload_days=args.incomplete_upload_days,
+                ),
+                kms_key_arn=self.key.arn,
+                protect=False,
+                access_log_bucket=None,
+            ),
+            ctx,
+            self,
+        )
         self.bucket, bucket = private.bucket, private.bucket.id
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=ctx.child(self),
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": self.key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=ctx.child(self),
-        )
         policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket,
             policy=iam.to_json(bucket_policy(self.bucket.arn, ctx.account_id, arn)),
             opts=ctx.child(self, depends_on=[private.public_access]),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket,
-            rules=[
-                {
-                    "id": "trail-retention",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"days": args.retention_days},
-                    # a replaced or deleted trail file is kept as long as a current one
-                    "noncurrent_version_expiration": {"noncurrent_days": args.retention_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": args.incomplete_upload_days},
-                },
-                {
-                    "id": "expired-delete-markers",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"expired_object_delete_marker": True},
-                },
-            ],
-            opts=ctx.child(self, depends_on=[versioning]),
         )
         audit_objects = pulumi.Output.from_input(args.audit_bucket_arn).apply(lambda bucket_arn: f"{bucket_arn}/")
         selector = aws.cloudtrail.TrailAdvancedEventSelectorArgs
@@ -198,7 +174,7 @@ class AuditTrail(pulumi.ComponentResource):
             ],
             tags=ctx.tags(trail_name),
             # CloudTrail checks at create that it may write to the bucket and use the key.
-            opts=ctx.tagged_child(self, depends_on=[policy, encryption]),
+            opts=ctx.tagged_child(self, depends_on=[policy, private.encryption]),
         )
         self.arn = self.trail.arn
         self.register_outputs({"trailArn": self.trail.arn, "bucket": self.bucket.bucket})
