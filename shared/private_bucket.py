@@ -6,7 +6,6 @@ everything else is here, once.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -26,24 +25,24 @@ class Retention:
     incomplete_upload_days: int
     transition_days: int | None = None
 
-    def rules(self) -> list[dict[str, Any]]:
-        rule: dict[str, Any] = {"id": self.rule_id, "status": "Enabled", "filter": {}}
-        if self.transition_days is not None:
-            rule["transitions"] = [{"days": self.transition_days, "storage_class": "INTELLIGENT_TIERING"}]
-        rule |= {
+    def rules(self) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
+        retention: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+            "id": self.rule_id,
+            "status": "Enabled",
+            "filter": {},
             "expiration": {"days": self.expiration_days},
             "noncurrent_version_expiration": {"noncurrent_days": self.noncurrent_days},
             "abort_incomplete_multipart_upload": {"days_after_initiation": self.incomplete_upload_days},
         }
-        return [
-            rule,
-            {
-                "id": "expired-delete-markers",
-                "status": "Enabled",
-                "filter": {},
-                "expiration": {"expired_object_delete_marker": True},
-            },
-        ]
+        if self.transition_days is not None:
+            retention["transitions"] = [{"days": self.transition_days, "storage_class": "INTELLIGENT_TIERING"}]
+        delete_markers: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+            "id": "expired-delete-markers",
+            "status": "Enabled",
+            "filter": {},
+            "expiration": {"expired_object_delete_marker": True},
+        }
+        return [retention, delete_markers]
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,9 @@ def private_bucket(name: str, args: PrivateBucketArgs, ctx: LayerContext, parent
     return PrivateBucket(bucket, public_access, versioning, encryption)
 
 
-def _encryption_rule(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+def _encryption_rule(
+    kms_key_arn: pulumi.Input[str] | None,
+) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict:
     if kms_key_arn is None:
         return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
     return {
