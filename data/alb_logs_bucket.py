@@ -1,7 +1,9 @@
-"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, versioned, expiring.
+"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, versioned,
+access-logged, expiring.
 
 Versioned, so a log object overwritten or deleted by mistake stays recoverable until its lifecycle
-ends; current and replaced versions both expire after `expiration_days` (90 in every environment).
+ends; current and replaced versions both expire after `expiration_days` (data:albLogExpirationDays:
+90 days, a year in prod).
 """
 
 from dataclasses import dataclass
@@ -16,8 +18,9 @@ from shared.private_bucket import PrivateBucketArgs, Retention, private_bucket
 
 @dataclass(frozen=True)
 class AlbLogsBucketArgs:
-    expiration_days: int
+    expiration_days: int  # data:albLogExpirationDays
     incomplete_upload_days: int
+    access_log_bucket: pulumi.Input[str]
 
 
 class AlbLogsBucket(pulumi.ComponentResource):
@@ -42,7 +45,7 @@ class AlbLogsBucket(pulumi.ComponentResource):
                 ),
                 kms_key_arn=None,  # ALB log delivery writes SSE-S3 only
                 protect=False,
-                access_log_bucket=None,
+                access_log_bucket=args.access_log_bucket,
             ),
             ctx,
             self,

@@ -1,4 +1,5 @@
-"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, aged out per environment.
+"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, access-logged, aged out per
+environment.
 
 The same component builds the DR copy in the DR region (`region`), encrypted with that region's key.
 """
@@ -22,6 +23,7 @@ class AuditBucketArgs:
     incomplete_upload_days: int
     protect: bool
     region: str
+    access_log_bucket: pulumi.Input[str]  # an access-log bucket in `region` (S3 logs within a region only)
     resource_type: str = "audit"
     # Refuse uploads that name another encryption or key. Off for a replica bucket, whose
     # writes come from S3 replication with the replica key.
@@ -49,7 +51,7 @@ class AuditBucket(pulumi.ComponentResource):
                 ),
                 kms_key_arn=args.kms_key_arn,
                 protect=args.protect,
-                access_log_bucket=None,
+                access_log_bucket=args.access_log_bucket,
             ),
             ctx,
             self,

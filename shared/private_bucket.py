@@ -73,7 +73,7 @@ def private_bucket(name: str, args: PrivateBucketArgs, ctx: LayerContext, parent
     bucket = aws.s3.Bucket(
         f"{name}-bucket",
         bucket=bucket_name,
-        force_destroy=True,  # teardown without manual steps (docs/design.md)
+        force_destroy=not args.protect,  # unprotected buckets go without manual steps (docs/design.md)
         tags=ctx.tags(bucket_name),
         opts=ctx.tagged_child(parent, protect=args.protect),
         region=region,
