@@ -29,6 +29,7 @@ IDENTITY_KEYS: tuple[str, ...] = ("platform:environment", "platform:environmentS
 LOG_GROUP_RETENTION = "aws:cloudwatch/logGroup:LogGroup.retentionInDays"
 BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration.rules"
 
+BUCKET = "aws:s3/bucket:Bucket"
 SUBNET = "aws:ec2/subnet:Subnet"
 CERTIFICATE = "aws:acm/certificate:Certificate"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
@@ -128,8 +129,21 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
         "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        # Pulumi protect, AWS deletion protection, and buckets that destroy would not empty.
         "data:protectDataStores": Variation(
-            protect=True, properties=("aws:secretsmanager/secret:Secret.recoveryWindowInDays",)
+            protect=True,
+            properties=(
+                "aws:secretsmanager/secret:Secret.recoveryWindowInDays",
+                f"{BUCKET}.forceDestroy",
+                "aws:rds/instance:Instance.deletionProtection",
+                "aws:rds/cluster:Cluster.deletionProtection",
+                "aws:dynamodb/table:Table.deletionProtectionEnabled",
+            ),
+        ),
+        "data:albLogExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        # RDSOSMetrics, and the data key's permission for CloudWatch Logs to encrypt it.
+        "data:ownsEnhancedMonitoringLogGroup": Variation(
+            properties=("aws:kms/key:Key.policy",), counts=("*::database-monitoring-logs",)
         ),
         "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
         # --- application ---
@@ -150,6 +164,8 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "observability:alarmThresholds": Variation(
             properties=(f"{METRIC_ALARM}.threshold", f"{METRIC_ALARM}.alarmDescription")
         ),
+        "observability:trailRetentionDays": Variation(properties=(LOG_GROUP_RETENTION, BUCKET_LIFECYCLE_RULES)),
+        "observability:protectAuditTrail": Variation(protect=True, properties=(f"{BUCKET}.forceDestroy",)),
         "observability:tracing": Variation(
             properties=(
                 "aws:xray/samplingRule:SamplingRule.fixedRate",

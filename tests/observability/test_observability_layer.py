@@ -195,7 +195,9 @@ def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
     assert target_groups and groups
     expected = {
         "AWS/Lambda": lambda d: set(d) == {"FunctionName"} and d["FunctionName"] in functions,
-        "AWS/SQS": lambda d: d in ({"QueueName": app["paymentQueueName"]}, {"QueueName": app["paymentDlqName"]}),
+        "AWS/SQS": lambda d: (
+            d in [{"QueueName": app[q]} for q in ("paymentQueueName", "paymentDlqName", "lambdaDlqName")]
+        ),
         "AWS/RDS": lambda d: d == {"DBInstanceIdentifier": data["databaseIdentifier"]},
         "AWS/ApiGateway": lambda d: d == {"ApiName": app["apiName"], "Stage": app["apiStageName"]},
         metric_names.NAMESPACE: lambda d: d == {metric_names.SERVICE_DIMENSION: app["metricsServiceName"]},
@@ -205,6 +207,8 @@ def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
             or (set(d) == {"LoadBalancer", "TargetGroup"} and d["TargetGroup"] in target_groups)
         ),
         "AWS/AutoScaling": lambda d: d in [{"AutoScalingGroupName": g} for g in groups],
+        # the trail's metric filters count events: no dimensions, a namespace of the environment's own
+        f"AuditTrail/{env}-{SUFFIX[env]}": lambda d: d == {},
     }
     reads = metric_reads(observability(env))
     assert {namespace for namespace, *_ in reads} == set(expected)
@@ -280,10 +284,10 @@ def test_trail_validates_encrypts_and_records_the_audit_bucket(env):
     }
     # the bucket: private baseline, teardown, retention of the environment's logs, CloudTrail may write
     bucket = one(layer, "aws:s3/bucket:Bucket")["inputs"]
-    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is True
+    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is (env != "prod")
     (lifecycle,) = resources(layer, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     retention = next(r for r in lifecycle["inputs"]["rules"] if r["id"] == "trail-retention")
-    days = {"dev": 30, "staging": 30, "prod": 365}[env]  # platform:logRetentionDays
+    days = {"dev": 90, "staging": 90, "prod": 365}[env]  # observability:trailRetentionDays
     assert retention["expiration"] == {"days": days}
     assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": days}
     (policy,) = resources(layer, "aws:s3/bucketPolicy:BucketPolicy")
