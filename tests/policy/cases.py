@@ -174,6 +174,15 @@ def _waf(*, associated: bool = True, logging: bool = True) -> list[Record]:
     ]
 
 
+def _protected(record: Record) -> Record:
+    return {**record, "protect": True}
+
+
+RDS_PROTECTION = "teardown-rds-deletion-protection-follows-protect (RDS.8)"
+TABLE_PROTECTION = "teardown-dynamodb-deletion-protection-follows-protect (DynamoDB.6)"
+BUCKET_EMPTIED = "teardown-s3-bucket-force-destroy-unless-protected"
+
+
 def _rds(**overrides: Any) -> Record:
     compliant: dict[str, Any] = {
         "engine": "postgres",
@@ -712,13 +721,31 @@ CASES: tuple[Case, ...] = (
     ),
     # --- teardown ---
     Case("teardown-no-retain-on-delete", [res(KEY, retain=True)], [res(KEY)], "retain_on_delete"),
-    Case("teardown-rds-deletable", [_rds(skipFinalSnapshot=False)], [_rds()], "set skipFinalSnapshot=true"),
-    Case("teardown-rds-deletable", [_rds(deletionProtection=True)], [_rds()], "set deletionProtection=false"),
+    Case(RDS_PROTECTION, [_rds(skipFinalSnapshot=False)], [_rds()], "set skipFinalSnapshot=true"),
+    Case(RDS_PROTECTION, [_rds(deletionProtection=True)], [_rds()], "set deletionProtection=False"),
     Case(
-        "teardown-dynamodb-deletable",
+        RDS_PROTECTION,
+        [_protected(_rds(deletionProtection=False))],
+        [_protected(_rds(deletionProtection=True))],
+        "set deletionProtection=True",
+    ),
+    Case(
+        TABLE_PROTECTION,
         [res(TABLE, deletionProtectionEnabled=True)],
         [res(TABLE, deletionProtectionEnabled=False)],
-        "set deletionProtectionEnabled=false",
+        "set deletionProtectionEnabled=False",
     ),
-    Case("teardown-s3-bucket-force-destroy", [res(BUCKET)], [res(BUCKET, forceDestroy=True)], "set forceDestroy=true"),
+    Case(
+        TABLE_PROTECTION,
+        [_protected(res(TABLE, deletionProtectionEnabled=False))],
+        [_protected(res(TABLE, deletionProtectionEnabled=True))],
+        "set deletionProtectionEnabled=True",
+    ),
+    Case(BUCKET_EMPTIED, [res(BUCKET)], [res(BUCKET, forceDestroy=True)], "set forceDestroy=true"),
+    Case(
+        BUCKET_EMPTIED,
+        [_protected(res(BUCKET, forceDestroy=True))],
+        [_protected(res(BUCKET, forceDestroy=False))],
+        "set forceDestroy=false",
+    ),
 )
