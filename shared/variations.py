@@ -34,6 +34,7 @@ SUBNET = "aws:ec2/subnet:Subnet"
 CERTIFICATE = "aws:acm/certificate:Certificate"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 LISTENER_ACTIONS = "aws:lb/listener:Listener.defaultActions"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
@@ -188,9 +189,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
             ),
         ),
         "application:waf": Variation(counts=("*payments:application:Waf*",)),
+        # The image's id is regional: environments in different regions always differ in it; the
+        # release it is (the ImageName tag) differs only where the stack files name another one.
+        "application:webImage": Variation(
+            properties=(
+                f"{LAUNCH_TEMPLATE}.imageId",
+                f"{LAUNCH_TEMPLATE}.tags",
+                f"{LAUNCH_TEMPLATE}.tagSpecifications",
+            )
+        ),
         "application:webTier": Variation(
             properties=(
-                "aws:ec2/launchTemplate:LaunchTemplate.instanceType",
+                f"{LAUNCH_TEMPLATE}.instanceType",
                 *(f"{AUTOSCALING_GROUP}.{p}" for p in ("minSize", "maxSize", "desiredCapacity", "waitForElbCapacity")),
             )
         ),

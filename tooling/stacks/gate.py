@@ -10,6 +10,8 @@ fails refuses the deploy with one line (exit 2):
 4. clean       the source was deployed from a clean working tree;
 5. artifact    the artifact the source runs (its application output) is the record's, and the one the
                target's preview would deploy;
+   image       the web tier's image release the target's preview would launch (its launch templates'
+               ImageName tag) is the one the source runs (`make bump-image ENV=<target>` carries it);
 6. drift       `make drift ENV=<source>` finds nothing (tooling.stacks.drift.detect);
 7. parity      the target's preview differs from the source's deployed stacks only by declared
                variations (the one comparator, tooling.checks.compare).
@@ -20,7 +22,7 @@ deployer, failed conditions) is written into the target's own promotion record.
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,8 @@ from tooling.stacks.preflight import Refusal, Stack
 from tooling.stacks.record import read_record
 
 FUNCTION = "aws:lambda/function:Function"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+IMAGE_TAG = "ImageName"  # application/web_tier.py: the image's release, the same in every region
 
 
 @dataclass
@@ -107,6 +111,20 @@ class Gate:
             )
         return None
 
+    def check_image(self) -> str | None:
+        try:
+            exported = self.cli.read_json(self.application_stack, "stack", "export") or {}
+        except LayerFailure:
+            exported = {}
+        runs = image_names((exported.get("deployment") or {}).get("resources") or [])
+        planned = image_names(resource for layer in self.assessment.preview for resource in layer["resources"])
+        if planned and planned != runs:
+            return (
+                f"image: {self.target} would launch {', '.join(sorted(planned))}, {self.source} runs "
+                f"{', '.join(sorted(runs)) or '(none)'}: make bump-image ENV={self.target} carries its image"
+            )
+        return None
+
     def check_drift(self) -> str | None:
         try:
             report = drift.detect(self.source)
@@ -147,6 +165,7 @@ class Gate:
             (self.check_commit, True),
             (self.check_clean, True),
             (self.check_artifact, True),
+            (self.check_image, False),
             (self.check_drift, False),
             (self.check_parity, False),
         )
@@ -161,6 +180,16 @@ class Gate:
                 raise Refusal(line)
             self.failed.append(problem)
         return self.failed
+
+
+def image_names(resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The image releases launch templates name (their ImageName tag)."""
+    return {
+        str(tags[IMAGE_TAG])
+        for resource in resources
+        if resource.get("type") == LAUNCH_TEMPLATE
+        and IMAGE_TAG in (tags := (resource.get("inputs") or {}).get("tags") or {})
+    }
 
 
 def planned_artifacts(preview: Sequence[dict[str, Any]]) -> set[str]:
