@@ -56,10 +56,10 @@ def test_aurora_serverless_v2_cluster_replaces_the_instance(aurora):
     assert group["family"] == "aurora-postgresql14"
     assert {p["name"]: p["value"] for p in group["parameters"]}["rds.force_ssl"] == "1"
     assert inputs["dbClusterParameterGroupName"] == group["name"]
-    assert [g["inputs"]["name"] for g in resources(run, TYPES["log_group"])] == [
+    assert {g["inputs"]["name"] for g in resources(run, TYPES["log_group"])} == {
         "RDSOSMetrics",  # enhanced monitoring's group, declared before the cluster's instances report
         f"/aws/rds/cluster/{inputs['clusterIdentifier']}/postgresql",
-    ]
+    }
 
 
 def test_aurora_multi_az_means_a_reader_in_another_az(aurora):
