@@ -84,8 +84,7 @@ def api_gateway_account_problems(
         API_GATEWAY_ACCOUNT,
         own=own.owns_api_gateway_account,
         platform=platform,
-        others={stack: other.layer.owns_api_gateway_account for stack, other in others.items()},
-        other_platforms={stack: other.platform for stack, other in others.items()},
+        others={stack: (other.platform, other.layer.owns_api_gateway_account) for stack, other in others.items()},
     )
 
 

@@ -242,6 +242,8 @@ class DataSettings(StrictModel):
             ),
             own=self.owns_enhanced_monitoring_log_group,
             platform=platform,
-            others={stack: other.layer.owns_enhanced_monitoring_log_group for stack, other in others.items()},
-            other_platforms={stack: other.platform for stack, other in others.items()},
+            others={
+                stack: (other.platform, other.layer.owns_enhanced_monitoring_log_group)
+                for stack, other in others.items()
+            },
         )

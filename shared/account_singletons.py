@@ -24,17 +24,15 @@ def single_owner_problems(
     *,
     own: bool,
     platform: PlatformConfig,
-    others: Mapping[str, bool],
-    other_platforms: Mapping[str, PlatformConfig],
+    others: Mapping[str, tuple[PlatformConfig, bool]],
 ) -> list[str]:
-    """`others`: whether each other stack file of the layer owns the singleton; `other_platforms`: where it is."""
+    """`others`: each other stack file of the layer -> (its platform block, whether it owns the singleton)."""
     problems = []
     for account in platform.allowed_account_ids:
         sharing = {
             stack: owns
-            for stack, owns in sorted(others.items())
-            if other_platforms[stack].region == platform.region
-            and account in other_platforms[stack].allowed_account_ids
+            for stack, (where, owns) in sorted(others.items())
+            if where.region == platform.region and account in where.allowed_account_ids
         }
         owners = [stack for stack, owns in sharing.items() if owns]
         if own:
