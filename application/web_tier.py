@@ -45,7 +45,6 @@ TRACE_ACTIONS: tuple[str, ...] = (
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
-    "xray:GetSamplingStatisticSummaries",
 )
 SESSION_MANAGER_ACTIONS: tuple[str, ...] = (
     "ssmmessages:CreateControlChannel",

@@ -160,7 +160,7 @@ class Database(pulumi.ComponentResource):
             name=ENHANCED_MONITORING_LOG_GROUP,
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            tags=ctx.tags(ENHANCED_MONITORING_LOG_GROUP),
+            tags=ctx.tags(),  # its name is AWS's, without this environment's: no Name tag claims it
             opts=ctx.tagged_child(self),
         )
 

@@ -97,7 +97,6 @@ def _what_the_instance_calls(region: str, log_prefix: str) -> dict[str, str]:
     if "traces" in agent or "systemctl enable --now xray" in script:
         for action in ("PutTraceSegments", "PutTelemetryRecords", "GetSamplingRules", "GetSamplingTargets"):
             calls[f"xray:{action}"] = "*"
-        calls["xray:GetSamplingStatisticSummaries"] = "*"
     # Operators reach instances through Session Manager only (no SSH: nothing listens on 22).
     calls["ssm:UpdateInstanceInformation"] = f"arn:aws:ec2:{region}:{ACCOUNT}:instance/*"
     for action in ("CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"):
