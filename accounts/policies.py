@@ -42,7 +42,8 @@ DEPLOY_SERVICES: tuple[str, ...] = (
     "ec2", "rds", "dynamodb", "s3", "kms", "secretsmanager", "lambda", "apigateway", "sqs", "sns",
     "elasticloadbalancing", "autoscaling", "acm", "wafv2", "logs", "cloudwatch", "xray", "cloudtrail",
 )  # fmt: skip
-# Read-only calls of the layers outside their services (the web tier's AMI is `resolve:ssm:`).
+# Read-only calls outside the layers' services: `make bump-image` looks up AWS's public AL2023 image
+# parameter (the launch templates carry the pinned id), and the tagging API.
 DEPLOY_READS: tuple[str, ...] = ("ssm:GetParameter", "ssm:GetParameters", "tag:GetResources")
 WORKLOAD_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "rds-db")
 # Global services: their calls are made in us-east-1 (aws:RequestedRegion), whatever the region.
@@ -364,13 +365,6 @@ def drift_permissions(target: DeployTarget) -> dict[str, Any]:
             "Condition": _in_regions(target.regions),
         },
         {"Sid": "ReadGlobalResources", "Effect": "Allow", "Action": global_reads, "Resource": "*"},
-        {
-            # The web tier's launch templates name their AMI as `resolve:ssm:` of AWS's public parameter.
-            "Sid": "ResolvePublicAmiParameters",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-            "Resource": [f"arn:aws:ssm:{region}::parameter/aws/service/*" for region in target.regions],
-        },
         {
             "Sid": "ReadSecretValuesTheStateHolds",
             "Effect": "Allow",

@@ -192,6 +192,7 @@ alb = Alb(
         subnet_ids=networking.require("publicSubnetIds"),
         security_group_id=networking.require("albSecurityGroupId"),
         log_bucket=data.require("albLogsBucketName"),
+        domain=settings.domain,
     ),
     ctx,
     opts,
@@ -216,6 +217,7 @@ web = WebTier(
     "web",
     WebTierArgs(
         settings=settings.web_tier,
+        image=settings.web_image,
         target_groups=web_targets.groups,
         subnet_ids=networking.require("privateSubnetIds"),
         security_group_id=networking.require("webSecurityGroupId"),

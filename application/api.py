@@ -306,7 +306,7 @@ class PaymentApi(pulumi.ComponentResource):
             f"{name}-logs-key",
             description=f"API Gateway logs of {ctx.platform.environment}-{ctx.platform.environment_suffix}",
             enable_key_rotation=True,
-            deletion_window_in_days=7,
+            deletion_window_in_days=30,
             policy=iam.to_json(iam.document(iam.key_administration_statement(account), logs)),
             tags=ctx.tags(ctx.name("kms-api-logs")),
             opts=ctx.tagged_child(self),

@@ -35,6 +35,8 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 MIGRATION_RESERVED_CONCURRENCY = 1
 
 
+AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
+AL2023_ARM64_NAME = re.compile(r"^al2023-ami-2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-arm64$")
 # Graviton (arm64) families only: the AMI is Amazon Linux 2023 arm64.
 _GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.(nano|micro|small|medium|large|\d*xlarge)$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -99,6 +101,38 @@ class WebTierSettings(StrictModel):
         if low is not None and high is not None and not low <= desired <= high:
             raise ValueError(f"minSize ({low}) <= desiredCapacity ({desired}) <= maxSize ({high}) must hold")
         return desired
+
+
+class WebImageSettings(StrictModel):
+    """The machine image of the web tier, pinned: an instance launches exactly this image, whenever it
+    launches, until `make bump-image` changes it on purpose.
+
+    `id` is the AMI in this environment's region; `name` is the Amazon Linux 2023 arm64 release it
+    is, the same in every region (AWS publishes each release under one name), so two environments in
+    different regions can be checked to run the same image (the promotion gate compares names)."""
+
+    id: str = Field(description="ami- id of the image in platform:region.")
+    name: str = Field(
+        description="The Amazon Linux 2023 arm64 release, e.g. al2023-ami-2023.11.20260427.1-kernel-6.1-arm64."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _ami_id(cls, value: str) -> str:
+        if not AMI_ID.match(value):
+            raise ValueError(f"{value!r} is not an AMI id; expected ami- and 8 or 17 lowercase hex digits")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _al2023_arm64(cls, value: str) -> str:
+        if not AL2023_ARM64_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an Amazon Linux 2023 arm64 release name; expected "
+                "al2023-ami-2023.<minor>.<yyyymmdd>.<n>-kernel-<version>-arm64 (the web tier is Graviton and its "
+                "user data is written for Amazon Linux 2023)"
+            )
+        return value
 
 
 class TimeoutSettings(StrictModel):
@@ -191,6 +225,10 @@ class ApplicationSettings(StrictModel):
     waf: bool = Field(description="AWS WAF on the ALB: managed rule groups and a rate limit per client IP.")
     # --- web tier, blue/green ---
     web_tier: WebTierSettings = Field(description="Instance type and Auto Scaling sizes of each colour.")
+    web_image: WebImageSettings = Field(
+        description="The web tier's machine image, pinned: {id: ami-... in this region, name: its Amazon Linux 2023 "
+        "arm64 release} (written by make bump-image; promoted environments carry their source's release)."
+    )
     active_color: Color = Field(
         description="The colour the 443 listener sends traffic to (written by make release / make rollback)."
     )

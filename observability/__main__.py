@@ -1,7 +1,7 @@
 """Observability layer: the alarm topic, alarms on every critical failure (functions, settlement, database,
 API, edge) and one composite over them, the environment's dashboard, X-Ray tracing, and the audit of
-the audit (a CloudTrail trail). Reads the application and data contracts; exports the OBSERVABILITY
-contract."""
+the audit (a CloudTrail trail, reviewed by the CIS metric filters and their alarms). Reads the
+application and data contracts; exports the OBSERVABILITY contract."""
 
 from typing import Any
 
@@ -19,6 +19,7 @@ from observability.function_alarms import FunctionAlarms, FunctionAlarmsArgs, Wa
 from observability.settings import ObservabilitySettings
 from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsArgs
 from observability.tracing import Tracing, TracingArgs
+from observability.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
 from shared.contracts import COLORS
@@ -63,6 +64,7 @@ functions = {
     if function.alarms
 }
 queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
+lambda_dlq_name = application.require("lambdaDlqName")
 api_name, api_stage = application.require("apiName"), application.require("apiStageName")
 database_engine, database_identifier = data.require("databaseEngine"), data.require("databaseIdentifier")
 # The edge: the ALB, its target groups (per colour and the /api/* Lambda target), the web tier's groups.
@@ -82,17 +84,38 @@ topic = AlarmTopic("alarm-topic", AlarmTopicArgs(data.require("kmsKeyArn"), sett
 destination = AlarmDestination(topic.arn, settings.alarm_period_seconds)
 limits = settings.alarm_thresholds
 
+# --- the audit of the audit: the trail, and its review by the CIS metric filters ---
+trail = AuditTrail(
+    "audit-trail",
+    AuditTrailArgs(
+        audit_bucket_arn=data.require("auditBucketArn"),
+        retention_days=settings.trail_retention_days,
+        protect=settings.protect_audit_trail,
+        access_log_bucket=data.require("accessLogsBucketName"),
+    ),
+    ctx,
+    opts,
+)
+trail_alarms = TrailAlarms("trail", TrailAlarmsArgs(trail.log_group.name, destination), ctx, opts)
+
 # --- alarms ---
 function_alarms = FunctionAlarms("functions", FunctionAlarmsArgs(functions, limits, destination), ctx, opts)
 settlement_alarms = SettlementAlarms(
-    "settlement", SettlementAlarmsArgs(service, queue_name, dlq_name, limits, destination), ctx, opts
+    "settlement", SettlementAlarmsArgs(service, queue_name, dlq_name, lambda_dlq_name, limits, destination), ctx, opts
 )
 database_alarms = DatabaseAlarms(
     "database", DatabaseAlarmsArgs(database_engine, database_identifier, limits, destination), ctx, opts
 )
 api_alarms = ApiAlarms("api", ApiAlarmsArgs(api_name, api_stage, limits, destination), ctx, opts)
-edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts)
-groups: list[AlarmGroup] = [function_alarms, settlement_alarms, database_alarms, api_alarms, edge_alarms]
+edge_alarms = EdgeAlarms("edge", EdgeAlarmsArgs(edge, limits, destination), ctx, opts) if edge else None
+groups: list[AlarmGroup] = [
+    function_alarms,
+    settlement_alarms,
+    database_alarms,
+    api_alarms,
+    *([edge_alarms] if edge_alarms else []),
+    trail_alarms,
+]
 alarms = {key: alarm for group in groups for key, alarm in group.alarms.items()}
 degraded = PaymentsDegraded(
     "payments-degraded",
@@ -120,11 +143,6 @@ dashboard = PaymentsDashboard(
     opts,
 )
 tracing = Tracing("tracing", TracingArgs(service, api_name, api_stage, settings.tracing), ctx, opts)
-
-# --- the audit of the audit ---
-trail = AuditTrail(
-    "audit-trail", AuditTrailArgs(data.require("auditBucketArn"), platform.log_retention_days), ctx, opts
-)
 
 # --- exports: the contract in shared/contracts.py ---
 pulumi.export("environment", platform.environment)

@@ -94,6 +94,9 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
+        "accessLogsBucketName": (
+            "S3 bucket (SSE-S3, versioned) receiving the server access logs of the audit, ALB-log and trail buckets."
+        ),
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
         "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },
@@ -207,13 +210,14 @@ OBSERVABILITY = _contract(
             "functionTimeouts",
             "paymentQueueName",
             "paymentDlqName",
+            "lambdaDlqName",
             "metricsNamespace",
             "metricsServiceName",
             "apiName",
             "apiStageName",
             *EDGE_METRIC_KEYS,
         ),
-        "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn"),
+        "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn", "accessLogsBucketName"),
     },
 )
 

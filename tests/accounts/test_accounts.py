@@ -17,7 +17,6 @@ from accounts.policies import (
     ROLE_TYPES,
 )
 from accounts.settings import AccountsSettings
-from application.web_tier import AMI_PARAMETER
 from policy import ALL_POLICIES
 from shared.config import parse_stack_config
 from shared.contracts import DEPLOY_ORDER
@@ -332,15 +331,6 @@ def test_the_drift_role_reads_secret_values_only_where_the_state_holds_them(env)
     regional = statement(doc, "ReadLayerResourcesInRegion")
     assert regional["Condition"] == {"StringEquals": {"aws:RequestedRegion": [region]}}
     assert not any(a.startswith(tuple(f"{m}:" for m in GLOBAL_MODULES)) for a in regional["Action"])
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_drift_role_resolves_only_the_public_ami_parameter(env):
-    doc = document(policy_named(planned(env), "drift-policy"))
-    region = config_of(env)["platform:region"]
-    (pattern,) = statement(doc, "ResolvePublicAmiParameters")["Resource"]
-    assert pattern == f"arn:aws:ssm:{region}::parameter/aws/service/*"
-    assert fnmatchcase(f"arn:aws:ssm:{region}::parameter{AMI_PARAMETER}", pattern)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -1,9 +1,13 @@
 """The ALB, its listeners, its certificate, the Lambda target behind /api/* and WAF, as planned."""
 
+import json
+import re
+
 import pytest
 
 from application.edge import TLS_POLICY
 from shared.environments import ENVIRONMENTS
+from shared.stack_files import read_layer_config
 from tests.application.common import (
     ATTACHMENT,
     CERTIFICATE,
@@ -20,7 +24,7 @@ from tests.application.common import (
     named,
     upstream,
 )
-from tests.support import one, resources
+from tests.support import one, resources, suffix_of
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -72,7 +76,8 @@ def test_api_paths_go_to_the_lambda_target_registered_after_its_permission(env):
     layer = application(env)
     target = named(layer, TARGET_GROUP, "alb-api-target")
     inputs = target["inputs"]
-    assert inputs["targetType"] == "lambda" and "namePrefix" in inputs and "name" not in inputs
+    assert inputs["targetType"] == "lambda" and "namePrefix" not in inputs
+    assert re.fullmatch(rf"tg-api-{env}-{suffix_of(env)}-[0-9a-f]{{4}}", inputs["name"]) and len(inputs["name"]) <= 32
     assert not {"port", "protocol", "vpcId"} & set(inputs)
     check = inputs["healthCheck"]
     assert check["enabled"] is True and check["path"] == "/api/health" and "protocol" not in check
@@ -113,7 +118,7 @@ def test_a_domain_gets_a_dns_validated_acm_certificate(env):
     cert = one(layer, CERTIFICATE)
     assert (cert["inputs"]["domainName"], cert["inputs"]["validationMethod"]) == (domain, "DNS")
     (option,) = cert["outputs"]["domainValidationOptions"]
-    record = one(layer, "aws:route53/record:Record")["inputs"]
+    record = named(layer, "aws:route53/record:Record", "certificate-validation")["inputs"]
     assert record["zoneId"] == zone
     assert (record["name"], record["type"]) == (option["resourceRecordName"], "CNAME")
     assert record["records"] == [option["resourceRecordValue"]]
@@ -161,4 +166,26 @@ def test_the_contract_exports(env):
     assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{EXPECTED[env]['suffix']}/")
     assert outputs["webActiveColor"] == "blue"
     assert set(outputs["webTargetGroupArnSuffixes"]) == set(outputs["webAutoScalingGroupNames"]) == {"blue", "green"}
-    assert outputs["lambdaTargetGroupArnSuffix"].startswith("targetgroup/api-")
+    assert outputs["lambdaTargetGroupArnSuffix"].startswith(f"targetgroup/tg-api-{env}-{suffix_of(env)}-")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_with_a_domain_the_alb_url_resolves_through_an_alias_record(env):
+    layer = application(env)
+    domain = json.loads(read_layer_config("application", env)["application:domain"])
+    aliases = [r for r in resources(layer, "aws:route53/record:Record") if r["inputs"].get("aliases")]
+    if not domain:
+        assert aliases == []  # dev: the generated certificate names the ALB's own DNS name
+        assert layer["outputs"]["albUrl"] == f"https://{layer['outputs']['albDnsName']}"
+        return
+    alb = one(layer, "aws:lb/loadBalancer:LoadBalancer")["outputs"]
+    (record,) = aliases
+    assert (record["inputs"]["zoneId"], record["inputs"]["name"], record["inputs"]["type"]) == (
+        domain["hostedZoneId"],
+        domain["name"],
+        "A",
+    )
+    assert record["inputs"]["aliases"] == [
+        {"name": alb["dnsName"], "zoneId": alb["zoneId"], "evaluateTargetHealth": True}
+    ]
+    assert layer["outputs"]["albUrl"] == f"https://{domain['name']}"

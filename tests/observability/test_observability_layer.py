@@ -13,7 +13,7 @@ from shared.contracts import EDGE_METRIC_KEYS
 from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError
 from shared.functions import FUNCTIONS
-from shared.stack_files import DEFAULT_ORG
+from shared.stack_files import DEFAULT_ORG, read_layer_config
 from tests.observability.common import (
     ALARM,
     ALARM_RECIPIENTS,
@@ -26,7 +26,7 @@ from tests.observability.common import (
     observability,
     upstream,
 )
-from tests.support import one, platform_value, resources, run_layer, suffix_of
+from tests.support import one, resources, run_layer, suffix_of
 
 ACCOUNT = "123456789012"
 WATCHED = [function for function in FUNCTIONS if function.alarms]
@@ -190,7 +190,9 @@ def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
     assert target_groups and groups
     expected = {
         "AWS/Lambda": lambda d: set(d) == {"FunctionName"} and d["FunctionName"] in functions,
-        "AWS/SQS": lambda d: d in ({"QueueName": app["paymentQueueName"]}, {"QueueName": app["paymentDlqName"]}),
+        "AWS/SQS": lambda d: (
+            d in [{"QueueName": app[q]} for q in ("paymentQueueName", "paymentDlqName", "lambdaDlqName")]
+        ),
         "AWS/RDS": lambda d: d == {"DBInstanceIdentifier": data["databaseIdentifier"]},
         "AWS/ApiGateway": lambda d: d == {"ApiName": app["apiName"], "Stage": app["apiStageName"]},
         metric_names.NAMESPACE: lambda d: d == {metric_names.SERVICE_DIMENSION: app["metricsServiceName"]},
@@ -200,6 +202,8 @@ def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
             or (set(d) == {"LoadBalancer", "TargetGroup"} and d["TargetGroup"] in target_groups)
         ),
         "AWS/AutoScaling": lambda d: d in [{"AutoScalingGroupName": g} for g in groups],
+        # the trail's metric filters count events: no dimensions, a namespace of the environment's own
+        f"AuditTrail/{env}-{suffix_of(env)}": lambda d: d == {},
     }
     reads = metric_reads(observability(env))
     assert {namespace for namespace, *_ in reads} == set(expected)
@@ -275,10 +279,11 @@ def test_trail_validates_encrypts_and_records_the_audit_bucket(env):
     }
     # the bucket: private baseline, teardown, retention of the environment's logs, CloudTrail may write
     bucket = one(layer, "aws:s3/bucket:Bucket")["inputs"]
-    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is True
+    protected = read_layer_config("observability", env)["observability:protectAuditTrail"] == "true"
+    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is not protected
     (lifecycle,) = resources(layer, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     retention = next(r for r in lifecycle["inputs"]["rules"] if r["id"] == "trail-retention")
-    days = int(platform_value(env, "logRetentionDays"))
+    days = int(read_layer_config("observability", env)["observability:trailRetentionDays"])
     assert retention["expiration"] == {"days": days}
     assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": days}
     (policy,) = resources(layer, "aws:s3/bucketPolicy:BucketPolicy")

@@ -132,7 +132,9 @@ def test_every_problem_of_every_layer_is_reported_at_once(stack_repo, capsys):
     )
     edit(application, "instanceType: t4g.small", "instanceType: t3.small")
     edit(stack_repo / "observability" / "Pulumi.dev.yaml", "alarmEmails: [", 'alarmEmails: ["oncall", ')
-    edit(stack_repo / "data" / "Pulumi.dev.yaml", "platform:region: us-east-1", "platform:region: us-east-2")
+    edit(
+        stack_repo / "data" / "Pulumi.dev.yaml", "platform:region: us-east-1", "platform:region: us-west-2"
+    )  # a region no other environment shares
 
     lines = refusal(capsys)
     assert lines[0] == "plan dev failed: Invalid stack configuration (8 problem(s)):"
@@ -145,7 +147,7 @@ def test_every_problem_of_every_layer_is_reported_at_once(stack_repo, capsys):
         "application/Pulumi.dev.yaml: application:webTier.instanceType: 't3.small' is not a Graviton",
         "application/Pulumi.dev.yaml: application:webTier.desiredCapacity: minSize (2) <= desiredCapacity (1)",
         "observability/Pulumi.dev.yaml: observability:alarmEmails.0: 'oncall' is not an email address",
-        "platform:region differs between the projects of dev (us-east-2 in data; us-east-1 in application, "
+        "platform:region differs between the projects of dev (us-west-2 in data; us-east-1 in application, "
         "observability, accounts)",
     ]
     for fragment in expected:
@@ -246,12 +248,13 @@ def test_no_settings_model_hides_a_rule_behind_its_field_errors():
         (
             "data",
             "dev",
-            {"data:backupRetentionDays": "99", "data:allocatedStorageGb": "200", "data:auditExpirationDays": "10",
+            {"data:backupRetentionDays": "99", "data:allocatedStorageGb": "200", "data:auditExpirationDays": "100",
+             "data:auditTransitionDays": "120",
              "data:aurora": '{"minCapacity": 4, "maxCapacity": 2}', "data:engine": "aurora-postgresql",
              "data:dr": '{"enabled": true, "region": "us-west-2"}'},
             ["data:backupRetentionDays: Input should be less than or equal to 35",
              "data:maxAllocatedStorageGb: 100 must be at least allocatedStorageGb (200)",
-             "data:auditExpirationDays: 10 must be greater than auditTransitionDays (30)",
+             "data:auditExpirationDays: 100 must be greater than auditTransitionDays (120)",
              "data:aurora.maxCapacity: minCapacity 4 is above maxCapacity 2",
              "data:dr: enabled: cross-region replication of automated backups exists for RDS instances only"],
         ),

@@ -45,7 +45,10 @@ NAME_RULE_OF_TYPE = {
 # unique only within their REST API, and AWS itself names the execution log group after the API id.
 UNMARKED_NAMES = {
     "aws:apigateway/model:Model": re.compile(r"^[A-Za-z0-9]{1,64}$"),
-    "aws:cloudwatch/logGroup:LogGroup": re.compile(r"^API-Gateway-Execution-Logs_[a-z0-9]{10}/[A-Za-z0-9_-]+$"),
+    # names AWS fixes: API Gateway's execution logs, RDS enhanced monitoring's one group per account and region
+    "aws:cloudwatch/logGroup:LogGroup": re.compile(
+        r"^(API-Gateway-Execution-Logs_[a-z0-9]{10}/[A-Za-z0-9_-]+|RDSOSMetrics)$"
+    ),
 }
 
 
