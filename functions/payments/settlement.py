@@ -61,6 +61,11 @@ class Settler:
         self._sns = sns
         self._pool = pool
 
+    def close(self) -> None:
+        """Close the database connection and stop the pool (the end of an execution environment)."""
+        self._database.close()
+        self._pool.shutdown(wait=True)
+
     @tracer.capture_method(capture_response=False)
     def settle_batch(self, messages: Mapping[str, SettlementMessage]) -> dict[str, Exception]:
         """Settle the messages (message id -> message); return why each failed one failed, by message id.

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from payment_support import VALID_BODY, assert_nothing_written, error_code
 
+from payments import execution_environment
 from payments.api_keys import api_key_hmac, parse_keyring
 from payments.handlers import alb_api
 from payments.settings import ConfigurationError
@@ -49,9 +50,9 @@ def alb_env(aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPa
         KmsKeyId=aws.kms_key_arn,
     )["ARN"]
     monkeypatch.setenv("ALB_API_KEYS_SECRET_ARN", arn)
-    alb_api._keyring.cache_clear()
+    execution_environment.clear_caches()
     yield {**env, "ALB_API_KEYS_SECRET_ARN": arn}
-    alb_api._keyring.cache_clear()
+    execution_environment.clear_caches()
 
 
 def alb_event(
@@ -85,7 +86,7 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
 
 def test_health_answers_200_without_reading_any_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALB_API_KEYS_SECRET_ARN", raising=False)
-    alb_api._keyring.cache_clear()
+    execution_environment.clear_caches()
     response = call(alb_event("GET", "/api/health", api_key=None))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok"}

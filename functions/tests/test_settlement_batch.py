@@ -87,7 +87,7 @@ def test_two_concurrent_deliveries_of_a_batch_notify_once_per_transaction(
             thread.join(60)
     finally:
         for settler in settlers:
-            settler._database.close()
+            settler.close()
 
     assert results == [{}, {}], "both deliveries succeed (the second acknowledges what the first did)"
     assert aws_calls.sns_entries == 10, "one SNS notification per transaction, not one per delivery"

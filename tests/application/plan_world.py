@@ -29,7 +29,7 @@ from typing import Any
 import boto3
 import jsonschema
 
-from payments import aws_clients
+from payments import execution_environment
 from payments.api_keys import api_key_hmac
 from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
 from payments.observability import logger, metrics
@@ -95,15 +95,7 @@ def cold_start_observability() -> None:
 
 def reset_handler_state() -> None:
     """A new execution environment: settings, clients and the database connection are built again."""
-    if settlement_worker._settler.cache_info().currsize:
-        settler = settlement_worker._settler()
-        settler._database.close()
-        settler._pool.shutdown(wait=True)
-    process_payment._runtime.cache_clear()
-    verify_payment._runtime.cache_clear()
-    alb_api._keyring.cache_clear()
-    settlement_worker._settler.cache_clear()
-    aws_clients.client.cache_clear()
+    execution_environment.clear_caches()
 
 
 @dataclass

@@ -12,7 +12,6 @@ health check; it reads no secret and no table, so a health check never costs mor
 
 from __future__ import annotations
 
-import functools
 import os
 import uuid
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
 
-from payments import aws_clients
+from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, header_values
 from payments.api_keys import API_KEY_HEADER, ApiKeyring, load_keyring
 from payments.errors import ApiError, ErrorCode
@@ -37,7 +36,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
 }
 
 
-@functools.cache
+@execution_environment.cached
 def _keyring() -> ApiKeyring:
     settings = AlbApiSettings.from_environ(os.environ)
     return load_keyring(settings.alb_api_keys_secret_arn, aws_clients.client("secretsmanager"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import aws_clients, metric_names
+from payments import aws_clients, execution_environment, metric_names
 from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
 from payments.intake import PaymentSubmission, parse_payment
@@ -60,7 +59,7 @@ class _Runtime:
         )
 
 
-@functools.cache
+@execution_environment.cached
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = ProcessPaymentSettings.from_environ(os.environ)

@@ -8,7 +8,6 @@ writer and never migrates: the deploy runs `payments.handlers.migrate_ledger` fi
 
 from __future__ import annotations
 
-import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from payments import aws_clients, metric_names
+from payments import aws_clients, execution_environment, metric_names
 from payments.database import Database
 from payments.models import SettlementMessage
 from payments.observability import logger, metrics, tracer
@@ -48,7 +47,7 @@ def build_settler() -> Settler:
     )
 
 
-@functools.cache
+@execution_environment.cached
 def _settler() -> Settler:
     """Built on the first invocation of an execution environment and reused after."""
     return build_settler()

@@ -6,7 +6,6 @@ whether an id exists is not shown to anyone but its merchant.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from uuid import UUID
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import aws_clients
+from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
@@ -36,7 +35,7 @@ class _Runtime:
     store: TransactionStore
 
 
-@functools.cache
+@execution_environment.cached
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = VerifyPaymentSettings.from_environ(os.environ)
