@@ -7,9 +7,10 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import CapturedOutput, reset_handler_state
+from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
+from payments import execution_environment
 from payments.handlers import process_payment
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ConfigurationError
@@ -120,7 +121,7 @@ def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url.replace("payments-test", "no-such-queue"))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     failed = submit()
 
@@ -133,7 +134,7 @@ def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
     assert queue_depth(aws.client("sqs"), aws.queue_url) == 0
 
     monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url)
-    reset_handler_state()
+    execution_environment.clear_caches()
     retried = submit()
 
     assert retried["statusCode"] == 202
@@ -269,7 +270,7 @@ def test_missing_configuration_fails_the_invocation_naming_the_variables(
 ) -> None:
     monkeypatch.delenv("PAYMENT_QUEUE_URL")
     monkeypatch.setenv("MAX_AMOUNT_MINOR_UNITS", "lots")
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match=r"PAYMENT_QUEUE_URL.*MAX_AMOUNT_MINOR_UNITS"):
         submit()
