@@ -220,7 +220,9 @@ class SettlementBench:
         messages: list[dict[str, Any]] = []
         while len(messages) < count:
             messages += self._sqs.receive_message(
-                QueueUrl=self._resources.queue_url, MaxNumberOfMessages=min(10, count - len(messages))
+                QueueUrl=self._resources.queue_url,
+                MaxNumberOfMessages=min(10, count - len(messages)),
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
         return messages
 

@@ -1,7 +1,8 @@
 """The ledger writer role: what the settlement worker connects as, provisioned by the migration step.
 
 The owner (the role that runs the migrations, on RDS the master user) owns every object. The
-writer may connect, SELECT and INSERT the ledger tables and claim notifications, nothing else: it
+writer may connect, SELECT and INSERT the ledger tables, claim notifications and withdraw the
+claims its own open transaction made (`release_notification_claims`), nothing else: it
 cannot UPDATE, DELETE or TRUNCATE, cannot ALTER a table or disable its triggers (only the owner
 can), and cannot create objects (no CREATE on the schema, no TEMPORARY on the database, for
 PUBLIC either). PUBLIC holds nothing on the ledger's tables and sequences, so a grant to PUBLIC
@@ -23,6 +24,8 @@ import scramp
 
 WRITER_TABLES: tuple[str, ...] = ("ledger_entries", "settlements", "settlement_notifications")
 WRITER_PRIVILEGES = "SELECT, INSERT"
+# Withdraws claims of the calling transaction only (payments/migrations/0003_release_notification_claims.sql).
+WRITER_FUNCTIONS: tuple[str, ...] = ("release_notification_claims(uuid[])",)
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -83,3 +86,6 @@ def provision_writer(connection: Any, username: str, password: str) -> None:
     connection.run(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
     connection.run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
     connection.run(f"GRANT {WRITER_PRIVILEGES} ON {', '.join(WRITER_TABLES)} TO {role}")
+    functions = ", ".join(WRITER_FUNCTIONS)
+    connection.run(f"REVOKE ALL ON FUNCTION {functions} FROM PUBLIC")
+    connection.run(f"GRANT EXECUTE ON FUNCTION {functions} TO {role}")

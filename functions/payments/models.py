@@ -85,6 +85,19 @@ class PaymentAccepted(BaseModel):
     status: Literal[TransactionStatus.PENDING] = TransactionStatus.PENDING
 
 
+class AcceptedPayment(BaseModel):
+    """A transaction as process-payment accepted it, which never changes afterwards: what the ledger entry,
+    the audit record and the notification are made of (never the payment method token)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    transaction_id: UUID
+    merchant_id: str
+    amount_minor: int
+    currency: str
+    accepted_at: datetime
+
+
 class Transaction(BaseModel):
     """One item of the transactions table."""
 
@@ -100,6 +113,15 @@ class Transaction(BaseModel):
     updated_at: datetime
     settled_at: datetime | None = None
 
+    def accepted(self) -> AcceptedPayment:
+        return AcceptedPayment(
+            transaction_id=self.transaction_id,
+            merchant_id=self.merchant_id,
+            amount_minor=self.amount_minor,
+            currency=self.currency,
+            accepted_at=self.created_at,
+        )
+
 
 class TransactionView(BaseModel):
     """200 answer of GET /verify-payment."""
@@ -114,7 +136,8 @@ class TransactionView(BaseModel):
 
 
 class SettlementMessage(BaseModel):
-    """Body of a payment-queue message: only the id; the transactions table is the source of truth."""
+    """Body of a payment-queue message: the transaction id. The transactions table is the source of truth;
+    the message's `payment` attribute (payments.queue) only saves the worker reading it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

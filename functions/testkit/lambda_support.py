@@ -78,7 +78,8 @@ def payment_event(
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """The Lambda event for messages received from SQS, as the event source mapping builds it."""
+    """The Lambda event for messages received from SQS (with `MessageAttributeNames=["All"]`), as the
+    event source mapping builds it."""
     return {
         "Records": [
             {
@@ -86,7 +87,16 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
                 "receiptHandle": message["ReceiptHandle"],
                 "body": message["Body"],
                 "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
                 "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn,
@@ -107,9 +117,9 @@ class Delivery:
 def deliver_once(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> Delivery:
     """One poll of the event source mapping (ReportBatchItemFailures on): receive up to 10, invoke, delete
     what succeeded. If the handler raises, nothing is deleted, as on Lambda."""
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-        "Messages", []
-    )
+    received = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+    ).get("Messages", [])
     if not received:
         return Delivery(0, [], False)
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

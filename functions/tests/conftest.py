@@ -26,6 +26,7 @@ os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
 from payments import execution_environment
 from payments.handlers import migrate_ledger
 from payments.observability import logger as payments_logger
+from payments.observability import metrics
 from payments.settings import MigrateLedgerSettings
 
 __all__ = ["moto_endpoint", "postgres"]  # the session servers, shared with tests/application
@@ -49,6 +50,7 @@ def env(aws: AwsResources, postgres: PostgresServer, monkeypatch: pytest.MonkeyP
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     execution_environment.clear_caches()  # a new execution environment: everything is built again
+    metrics.clear_metrics()  # what a test that called the worker's steps directly left unflushed
     migrate_ledger.migrate(MigrateLedgerSettings.from_environ(variables))
     yield variables
     execution_environment.clear_caches()

@@ -12,6 +12,7 @@ from payment_support import VALID_BODY, assert_nothing_written, error_code, subm
 
 from payments import execution_environment
 from payments.handlers import process_payment
+from payments.models import AcceptedPayment
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ConfigurationError
 from payments.transactions import TransactionStore, utc_now
@@ -178,9 +179,9 @@ def test_enqueue_error_after_the_worker_claimed_the_message_still_answers_202(
     """SendMessage reported an error but had delivered the message and the worker already took it."""
     store = TransactionStore(TRANSACTIONS_TABLE_NAME, aws.client("dynamodb"))
 
-    def delivered_then_failed(client: Any, queue_url: str, transaction_id: Any) -> str:
-        enqueue_settlement(client, queue_url, transaction_id)
-        assert store.claim_for_settlement(transaction_id, utc_now()) is not None
+    def delivered_then_failed(client: Any, queue_url: str, payment: AcceptedPayment) -> str:
+        enqueue_settlement(client, queue_url, payment)
+        assert payment.transaction_id in store.claim_batch([payment], utc_now()).claimed  # as the worker claims
         raise EnqueueError("timeout after delivery")
 
     monkeypatch.setattr(process_payment, "enqueue_settlement", delivered_then_failed)

@@ -242,6 +242,7 @@ class PlanWorld:
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(10, self.batch_size() - len(received)),
                 AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
                 break

@@ -111,11 +111,12 @@ def _record_and_enqueue(
     """Runs once per merchant and Idempotency-Key; an exception here releases the key so the client can retry."""
     transaction_id = command.transaction_id
     logger.append_keys(transaction_id=str(transaction_id))
-    if store.record_pending(transaction_id, command.payment, utc_now()) == TransactionStatus.SETTLED:
+    transaction = store.record_pending(transaction_id, command.payment, utc_now())
+    if transaction.status == TransactionStatus.SETTLED:
         logger.info("payment already settled by an earlier attempt with this key")
         return PaymentAccepted(transaction_id=transaction_id)
     try:
-        enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction_id)
+        enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction.accepted())
     except EnqueueError:
         logger.exception("enqueue failed; marking the transaction FAILED")
         if store.mark_enqueue_failed(transaction_id, utc_now()):

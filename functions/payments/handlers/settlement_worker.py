@@ -11,22 +11,25 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from payments import aws_clients, execution_environment, metric_names
 from payments.database import Database
-from payments.models import SettlementMessage
+from payments.models import AcceptedPayment, SettlementMessage
 from payments.observability import logger, metrics, tracer
+from payments.queue import PAYMENT_ATTRIBUTE
 from payments.settings import SettlementWorkerSettings
 from payments.settlement import Settler
 from payments.transactions import TransactionStore
 
-# A 10-message batch makes at most 20 concurrent calls (DynamoDB status + S3 audit per message).
+# Concurrent AWS calls: a 10-message batch writes its ten audit objects while DynamoDB marks it SETTLED.
 PARALLEL_CALLS = 20
 
 
@@ -55,16 +58,34 @@ def _settler() -> Settler:
 
 def settle(event: dict[str, Any], settler: Settler) -> dict[str, Exception]:
     """Settle the event's messages; return the failed ones' errors by message id."""
-    messages: dict[str, SettlementMessage] = {}
+    messages: dict[str, UUID] = {}
+    carried: dict[UUID, AcceptedPayment] = {}
     failures: dict[str, Exception] = {}
     for record in SQSEvent(event).records:
         try:
-            messages[record.message_id] = SettlementMessage.model_validate_json(record.body)
+            message = SettlementMessage.model_validate_json(record.body)
         except ValidationError:
             failures[record.message_id] = PoisonMessageError(f"message {record.message_id} is not a settlement message")
+            continue
+        messages[record.message_id] = message.transaction_id
+        payment = _carried_payment(record)
+        if payment is not None and payment.transaction_id == message.transaction_id:
+            carried[message.transaction_id] = payment
     if messages:
-        failures |= settler.settle_batch(messages)
+        failures |= settler.settle_batch(messages, carried)
     return failures
+
+
+def _carried_payment(record: SQSRecord) -> AcceptedPayment | None:
+    """The payment the message carries (payments.queue); None without one or with one that does not parse,
+    which is settled from the table instead."""
+    attribute = record.message_attributes[PAYMENT_ATTRIBUTE]
+    if attribute is None or attribute.string_value is None:
+        return None
+    try:
+        return AcceptedPayment.model_validate_json(attribute.string_value)
+    except ValidationError:
+        return None
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
