@@ -19,8 +19,9 @@ from payments import aws_clients, settlement
 from payments.database import Database
 from payments.handlers import settlement_worker
 from payments.notifications import NotificationError
+from payments.queue import PAYMENT_ATTRIBUTE
 from payments.storage_schema import TRANSACTION, TransactionStatus
-from payments.transactions import utc_now
+from payments.transactions import MessageMismatchError, TransactionStore, utc_now
 from testkit.aws_support import TRANSACTIONS_TABLE_NAME, AwsResources
 from testkit.lambda_support import body_of
 from testkit.pg_server import APP_DATABASE, PostgresServer
@@ -152,9 +153,7 @@ def test_a_notification_sns_refuses_fails_only_its_message_and_is_sent_on_retry(
         calls.append(1)
         if len(calls) > 1:
             return real_publish(client, topic_arn, batch)
-        failures = real_publish(
-            client, topic_arn, [item for item in batch if item.payment.transaction_id != refused]
-        )
+        failures = real_publish(client, topic_arn, [item for item in batch if item.payment.transaction_id != refused])
         return {**failures, refused: NotificationError("SNS refused the notification: InternalError")}
 
     monkeypatch.setattr(settlement, "publish_settled_batch", refuse_one_entry_once)
@@ -202,9 +201,7 @@ def test_a_refused_notification_never_lets_a_concurrent_delivery_renotify_a_publ
             return real_publish(client, topic_arn, batch)
         second_delivery.start()
         assert _until_lock_waits(postgres, True), "the second delivery never waited for the first one's claims"
-        published = real_publish(
-            client, topic_arn, [item for item in batch if item.payment.transaction_id != refused]
-        )
+        published = real_publish(client, topic_arn, [item for item in batch if item.payment.transaction_id != refused])
         return {**published, refused: NotificationError("SNS refused the notification: InternalError")}
 
     def claim(connection: Any, transaction_ids: Any) -> Any:
@@ -269,3 +266,41 @@ def test_ledger_rows_postgresql_refuses_fail_only_their_messages(
         transaction_id: "SETTLED" for transaction_id in good
     }
     assert sorted(message["transaction_id"] for message in notifications(aws)) == sorted(good)
+
+
+def test_a_transaction_marked_failed_is_skipped_and_the_rest_of_the_batch_claimed(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer, aws_calls: AwsCalls
+) -> None:
+    """The batch claim is one all-or-nothing request: the FAILED transaction's condition cancels it, and
+    it is sent again without that one."""
+    settled, failed = _pay(2), _pay(1)
+    store = TransactionStore(TRANSACTIONS_TABLE_NAME, aws.client("dynamodb"))
+    assert store.mark_enqueue_failed(uuid.UUID(failed[0]), utc_now())
+    aws_calls.operations.clear()
+
+    (delivery,) = drain(aws)
+
+    assert (delivery.received, delivery.failed_message_ids) == (3, []), "the FAILED one is acknowledged"
+    assert sorted(row[0] for row in ledger_rows(postgres, [*settled, *failed])) == sorted(settled)
+    assert statuses(aws) == {**dict.fromkeys(settled, "SETTLED"), failed[0]: "FAILED"}
+    assert aws_calls.operations["TransactWriteItems"] == 3, "claim, claim again without the FAILED one, SETTLED"
+
+
+def test_a_message_carrying_another_payment_than_the_stored_one_is_not_settled(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    (transaction_id,) = _pay(1)
+    event = received_event(aws, 1)
+    (record,) = event["Records"]
+    carried = json.loads(record["messageAttributes"][PAYMENT_ATTRIBUTE]["stringValue"])
+    record["messageAttributes"][PAYMENT_ATTRIBUTE]["stringValue"] = json.dumps({**carried, "amount_minor": 1})
+
+    settler = settlement_worker.build_settler()
+    try:
+        failures = settlement_worker.settle(event, settler)
+    finally:
+        settler.close()
+
+    assert [type(error) for error in failures.values()] == [MessageMismatchError]
+    assert ledger_rows(postgres, [transaction_id]) == []
+    assert statuses(aws) == {transaction_id: "PENDING"}
