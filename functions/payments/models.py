@@ -17,6 +17,13 @@ PaymentMethodToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+class _Model(BaseModel):
+    """Built on first use (`defer_build`): a handler builds the validators of the models its requests use, never
+    the others'."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def _optional_not_null(schema: dict[str, Any]) -> None:
     """An optional field may be left out but never sent as null: its schema is the non-null branch alone."""
     (present, *_) = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
@@ -24,7 +31,7 @@ def _optional_not_null(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-class PaymentRequest(BaseModel):
+class PaymentRequest(_Model):
     """Body of POST /process-payment. The API Gateway model is generated from this class."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="PaymentRequest")
@@ -53,7 +60,7 @@ class PaymentRequest(BaseModel):
         return value
 
 
-class Payment(BaseModel):
+class Payment(_Model):
     """A validated payment as recorded: the request body, with the merchant of the authenticated caller."""
 
     model_config = ConfigDict(frozen=True)
@@ -64,7 +71,7 @@ class Payment(BaseModel):
     payment_method_token: str
 
 
-class PaymentCommand(BaseModel):
+class PaymentCommand(_Model):
     """What the idempotency layer sees: a keyed hash of (merchant, Idempotency-Key), never the raw key.
 
     `idempotency_digest` is the idempotency record's key and `payment` its payload (a replay with
@@ -78,14 +85,14 @@ class PaymentCommand(BaseModel):
     payment: Payment
 
 
-class PaymentAccepted(BaseModel):
+class PaymentAccepted(_Model):
     """202 answer of POST /process-payment (stored as the idempotent response)."""
 
     transaction_id: UUID
     status: Literal[TransactionStatus.PENDING] = TransactionStatus.PENDING
 
 
-class AcceptedPayment(BaseModel):
+class AcceptedPayment(_Model):
     """A transaction as process-payment accepted it, which never changes afterwards: what the ledger entry,
     the audit record and the notification are made of (never the payment method token)."""
 
@@ -98,7 +105,7 @@ class AcceptedPayment(BaseModel):
     accepted_at: datetime
 
 
-class Transaction(BaseModel):
+class Transaction(_Model):
     """One item of the transactions table."""
 
     model_config = ConfigDict(frozen=True)
@@ -123,7 +130,7 @@ class Transaction(BaseModel):
         )
 
 
-class TransactionView(BaseModel):
+class TransactionView(_Model):
     """200 answer of GET /verify-payment."""
 
     transaction_id: UUID
@@ -135,7 +142,7 @@ class TransactionView(BaseModel):
     settled_at: datetime | None
 
 
-class SettlementMessage(BaseModel):
+class SettlementMessage(_Model):
     """Body of a payment-queue message: the transaction id. The transactions table is the source of truth;
     the message's `payment` attribute (payments.queue) only saves the worker reading it."""
 

@@ -18,8 +18,7 @@ from testkit.aws_support import AwsResources, create_resources, handler_environm
 from testkit.fixtures import moto_endpoint, postgres
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
 
-# Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
-os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+# Read by Powertools when the handler modules are imported (Logger and Metrics are module-level).
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
 

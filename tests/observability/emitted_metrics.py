@@ -32,7 +32,6 @@ from testkit.aws_support import (
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, running_postgres
 
 # The handlers' Powertools objects read these when payments.observability is first imported.
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "payments")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Payments")
 

@@ -31,7 +31,7 @@ from payments.intake import PaymentSubmission, parse_payment
 from payments.key_hashing import KeyHasher, load_key_hasher
 from payments.merchants import merchant_of
 from payments.models import PaymentAccepted, PaymentCommand
-from payments.observability import logger, metrics, tracer
+from payments.observability import logger, metrics
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ProcessPaymentSettings
 from payments.storage_schema import IDEMPOTENCY, TransactionStatus
@@ -104,7 +104,6 @@ def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
     return response
 
 
-@tracer.capture_method
 def _record_and_enqueue(
     store: TransactionStore, settings: ProcessPaymentSettings, command: PaymentCommand
 ) -> PaymentAccepted:
@@ -159,7 +158,6 @@ def _accept(runtime: _Runtime, command: PaymentCommand) -> PaymentAccepted:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()

@@ -22,7 +22,7 @@ from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
 from payments.merchants import merchant_of
 from payments.models import TransactionView
-from payments.observability import logger, tracer
+from payments.observability import logger
 from payments.settings import VerifyPaymentSettings
 from payments.transactions import TransactionStore
 
@@ -54,7 +54,6 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()  # a configuration error fails the invocation loudly
     try:
