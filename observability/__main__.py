@@ -125,7 +125,12 @@ dashboard = PaymentsDashboard(
     ctx,
     opts,
 )
-tracing = Tracing("tracing", TracingArgs(service, api_name, api_stage, settings.tracing), ctx, opts)
+tracing = Tracing(
+    "tracing",
+    TracingArgs([watched.function_name for watched in functions.values()], api_name, api_stage, settings.tracing),
+    ctx,
+    opts,
+)
 
 # --- the audit of the audit ---
 trail = AuditTrail(
