@@ -46,7 +46,15 @@ import pg8000.core
 
 from payments.handlers import migrate_ledger, process_payment, settlement_worker
 from payments.settings import MigrateLedgerSettings
-from testkit.aws_support import create_resources, handler_environment, moto_server_process, process_environment
+from payments.storage_schema import TRANSACTION
+from testkit.aws_support import (
+    TRANSACTIONS_TABLE_NAME,
+    create_resources,
+    handler_environment,
+    moto_server_process,
+    process_environment,
+    table_items,
+)
 from testkit.lambda_support import FakeLambdaContext, payment_event, sqs_event
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, running_postgres
 
@@ -262,7 +270,18 @@ class SettlementBench:
             )
         for message in messages:
             self._sqs.delete_message(QueueUrl=self._resources.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self._forget_transactions()
         return run
+
+    def _forget_transactions(self) -> None:
+        """Empty the emulated transactions table between runs: moto copies the whole table for every entry of
+        a TransactWriteItems request (its rollback), work that grows with the table and that DynamoDB does
+        not do, so it would weigh on later runs only."""
+        dynamodb = self._resources.client("dynamodb")
+        for item in table_items(self._resources, TRANSACTIONS_TABLE_NAME):
+            dynamodb.delete_item(
+                TableName=TRANSACTIONS_TABLE_NAME, Key={TRANSACTION.transaction_id: item[TRANSACTION.transaction_id]}
+            )
 
 
 def report_settlement() -> None:
