@@ -6,23 +6,28 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from testkit.aws_support import ACCOUNT_ID, MERCHANT_API_KEY_ID, REGION
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "payments-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:payments-test"
-    log_group_name: str = "/aws/lambda/payments-test"
-    log_stream_name: str = "test"
+class FakeLambdaContext(LambdaContext):
+    """The context Lambda passes, for handlers called directly: Powertools' LambdaContext with its values set."""
 
-    def get_remaining_time_in_millis(self) -> int:
+    def __init__(self, function_name: str = "payments-test") -> None:
+        self._function_name = function_name
+        self._function_version = "$LATEST"
+        self._memory_limit_in_mb = 512
+        self._aws_request_id = str(uuid.uuid4())
+        self._invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:payments-test"
+        self._log_group_name = "/aws/lambda/payments-test"
+        self._log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 30_000
 
 
