@@ -2,8 +2,9 @@
 notify (SNS), in as few calls and sequential round trips as the services allow.
 
 1. Claim every transaction: one conditional TransactWriteItems update each, per 100, holding only
-   if the stored transaction is PENDING and exactly the payment its message carries. A message
-   without the payment is claimed with a conditional update of its own, which returns the item.
+   if the stored transaction is PENDING and exactly the payment its message carries. A transaction
+   whose message carries no payment, or another one, is claimed with a conditional update of its
+   own, which returns the stored item: the ledger only ever gets the stored payment.
 2. One ledger transaction for the whole batch: multi-row inserts, `ON CONFLICT DO NOTHING`; if
    PostgreSQL refuses a row, the batch is written row by row and only the refused rows fail.
 3. For each transaction not yet notified: `PENDING -> SETTLED` (TransactWriteItems again) and, at the
@@ -151,8 +152,8 @@ class Settler:
                 raise UnknownTransactionError(f"transaction {transaction_id} is not in the transactions table")
             claims.add(transaction)
 
-        without_payment = [transaction_id for transaction_id in transaction_ids if transaction_id not in carried]
-        claims.errors.update(self._concurrently(claim_from_table, ((key, key) for key in without_payment)))
+        from_table = [key for key in transaction_ids if key not in carried] + claims.from_table
+        claims.errors.update(self._concurrently(claim_from_table, ((key, key) for key in from_table)))
         errors.update(claims.errors)
         if claims.failed:
             logger.warning(

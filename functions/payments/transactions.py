@@ -44,20 +44,18 @@ class UnknownTransactionError(LookupError):
     """The message names a transaction that is not in the transactions table."""
 
 
-class MessageMismatchError(ValueError):
-    """The payment a message carries is not the stored transaction's: it is not settled from that message."""
-
-
 class TransactWriteError(RuntimeError):
     """DynamoDB did not apply a conditional update of a batch (refused it, or kept conflicting)."""
 
 
 class Claims:
-    """The worker's claim of a batch: the payments to settle, the transactions marked FAILED, the errors."""
+    """The worker's claim of a batch: the payments to settle, the transactions marked FAILED, those to claim
+    from the table instead (the payment their message carries is not the stored one), the errors."""
 
     def __init__(self) -> None:
         self.claimed: dict[UUID, AcceptedPayment] = {}
         self.failed: set[UUID] = set()
+        self.from_table: list[UUID] = []
         self.errors: dict[UUID, Exception] = {}
 
     def add(self, transaction: Transaction) -> None:
@@ -215,8 +213,9 @@ class TransactionStore:
         """Claim each PENDING transaction that is exactly the payment given (TransactWriteItems).
 
         A transaction already SETTLED is claimed as stored (a redelivery finishes what an earlier
-        attempt started); one marked FAILED is reported as such; one that is PENDING with another
-        payment, or absent, is an error of its message.
+        attempt started); one marked FAILED is reported as such; one absent is an error of its
+        message; one PENDING with another payment is left to `claim_for_settlement`, which settles
+        the stored payment: what a message carries never reaches the ledger unchecked.
         """
         claims = Claims()
         by_id = {payment.transaction_id: payment for payment in payments}
@@ -230,9 +229,7 @@ class TransactionStore:
                     f"transaction {transaction_id} is not in the transactions table"
                 )
             elif _transaction(item).status == TransactionStatus.PENDING:
-                claims.errors[transaction_id] = MessageMismatchError(
-                    f"the message of transaction {transaction_id} carries another payment than the stored one"
-                )
+                claims.from_table.append(transaction_id)
             else:
                 claims.add(_transaction(item))
         return claims
