@@ -7,8 +7,8 @@ notify (SNS), in as few calls and sequential round trips as the services allow.
    own, which returns the stored item: the ledger only ever gets the stored payment.
 2. One ledger transaction for the whole batch: multi-row inserts, `ON CONFLICT DO NOTHING`; if
    PostgreSQL refuses a row, the batch is written row by row and only the refused rows fail.
-3. For each transaction not yet notified: `PENDING -> SETTLED` (TransactWriteItems again) and, at the
-   same time, its S3 audit object.
+3. For the transactions not yet notified: `PENDING -> SETTLED` (TransactWriteItems again) and, at
+   the same time, the batch's S3 audit object (one JSON line per transaction).
 4. In one ledger transaction, claim the notifications (multi-row insert), publish the claimed ones
    (SNS PublishBatch, 10 per request), withdraw the claims of the ones SNS refused, and commit. A
    concurrent delivery of the same messages waits on the claims until that commit, then finds the
@@ -16,12 +16,11 @@ notify (SNS), in as few calls and sequential round trips as the services allow.
    between publishing and committing republishes, and subscribers drop that repeat by its
    deduplication id.
 
-A 10-message batch therefore costs 13 AWS calls: two TransactWriteItems, one PublishBatch and the
-ten audit objects (one per transaction, so each stays where its key says and a redelivery rewrites
-the same bytes). Every step is safe to repeat, so a redelivered message finishes what an earlier
-attempt started and never writes twice. A failure is tracked per transaction and reported per
-message, so the rest of the batch settles and only the failed messages are retried (then
-dead-lettered).
+A 10-message batch therefore costs four AWS calls, as a 1-message batch does: two
+TransactWriteItems, one audit object and one PublishBatch. Every step is safe to repeat, so a
+redelivered message finishes what an earlier attempt started and never writes twice. A failure is
+tracked per transaction and reported per message, so the rest of the batch settles and only the
+failed messages are retried (then dead-lettered).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from uuid import UUID
 from aws_lambda_powertools.metrics import MetricUnit
 
 from payments import metric_names
-from payments.audit import write_audit_record
+from payments.audit import AuditObject, audit_objects, write_audit_object
 from payments.database import Database
 from payments.ledger import (
     LedgerRecord,
@@ -187,19 +186,20 @@ class Settler:
         return records
 
     def _complete(self, items: list[Settled], errors: dict[UUID, Exception]) -> list[Settled]:
-        """DynamoDB SETTLED for all the items while their S3 audit objects are written; return the items done."""
+        """DynamoDB SETTLED for all the items while their audit object is written; return the items done."""
         settings = self._settings
         settled = self._pool.submit(
             self._store.mark_settled_batch,
             {item.payment.transaction_id: item.ledger.settled_at for item in items},
         )
 
-        def write_audit(item: Settled) -> None:
-            write_audit_record(
-                self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, item.payment, item.ledger
-            )
+        def write(audit: AuditObject) -> None:
+            write_audit_object(self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, audit)
 
-        failures = self._concurrently(write_audit, ((item.payment.transaction_id, item) for item in items))
+        objects = audit_objects([(item.payment, item.ledger) for item in items])
+        failures: dict[UUID, Exception] = {}
+        for audit, error in self._concurrently(write, ((audit, audit) for audit in objects)).items():
+            failures.update(dict.fromkeys(audit.transaction_ids, error))
         try:
             for transaction_id, error in settled.result().items():
                 failures.setdefault(transaction_id, error)

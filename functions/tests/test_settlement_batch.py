@@ -136,8 +136,8 @@ def test_a_batch_is_one_ledger_transaction_per_step_and_batched_aws_calls(
     assert (delivery.received, delivery.failed_message_ids) == (10, [])
     assert len(ledger_transactions) == 2, "the ledger rows, then the notification claims: whatever the batch size"
     operations = dict(aws_calls.operations)
-    # 13 calls for 10 transactions: the claims and the SETTLED updates, one request each; an audit object each.
-    assert operations == {"TransactWriteItems": 2, "PutObject": 10, "PublishBatch": 1}, operations
+    # 4 calls for 10 transactions: the claims, the SETTLED updates, the audit records, the notifications.
+    assert operations == {"TransactWriteItems": 2, "PutObject": 1, "PublishBatch": 1}, operations
     assert len(ledger_rows(postgres, transaction_ids)) == 10
 
 
@@ -309,3 +309,40 @@ def test_a_message_carrying_another_payment_than_the_stored_one_settles_the_stor
     assert amount == carried["amount_minor"] == 2000, "the stored amount, not the message's 1"
     assert statuses(aws) == {transaction_id: "SETTLED"}
     assert aws_calls.operations["UpdateItem"] == 1, "the claim from the table, after the batch claim's refusal"
+
+
+def _audit_lines(aws: AwsResources) -> dict[str, list[bytes]]:
+    s3 = aws.client("s3")
+    return {
+        item["Key"]: s3.get_object(Bucket=aws.bucket, Key=item["Key"])["Body"].read().splitlines()
+        for item in s3.list_objects_v2(Bucket=aws.bucket, Prefix="settlements/").get("Contents", [])
+    }
+
+
+def test_a_batch_has_one_audit_object_its_redelivery_rewrites_with_the_same_bytes(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transaction_ids = _pay(3)
+    event = received_event(aws, 3)
+    real_publish = settlement.publish_settled_batch
+
+    def sns_down(client: Any, topic_arn: str, batch: Any) -> Any:
+        return {item.payment.transaction_id: NotificationError("SNS refused: InternalError") for item in batch}
+
+    settler = settlement_worker.build_settler()
+    try:
+        monkeypatch.setattr(settlement, "publish_settled_batch", sns_down)
+        assert len(settlement_worker.settle(event, settler)) == 3, "audited and SETTLED, but nobody notified"
+        first = _audit_lines(aws)
+        monkeypatch.setattr(settlement, "publish_settled_batch", real_publish)
+        assert settlement_worker.settle(event, settler) == {}  # the same batch, delivered again
+    finally:
+        settler.close()
+
+    assert _audit_lines(aws) == first, "one object, rewritten under the same key with the same bytes"
+    ((key, lines),) = first.items()
+    assert key.startswith("settlements/") and key.endswith(".jsonl")
+    records = [json.loads(line) for line in lines]
+    assert [record["transaction_id"] for record in records] == sorted(transaction_ids)
+    assert {record["status"] for record in records} == {"SETTLED"}
+    assert sorted(message["transaction_id"] for message in notifications(aws)) == sorted(transaction_ids)

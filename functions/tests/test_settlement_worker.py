@@ -57,11 +57,11 @@ def test_settles_a_payment_end_to_end(
     assert notification["status"] == "SETTLED"
     s3 = aws.client("s3")
     (audit_object,) = s3.list_objects_v2(Bucket=aws.bucket)["Contents"]
-    assert audit_object["Key"].endswith(f"/{transaction_id}.json")
+    assert audit_object["Key"].startswith("settlements/") and audit_object["Key"].endswith(".jsonl")
     stored = s3.get_object(Bucket=aws.bucket, Key=audit_object["Key"])
     assert stored["ServerSideEncryption"] == "aws:kms"
     assert stored["SSEKMSKeyId"] == aws.kms_key_arn
-    audit = json.loads(stored["Body"].read())
+    (audit,) = [json.loads(line) for line in stored["Body"].read().splitlines()]
     assert audit["transaction_id"] == transaction_id
     assert audit["amount_minor"] == 1000
     assert datetime.fromisoformat(audit["settled_at"]) == datetime.fromisoformat(verified["settled_at"])
