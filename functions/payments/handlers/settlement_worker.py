@@ -26,7 +26,8 @@ from payments.settings import SettlementWorkerSettings
 from payments.settlement import Settler
 from payments.transactions import TransactionStore
 
-# Concurrent AWS calls: a 10-message batch writes its ten audit objects while DynamoDB marks it SETTLED.
+# Concurrent AWS calls: the claims of messages without the payment (one each), the SETTLED request beside the
+# audit object, the PublishBatch requests of a batch larger than 10.
 PARALLEL_CALLS = 20
 
 
