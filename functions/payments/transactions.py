@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -48,15 +49,15 @@ class TransactWriteError(RuntimeError):
     """DynamoDB did not apply a conditional update of a batch (refused it, or kept conflicting)."""
 
 
+@dataclass
 class Claims:
     """The worker's claim of a batch: the payments to settle, the transactions marked FAILED, those to claim
     from the table instead (the payment their message carries is not the stored one), the errors."""
 
-    def __init__(self) -> None:
-        self.claimed: dict[UUID, AcceptedPayment] = {}
-        self.failed: set[UUID] = set()
-        self.from_table: list[UUID] = []
-        self.errors: dict[UUID, Exception] = {}
+    claimed: dict[UUID, AcceptedPayment] = field(default_factory=dict)
+    failed: set[UUID] = field(default_factory=set)
+    from_table: list[UUID] = field(default_factory=list)
+    errors: dict[UUID, Exception] = field(default_factory=dict)
 
     def add(self, transaction: Transaction) -> None:
         """A transaction claimed now or earlier, as stored."""
