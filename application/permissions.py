@@ -30,13 +30,11 @@ RESOURCELESS_ACTIONS: dict[str, tuple[str, ...]] = {
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",
     ),
-    # Active tracing: segments and telemetry go to X-Ray, and the SDK polls the sampling rules
-    # (the actions of AWSXRayDaemonWriteAccess).
+    # Active tracing: Lambda sends the function's segments and telemetry to X-Ray with the role. No
+    # sampling actions: Lambda samples, and the functions carry no tracing SDK that would poll the rules.
     "XRayTracing": (
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
     ),
     # No cloudwatch:PutMetricData: the handlers publish metrics in the embedded metric format on
     # their log stream (Powertools Metrics), which CloudWatch Logs turns into metrics.

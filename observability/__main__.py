@@ -142,7 +142,12 @@ dashboard = PaymentsDashboard(
     ctx,
     opts,
 )
-tracing = Tracing("tracing", TracingArgs(service, api_name, api_stage, settings.tracing), ctx, opts)
+tracing = Tracing(
+    "tracing",
+    TracingArgs([watched.function_name for watched in functions.values()], api_name, api_stage, settings.tracing),
+    ctx,
+    opts,
+)
 
 # --- exports: the contract in shared/contracts.py ---
 pulumi.export("environment", platform.environment)

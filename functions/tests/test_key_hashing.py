@@ -9,9 +9,9 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import reset_handler_state
 from payment_support import submit
 
+from payments import execution_environment
 from payments.settings import ConfigurationError
 from testkit.aws_support import (
     IDEMPOTENCY_TABLE_NAME,
@@ -69,7 +69,7 @@ def test_another_secret_gives_other_record_keys_and_transaction_ids(
     first = body_of(submit(key=KEY))["transaction_id"]
     first_records = {item["id"]["S"] for item in table_items(aws, IDEMPOTENCY_TABLE_NAME)}
     monkeypatch.setenv("KEY_HASH_SECRET_ARN", create_key_hash_secret(aws.client("secretsmanager"), aws.kms_key_arn))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     second = body_of(submit(key=KEY))["transaction_id"]
 
@@ -107,7 +107,7 @@ def test_an_unusable_secret_refuses_to_start(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, make_arn: Any
 ) -> None:
     monkeypatch.setenv("KEY_HASH_SECRET_ARN", make_arn(aws))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match="KEY_HASH_SECRET_ARN") as raised:
         submit()
@@ -119,7 +119,7 @@ def test_a_missing_secret_variable_refuses_to_start(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KEY_HASH_SECRET_ARN")
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match="KEY_HASH_SECRET_ARN"):
         submit()

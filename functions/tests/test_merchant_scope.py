@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CapturedOutput, reset_handler_state
+from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
+from payments import execution_environment
 from payments.handlers import verify_payment
 from payments.merchants import api_gateway_api_key_id, merchant_of
 from payments.settings import ConfigurationError
@@ -131,7 +132,7 @@ def test_an_invalid_merchant_mapping_fails_both_handlers_at_start_naming_the_var
         monkeypatch.delenv("MERCHANTS_BY_API_KEY_ID")
     else:
         monkeypatch.setenv("MERCHANTS_BY_API_KEY_ID", mapping)
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match="MERCHANTS_BY_API_KEY_ID"):
         submit()

@@ -31,9 +31,8 @@ import boto3
 import jsonschema
 
 from application.api_definition import PAYMENTS_API
-from payments import aws_clients
+from payments import execution_environment
 from payments.api_keys import api_key_hmac
-from payments.handlers import alb_api, process_payment, settlement_worker, verify_payment
 from payments.observability import logger, metrics
 from payments.settings import ENVIRONMENT_VARIABLES
 from shared.functions import FUNCTIONS
@@ -101,15 +100,7 @@ def cold_start_observability() -> None:
 
 def reset_handler_state() -> None:
     """A new execution environment: settings, clients and the database connection are built again."""
-    if settlement_worker._settler.cache_info().currsize:
-        settler = settlement_worker._settler()
-        settler._database.close()
-        settler._pool.shutdown(wait=True)
-    process_payment._runtime.cache_clear()
-    verify_payment._runtime.cache_clear()
-    alb_api._keyring.cache_clear()
-    settlement_worker._settler.cache_clear()
-    aws_clients.client.cache_clear()
+    execution_environment.clear_caches()
 
 
 @dataclass
@@ -256,6 +247,7 @@ class PlanWorld:
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(10, self.batch_size() - len(received)),
                 AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
                 break

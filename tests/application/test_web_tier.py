@@ -159,3 +159,19 @@ def test_switching_colours_changes_only_the_listener_weights(overrides, weights)
         for color, arn in arns.items()
     }
     assert got == weights
+
+
+@pytest.mark.parametrize("color", ["blue", "green"])
+def test_the_cloudwatch_agent_collects_the_traces_and_no_xray_daemon_runs(color):
+    """The X-Ray daemon reaches end of support on 2027-02-25: local applications send X-Ray segments and
+    OpenTelemetry spans to the CloudWatch agent on the loopback interface, which forwards them to X-Ray."""
+    template = named(application("prod"), TEMPLATE, f"web-{color}")["inputs"]
+    script = base64.b64decode(template["userData"]).decode()
+    heredoc = script.split("amazon-cloudwatch-agent.json <<JSON\n", 1)[1].split("\nJSON\n", 1)[0]
+    agent = json.loads(heredoc.replace("\\$", "$"))  # the shell's unquoted heredoc unescapes \$
+
+    collected = agent["traces"]["traces_collected"]
+    assert collected["xray"] == {"bind_address": "127.0.0.1:2000", "tcp_proxy": {"bind_address": "127.0.0.1:2000"}}
+    assert collected["otlp"] == {"grpc_endpoint": "127.0.0.1:4317", "http_endpoint": "127.0.0.1:4318"}
+    assert "xray-daemon" not in script and "enable --now xray" not in script
+    assert "-a fetch-config -m ec2 -s" in script and "amazon-cloudwatch-agent.json" in script

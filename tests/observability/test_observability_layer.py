@@ -3,6 +3,7 @@ per-environment threshold and both actions on the alarm topic, the composite, th
 the trail; the AWS metrics with their services' namespaces and dimensions."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from tests.observability.common import (
     observability,
     upstream,
 )
-from tests.support import one, resources, run_layer, suffix_of
+from tests.support import layer_of, one, planned, resources, run_layer, suffix_of
 
 ACCOUNT = "123456789012"
 WATCHED = [function for function in FUNCTIONS if function.alarms]
@@ -238,17 +239,44 @@ def test_dashboard_body_is_json_with_the_latency_widget_first(env):
     assert status["properties"]["alarms"][0] == composite
 
 
+_SERVICE_TERM = re.compile(r'service\(id\(name: "([^"]+)", type: "([^"]+)"\)\)')
+
+
+def _emitted_segments(env: str) -> set[tuple[str, str]]:
+    """(name, type) of the X-Ray segments AWS writes for the application's traced payment path: API Gateway
+    for the stage (X-Ray tracing on), Lambda for each payment function (active tracing)."""
+    application = layer_of(planned(env), "application")
+    outputs = application["outputs"]
+    (stage,) = resources(application, "aws:apigateway/stage:Stage")
+    assert stage["inputs"]["xrayTracingEnabled"] is True
+    segments = {(f"{outputs['apiName']}/{outputs['apiStageName']}", "AWS::ApiGateway::Stage")}
+    traced = {
+        function["inputs"]["name"]
+        for function in resources(application, "aws:lambda/function:Function")
+        if function["inputs"]["tracingConfig"] == {"mode": "Active"}
+    }
+    for function in WATCHED:
+        name = outputs[f"{function.key}FunctionName"]
+        assert name in traced, function.name
+        segments.add((name, "AWS::Lambda::Function"))
+    return segments
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_xray_group_and_sampling_rule(env):
+def test_xray_group_and_sampling_rule_match_the_segments_aws_writes(env):
+    """No tracing SDK in the functions: the group selects by the segments API Gateway and Lambda write."""
     layer = observability(env)
-    app = upstream(env, "application")
     group = one(layer, "aws:xray/group:Group")["inputs"]
     assert group["groupName"] == layer["outputs"]["xrayGroupName"] == f"payments-{env}-{suffix_of(env)}"
-    assert group["filterExpression"] == f'annotation.Service = "{app["metricsServiceName"]}"'
+    terms = [_SERVICE_TERM.fullmatch(term) for term in group["filterExpression"].split(" OR ")]
+    assert all(terms), f"service(id(...)) terms joined by OR: {group['filterExpression']}"
+    selected = {term.groups() for term in terms if term}
+    assert selected == _emitted_segments(env)
     rule = one(layer, "aws:xray/samplingRule:SamplingRule")["inputs"]
     assert rule["ruleName"] == layer["outputs"]["samplingRuleName"]
     assert rule["fixedRate"] == THRESHOLDS[env]["sampling"] and rule["reservoirSize"] == 1
-    assert rule["serviceName"] == f"{app['apiName']}/{app['apiStageName']}"
+    ((api_stage, stage_type),) = [segment for segment in selected if segment[1] == "AWS::ApiGateway::Stage"]
+    assert (rule["serviceName"], rule["serviceType"]) == (api_stage, stage_type)
     assert rule["priority"] < 10000  # ahead of AWS's default rule
 
 
