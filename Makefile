@@ -27,8 +27,10 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
 BASE ?=
 COST_THRESHOLD ?= 100
 SCHEMA ?=
+IMAGE ?=
+IMAGE_NAME ?=
 
-.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback
+.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback bump-image
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -76,7 +78,7 @@ review: $(SETUP_STAMP) $(CHECKOV_STAMP) ## What the working tree does to each en
 policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy pack (policy/): ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.policy $(ENV)
 
-parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (dev/staging, staging/prod)
+parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (each against its promotion source or predecessor)
 	$(PY) -m tooling.checks.parity
 
 bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
@@ -120,6 +122,9 @@ release: $(SETUP_STAMP) ## Blue/green: update the idle colour, wait until health
 
 rollback: $(SETUP_STAMP) ## Blue/green: send all traffic back to the previous colour, which kept running (ENV=; prod: CONFIRM=prod, the promotion gate, OVERRIDE="reason")
 	$(PY) -m tooling.stacks.release rollback --env "$(ENV)" --confirm "$(CONFIRM)" --override "$(OVERRIDE)"
+
+bump-image: $(SETUP_STAMP) ## Pin the web tier's image of ENV= (application:webImage): a promoted environment carries its source's release, others the current AL2023 arm64 one (AWS credentials, or IMAGE=ami-... [IMAGE_NAME=...])
+	$(PY) -m tooling.bump_image --env "$(ENV)" $(if $(IMAGE),--image "$(IMAGE)") $(if $(IMAGE_NAME),--name "$(IMAGE_NAME)")
 
 scan: $(SETUP_STAMP) $(CHECKOV_STAMP) ## checkov (plans as Terraform-plan JSON) and parliament (IAM documents) over the offline plans; waivers in policy/waivers.yaml: ENV=dev|staging|prod, or all three
 	$(PY) -m tooling.checks.scan $(ENV)

@@ -43,12 +43,12 @@ DEPLOY_SERVICES: tuple[str, ...] = (
     "ec2", "rds", "dynamodb", "s3", "kms", "secretsmanager", "ssm", "lambda", "apigateway", "sqs", "sns",
     "elasticloadbalancing", "autoscaling", "acm", "wafv2", "logs", "cloudwatch", "xray", "cloudtrail",
 )  # fmt: skip
-# Read-only calls of the layers outside their services.
+# Read-only calls outside the layers' services: the tagging API. (`make bump-image` reads AWS's public
+# AL2023 image parameter with ssm:GetParameter, one of the deploy services.)
 DEPLOY_READS: tuple[str, ...] = ("tag:GetResources",)
 WORKLOAD_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "rds-db")
 # Global services: their calls are made in us-east-1 (aws:RequestedRegion), whatever the region.
 GLOBAL_ACTIONS: tuple[str, ...] = ("iam:*", "sts:*", "route53:*", "health:*", "support:*")
-GLOBAL_SERVICES_REGION = "us-east-1"
 # Services that create their own service-linked role when the layers first use them.
 SERVICE_LINKED_SERVICES: tuple[str, ...] = (
     "autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",
@@ -371,13 +371,6 @@ def drift_permissions(target: DeployTarget) -> dict[str, Any]:
             "Condition": _in_regions(target.regions),
         },
         {"Sid": "ReadGlobalResources", "Effect": "Allow", "Action": global_reads, "Resource": "*"},
-        {
-            # The web tier's launch templates name their AMI as `resolve:ssm:` of AWS's public parameter.
-            "Sid": "ResolvePublicAmiParameters",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-            "Resource": [f"arn:aws:ssm:{region}::parameter/aws/service/*" for region in target.regions],
-        },
         {
             "Sid": "ReadSecretValuesTheStateHolds",
             "Effect": "Allow",

@@ -7,7 +7,6 @@ import functools
 
 import pulumi
 
-from application.alb_api import HANDLER as ALB_API_HANDLER
 from application.alb_api import AlbApi, AlbApiArgs
 from application.api import ApiFunction, PaymentApi, PaymentApiArgs
 from application.api_account import ApiGatewayAccount
@@ -20,19 +19,14 @@ from application.functions import PaymentFunction, PaymentFunctionArgs, QueueTri
 from application.merchant_directory import MerchantDirectory, MerchantDirectoryArgs
 from application.migration import LedgerMigration, LedgerMigrationArgs
 from application.notifications import NotificationTopic, NotificationTopicArgs
-from application.permissions import (
-    alb_api_statements,
-    migrate_ledger_statements,
-    process_payment_statements,
-    settlement_worker_statements,
-    verify_payment_statements,
-)
+from application.permissions import audit_records, function_statements
 from application.queues import Queues, QueuesArgs
-from application.settings import COLORS, MIGRATION_RESERVED_CONCURRENCY, ApplicationSettings
+from application.settings import COLORS, ApplicationSettings
 from application.waf import Waf, WafArgs
 from application.web_tier import WebTargetGroups, WebTargetGroupsArgs, WebTier, WebTierArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
+from shared.functions import API_FACING, FUNCTIONS, FunctionSpec, functions_invoked_by
 from shared.stack_refs import PromotionRecordReference, UpstreamStack
 
 # --- configuration: validated (including rules across environments) before anything exists ---
@@ -46,10 +40,9 @@ kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
 database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
 ledger_writer_secret_arn = data.require("ledgerWriterSecretArn")  # the settlement worker's
-key_hash_parameter_arn = data.require("keyHashParameterArn")
-merchants_table_arn = data.require("merchantsTableArn")
 artifact = lambda_artifact()  # rebuilt first when missing or stale
 opts = ctx.component_opts()
+(settlement_worker,) = functions_invoked_by("queue")  # the payment queue's consumer, the notifications' publisher
 
 # --- messaging ---
 queues = Queues(
@@ -66,7 +59,7 @@ queues = Queues(
 )
 notifications = NotificationTopic(
     "notifications",
-    NotificationTopicArgs(kms_key_arn, role_arn(ctx, "settlement-worker"), settings.notification_emails),
+    NotificationTopicArgs(kms_key_arn, role_arn(ctx, settlement_worker.name), settings.notification_emails),
     ctx,
     opts,
 )
@@ -81,15 +74,8 @@ merchant_directory = MerchantDirectory(
 )
 
 # --- what the functions read: each handler gets the variables payments.settings says it reads ---
-HANDLERS = {
-    "process-payment": "payments.handlers.process_payment.handler",
-    "verify-payment": "payments.handlers.verify_payment.handler",
-    "alb-api": ALB_API_HANDLER,
-    "settlement-worker": "payments.handlers.settlement_worker.handler",
-    "migrate-ledger": "payments.handlers.migrate_ledger.handler",
-}
 environments = function_environments(
-    HANDLERS,
+    {function.name: function.handler for function in FUNCTIONS},
     {
         "POWERTOOLS_SERVICE_NAME": platform.application,
         "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
@@ -110,7 +96,22 @@ environments = function_environments(
         "KEY_HASH_PARAMETER_NAME": data.require("keyHashParameterName"),
     },
 )
-function_args = functools.partial(
+# --- what the functions may do: each role grants its row's statements (shared/functions.py) on these ---
+statements = function_statements(
+    FUNCTIONS,
+    {
+        "transactionsTable": transactions_table_arn,
+        "idempotencyTable": data.require("idempotencyTableArn"),
+        "paymentQueue": queues.payments.arn,
+        "keyHashParameter": data.require("keyHashParameterArn"),
+        "merchantsTable": data.require("merchantsTableArn"),
+        "auditRecords": audit_records(data.require("auditBucketArn")),
+        "notificationTopic": notifications.arn,
+        "ledgerOwnerSecret": database_secret_arn,
+        "ledgerWriterSecret": ledger_writer_secret_arn,
+    },
+)
+shared_args = functools.partial(
     PaymentFunctionArgs,
     artifact=artifact,
     memory_mb=settings.memory_mb,
@@ -122,108 +123,58 @@ function_args = functools.partial(
     log_level=settings.log_level,
 )
 
-# --- functions: the migration first, then the API functions and the worker ---
-migration = LedgerMigration(
-    "migrate-ledger",
-    LedgerMigrationArgs(
-        function_args(
-            function="migrate-ledger",
-            handler=HANDLERS["migrate-ledger"],
-            description="Applies the ledger's pending schema migrations; invoked once per artifact at deploy time",
-            timeout_seconds=settings.timeouts.migrate_ledger,
-            reserved_concurrency=MIGRATION_RESERVED_CONCURRENCY,
-            variables=environments["migrate-ledger"],
-            statements=migrate_ledger_statements(database_secret_arn, ledger_writer_secret_arn),
-        )
-    ),
-    ctx,
-    opts,
-)
-process_payment_grants = process_payment_statements(
-    transactions_table_arn,
-    data.require("idempotencyTableArn"),
-    queues.payments.arn,
-    key_hash_parameter_arn,
-    merchants_table_arn,
-)
-verify_payment_grants = verify_payment_statements(transactions_table_arn, merchants_table_arn)
-process_payment = PaymentFunction(
-    "process-payment",
+
+def function_args(function: FunctionSpec, trigger: QueueTrigger | None = None) -> PaymentFunctionArgs:
+    return shared_args(
+        function=function.name,
+        handler=function.handler,
+        description=function.description,
+        timeout_seconds=settings.timeouts.of(function),
+        reserved_concurrency=settings.reserved_concurrency_of(function),
+        variables=environments[function.name],
+        statements=statements[function.name],
+        trigger=trigger,
+    )
+
+
+# --- functions: the deploy-time migration first (no message before the schema), then the API functions
+# and the queue's worker ---
+migrations = {
+    function.name: LedgerMigration(function.name, LedgerMigrationArgs(function_args(function)), ctx, opts)
+    for function in functions_invoked_by("deploy")
+}
+deployed = {
+    function.name: PaymentFunction(function.name, function_args(function), ctx, opts)
+    for function in functions_invoked_by(*API_FACING)
+}
+deployed[settlement_worker.name] = PaymentFunction(
+    settlement_worker.name,
     function_args(
-        function="process-payment",
-        handler=HANDLERS["process-payment"],
-        description="POST /process-payment: validates, records PENDING, enqueues for settlement",
-        timeout_seconds=settings.timeouts.process_payment,
-        reserved_concurrency=settings.api_reserved_concurrency,
-        variables=environments["process-payment"],
-        statements=process_payment_grants,
-    ),
-    ctx,
-    opts,
-)
-verify_payment = PaymentFunction(
-    "verify-payment",
-    function_args(
-        function="verify-payment",
-        handler=HANDLERS["verify-payment"],
-        description="GET /verify-payment: status of one transaction",
-        timeout_seconds=settings.timeouts.verify_payment,
-        reserved_concurrency=settings.api_reserved_concurrency,
-        variables=environments["verify-payment"],
-        statements=verify_payment_grants,
-    ),
-    ctx,
-    opts,
-)
-alb_api_function = PaymentFunction(
-    "alb-api",
-    function_args(
-        function="alb-api",
-        handler=HANDLERS["alb-api"],
-        description="The payments API behind the ALB (/api/*): the same handlers; x-api-key checked here",
-        timeout_seconds=settings.timeouts.alb_api,
-        reserved_concurrency=settings.api_reserved_concurrency,
-        variables=environments["alb-api"],
-        statements=alb_api_statements(process_payment_grants, verify_payment_grants),
-    ),
-    ctx,
-    opts,
-)
-settlement_worker = PaymentFunction(
-    "settlement-worker",
-    function_args(
-        function="settlement-worker",
-        handler=HANDLERS["settlement-worker"],
-        description="Settles queued payments: ledger, SETTLED status, audit record, notification",
-        timeout_seconds=settings.timeouts.settlement_worker,
-        reserved_concurrency=settings.worker_reserved_concurrency,
-        variables=environments["settlement-worker"],
-        statements=settlement_worker_statements(
-            queues.payments.arn,
-            transactions_table_arn,
-            data.require("auditBucketArn"),
-            notifications.arn,
-            ledger_writer_secret_arn,
-        ),
-        trigger=QueueTrigger(
+        settlement_worker,
+        QueueTrigger(
             queue_arn=queues.payments.arn,
             batch_size=settings.batch_size,
             batching_window_seconds=settings.batching_window_seconds,
             maximum_concurrency=settings.queue_maximum_concurrency,
-            after=[migration.invocation],
+            after=[migration.invocation for migration in migrations.values()],
         ),
     ),
     ctx,
     opts,
 )
+deployed |= {name: migration.function for name, migration in migrations.items()}
 
 # --- the payments API: the functions behind API Gateway, every merchant's key in its usage plan ---
 api_account = ApiGatewayAccount("api-account", ctx, opts) if settings.owns_api_gateway_account else None
 api = PaymentApi(
     "api",
     PaymentApiArgs(
-        process_payment=ApiFunction(process_payment.function.name, process_payment.function.invoke_arn),
-        verify_payment=ApiFunction(verify_payment.function.name, verify_payment.function.invoke_arn),
+        functions={
+            function.name: ApiFunction(
+                deployed[function.name].function.name, deployed[function.name].function.invoke_arn
+            )
+            for function in functions_invoked_by("api-gateway")
+        },
         throttle=settings.api_throttle,
         logging_level=settings.api_logging_level,
         log_retention_days=platform.log_retention_days,
@@ -253,12 +204,14 @@ alb = Alb(
         subnet_ids=networking.require("publicSubnetIds"),
         security_group_id=networking.require("albSecurityGroupId"),
         log_bucket=data.require("albLogsBucketName"),
+        domain=settings.domain,
     ),
     ctx,
     opts,
 )
 certificate = Certificate("certificate", CertificateArgs(settings.domain, alb.load_balancer.dns_name), ctx, opts)
-alb_api = AlbApi("alb-api", AlbApiArgs(alb_api_function.function.name, alb_api_function.function.arn), ctx, opts)
+(alb_function,) = (deployed[function.name].function for function in functions_invoked_by("alb"))
+alb_api = AlbApi("alb-api", AlbApiArgs(alb_function.name, alb_function.arn), ctx, opts)
 web_targets = WebTargetGroups("web-targets", WebTargetGroupsArgs(networking.require("vpcId")), ctx, opts)
 listeners = Listeners(
     "listeners",
@@ -276,6 +229,7 @@ web = WebTier(
     "web",
     WebTierArgs(
         settings=settings.web_tier,
+        image=settings.web_image,
         target_groups=web_targets.groups,
         subnet_ids=networking.require("privateSubnetIds"),
         security_group_id=networking.require("webSecurityGroupId"),
@@ -301,19 +255,12 @@ waf = (
 )
 
 # --- exports: the contract in shared/contracts.py ---
-functions = {
-    "processPayment": process_payment,
-    "verifyPayment": verify_payment,
-    "settlementWorker": settlement_worker,
-    "migrateLedger": migration.function,
-    "albApi": alb_api_function,
-}
 pulumi.export("environment", platform.environment)
 pulumi.export("region", platform.region)
-for key, function in functions.items():
-    pulumi.export(f"{key}FunctionName", function.name)
-    pulumi.export(f"{key}FunctionArn", function.arn)
-pulumi.export("lambdaLogGroupNames", {key: function.log_group.name for key, function in functions.items()})
+for function in FUNCTIONS:
+    pulumi.export(f"{function.key}FunctionName", deployed[function.name].name)
+    pulumi.export(f"{function.key}FunctionArn", deployed[function.name].arn)
+pulumi.export("lambdaLogGroupNames", {function.key: deployed[function.name].log_group.name for function in FUNCTIONS})
 pulumi.export("functionTimeouts", settings.timeouts.model_dump(by_alias=True))
 pulumi.export("paymentQueueName", queues.payments.name)
 pulumi.export("paymentQueueArn", queues.payments.arn)

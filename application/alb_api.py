@@ -10,13 +10,13 @@ registered (`TargetGroupAttachment`), or the registration is refused.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from shared.context import LayerContext
 
-HANDLER = "payments.handlers.alb_api.handler"
 HEALTH_PATH = "/api/health"
 HEALTH_INTERVAL_SECONDS = 60  # longer than the function timeout (at most 29 s)
 HEALTH_TIMEOUT_SECONDS = 30
@@ -33,10 +33,12 @@ class AlbApi(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AlbApiArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:application:AlbApi", name, None, opts)
+        replacing: dict[str, Any] = {"target_type": "lambda"}  # what forces a replacement (its name hashes it)
+        group_name = ctx.namer.replaceable_name("tg-api", "elb", replacing)
         self.target_group = aws.lb.TargetGroup(
             f"{name}-target",
-            name_prefix="api-",
-            target_type="lambda",
+            name=group_name,
+            **replacing,
             lambda_multi_value_headers_enabled=False,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
@@ -47,7 +49,7 @@ class AlbApi(pulumi.ComponentResource):
                 healthy_threshold=2,
                 unhealthy_threshold=2,
             ),
-            tags=ctx.tags(ctx.name("tg-api", "elb")),
+            tags=ctx.tags(group_name),
             opts=ctx.tagged_child(self),
         )
         permission = aws.lambda_.Permission(

@@ -14,7 +14,7 @@ unencrypted and kept forever. Both need the account's CloudWatch role (applicati
 which one stack per account and region owns.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -57,8 +57,7 @@ class ApiFunction:
 
 @dataclass(frozen=True)
 class PaymentApiArgs:
-    process_payment: ApiFunction
-    verify_payment: ApiFunction
+    functions: Mapping[str, ApiFunction]  # the API-facing functions by name: each route goes to its namesake
     throttle: ApiThrottle  # the stage's limit for all callers together (MethodSettings */*)
     logging_level: str  # execution logs: INFO or ERROR
     log_retention_days: int
@@ -66,9 +65,18 @@ class PaymentApiArgs:
     depends_on: Sequence[pulumi.Resource] = ()
     definition: ApiDefinition = PAYMENTS_API
 
+    def __post_init__(self) -> None:
+        routes = [route.path for route in self.definition.routes]
+        unserved = [path for path in routes if path not in self.functions]
+        unrouted = sorted(set(self.functions) - set(routes))
+        if unserved or unrouted:
+            raise ValueError(
+                f"every route needs the function named after it and every function a route: routes without "
+                f"a function {unserved}, functions without a route {unrouted}"
+            )
+
     def function_of(self, route: Route) -> ApiFunction:
-        functions = {"process-payment": self.process_payment, "verify-payment": self.verify_payment}
-        return functions[route.path]
+        return self.functions[route.path]
 
 
 class PaymentApi(pulumi.ComponentResource):
@@ -80,9 +88,8 @@ class PaymentApi(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PaymentApiArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:application:PaymentApi", name, None, opts)
-        definition = args.definition
         api_name = ctx.name("api", "apigateway")
-        self.rest_api = api = aws.apigateway.RestApi(
+        self.rest_api = aws.apigateway.RestApi(
             f"{name}-rest-api",
             name=api_name,
             description=f"Payments API of {ctx.platform.environment}-{ctx.platform.environment_suffix}",
@@ -91,8 +98,34 @@ class PaymentApi(pulumi.ComponentResource):
             tags=ctx.tags(api_name),
             opts=ctx.tagged_child(self),
         )
+        snapshot, permissions = self._definition(name, args, ctx)
+        self.deployment = self._deployment(name, args, snapshot, ctx)
+        self.access_log_group, self.execution_log_group = self._log_groups(name, args.log_retention_days, ctx)
+        self.stage = self._stage(name, args, permissions, ctx)
 
-        # --- the definition: validator, models, routes, gateway responses ---
+        self.api_id = self.rest_api.id
+        self.api_name = self.rest_api.name
+        self.stage_name = self.stage.stage_name
+        self.endpoint = self.stage.invoke_url
+        self.route_urls = {
+            r.path: pulumi.Output.concat(self.stage.invoke_url, "/", r.path) for r in args.definition.routes
+        }
+        self.register_outputs(
+            {
+                "apiId": self.api_id,
+                "stageName": self.stage_name,
+                "endpoint": self.endpoint,
+                "accessLogGroupName": self.access_log_group.name,
+                "executionLogGroupName": self.execution_log_group.name,
+            }
+        )
+
+    def _definition(
+        self, name: str, args: PaymentApiArgs, ctx: LayerContext
+    ) -> tuple[list[pulumi.Resource], list[pulumi.Resource]]:
+        """The validator, models, routes and gateway responses (what a deployment snapshots), and the
+        functions' permissions for API Gateway to invoke them."""
+        api, definition = self.rest_api, args.definition
         validator = aws.apigateway.RequestValidator(
             f"{name}-validator",
             rest_api=api.id,
@@ -171,31 +204,44 @@ class PaymentApi(pulumi.ComponentResource):
                     opts=ctx.child(self),
                 )
             )
+        return snapshot, permissions
 
-        # --- deployment: replaced (create first, then the stage moves) whenever the definition changes ---
-        self.deployment = aws.apigateway.Deployment(
+    def _deployment(
+        self, name: str, args: PaymentApiArgs, snapshot: Sequence[pulumi.Resource], ctx: LayerContext
+    ) -> aws.apigateway.Deployment:
+        """Replaced (create first, then the stage moves) whenever the definition or an integration changes."""
+        definition = args.definition
+        return aws.apigateway.Deployment(
             f"{name}-deployment",
-            rest_api=api.id,
+            rest_api=self.rest_api.id,
             description="Payments API; replaced when its definition or an integration changes (triggers)",
             triggers=definition.triggers({r.path: args.function_of(r).invoke_arn for r in definition.routes}),
-            opts=ctx.child(self, depends_on=snapshot),
+            opts=ctx.child(self, depends_on=list(snapshot)),
         )
 
-        # --- logs: created before API Gateway would create them, encrypted, with retention ---
+    def _log_groups(
+        self, name: str, retention_days: int, ctx: LayerContext
+    ) -> tuple[aws.cloudwatch.LogGroup, aws.cloudwatch.LogGroup]:
+        """Access and execution log groups, created before API Gateway would create them, encrypted
+        with a key of their own, kept `retention_days`."""
         access_group_name = ctx.name(ACCESS_LOG_GROUP_TYPE, "logs")
-        execution_group_name = pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, api.id, "/", STAGE_NAME)
+        execution_group_name = pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, self.rest_api.id, "/", STAGE_NAME)
         key = self._log_key(name, ctx, [access_group_name, execution_group_name])
-        retention = args.log_retention_days
-        self.access_log_group = self._log_group(
-            name, "access", group_name=access_group_name, key=key, retention_days=retention, ctx=ctx
+        access = self._log_group(
+            name, "access", group_name=access_group_name, key=key, retention_days=retention_days, ctx=ctx
         )
-        self.execution_log_group = self._log_group(
-            name, "execution", group_name=execution_group_name, key=key, retention_days=retention, ctx=ctx
+        execution = self._log_group(
+            name, "execution", group_name=execution_group_name, key=key, retention_days=retention_days, ctx=ctx
         )
+        return access, execution
 
-        # --- stage and its method settings (execution logs, metrics, throttling) ---
+    def _stage(
+        self, name: str, args: PaymentApiArgs, permissions: Sequence[pulumi.Resource], ctx: LayerContext
+    ) -> aws.apigateway.Stage:
+        """The stage and its method settings (execution logs, metrics, throttling)."""
+        api = self.rest_api
         logging_ready = [*args.depends_on, self.execution_log_group]
-        self.stage = aws.apigateway.Stage(
+        stage = aws.apigateway.Stage(
             f"{name}-stage",
             rest_api=api.id,
             deployment=self.deployment.id,
@@ -212,7 +258,7 @@ class PaymentApi(pulumi.ComponentResource):
         aws.apigateway.MethodSettings(
             f"{name}-method-settings",
             rest_api=api.id,
-            stage_name=self.stage.stage_name,
+            stage_name=stage.stage_name,
             method_path="*/*",
             settings=aws.apigateway.MethodSettingsSettingsArgs(
                 logging_level=args.logging_level,
@@ -223,21 +269,7 @@ class PaymentApi(pulumi.ComponentResource):
             ),
             opts=ctx.child(self, depends_on=logging_ready),
         )
-
-        self.api_id = api.id
-        self.api_name = api.name
-        self.stage_name = self.stage.stage_name
-        self.endpoint = self.stage.invoke_url
-        self.route_urls = {r.path: pulumi.Output.concat(self.stage.invoke_url, "/", r.path) for r in definition.routes}
-        self.register_outputs(
-            {
-                "apiId": self.api_id,
-                "stageName": self.stage_name,
-                "endpoint": self.endpoint,
-                "accessLogGroupName": self.access_log_group.name,
-                "executionLogGroupName": self.execution_log_group.name,
-            }
-        )
+        return stage
 
     def _log_group(
         self,
@@ -274,7 +306,7 @@ class PaymentApi(pulumi.ComponentResource):
             f"{name}-logs-key",
             description=f"API Gateway logs of {ctx.platform.environment}-{ctx.platform.environment_suffix}",
             enable_key_rotation=True,
-            deletion_window_in_days=7,
+            deletion_window_in_days=30,
             policy=iam.to_json(iam.document(iam.key_administration_statement(account), logs)),
             tags=ctx.tags(ctx.name("kms-api-logs")),
             opts=ctx.tagged_child(self),

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from payments.models import MerchantId
+from shared.account_singletons import SingleOwner, single_owner_problems
 from shared.config import PlatformConfig, StackConfig, StrictModel
 
 # API Gateway's default account-level limits per region (10,000 requests/s, burst 5,000): a stage
@@ -65,6 +66,13 @@ class ApiQuota(StrictModel):
     period: Literal["DAY", "WEEK", "MONTH"] = Field(description="DAY, WEEK or MONTH.")
 
 
+API_GATEWAY_ACCOUNT = SingleOwner(
+    key="application:ownsApiGatewayAccount",
+    what="the API Gateway account settings",
+    why="CloudWatch role for API logs",
+)
+
+
 class ApiGatewayAccountOwner(Protocol):
     owns_api_gateway_account: bool
 
@@ -74,29 +82,12 @@ def api_gateway_account_problems(
 ) -> list[str]:
     """Among the environments sharing an account (platform:allowedAccountIds) and region, exactly one
     sets application:ownsApiGatewayAccount."""
-    problems = []
-    for account in platform.allowed_account_ids:
-        sharing = {
-            stack: other.layer.owns_api_gateway_account
-            for stack, other in sorted(others.items())
-            if other.platform.region == platform.region and account in other.platform.allowed_account_ids
-        }
-        owners = [stack for stack, owns in sharing.items() if owns]
-        if own.owns_api_gateway_account:
-            owners.insert(0, f"this stack ({platform.environment})")
-        where = f"account {account} in {platform.region}"
-        if len(owners) > 1:
-            problems.append(
-                f"application:ownsApiGatewayAccount: {' and '.join(owners)} both own the API Gateway account "
-                f"settings of {where}; exactly one environment there may set it to true"
-            )
-        elif not owners:
-            candidates = ", ".join([platform.environment, *sharing])
-            problems.append(
-                f"application:ownsApiGatewayAccount: no environment owns the API Gateway account settings of "
-                f"{where} (CloudWatch role for API logs); set it to true in exactly one of: {candidates}"
-            )
-    return problems
+    return single_owner_problems(
+        API_GATEWAY_ACCOUNT,
+        own=own.owns_api_gateway_account,
+        platform=platform,
+        others={stack: (other.platform, other.layer.owns_api_gateway_account) for stack, other in others.items()},
+    )
 
 
 def unique_merchants(merchants: list[str]) -> list[str]:

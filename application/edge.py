@@ -2,7 +2,8 @@
 
 - `Alb`: internet-facing, in the public subnets with the ALB security group; access logs into the
   data layer's bucket (no prefix: its policy allows `AWSLogs/<account>/*`); invalid header fields
-  dropped, strictest desync mitigation; no deletion protection (clean teardown, docs/design.md).
+  dropped, strictest desync mitigation; no deletion protection (clean teardown, docs/design.md);
+  with `application:domain`, an alias record of the domain for the ALB in the domain's zone.
 - `Listeners`: port 80 only redirects to 443 (HTTP_301); 443 (TLS 1.2+ policy) forwards by
   default to both web colours with weights from config, and `/api/*` to the Lambda target.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from application.settings import COLORS, Color
+from application.settings import COLORS, Color, DomainSettings
 from shared.context import LayerContext
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
@@ -27,6 +28,7 @@ class AlbArgs:
     subnet_ids: pulumi.Input[Sequence[str]]
     security_group_id: pulumi.Input[str]
     log_bucket: pulumi.Input[str]
+    domain: DomainSettings  # with a name: an alias record for the ALB in its hosted zone
 
 
 class Alb(pulumi.ComponentResource):
@@ -50,6 +52,22 @@ class Alb(pulumi.ComponentResource):
             tags=ctx.tags(physical),
             opts=ctx.tagged_child(self),
         )
+        if args.domain.name and args.domain.hosted_zone_id:
+            # albUrl names the domain: it resolves to the ALB (an alias: no TTL, follows the ALB's addresses).
+            aws.route53.Record(
+                f"{name}-alias",
+                zone_id=args.domain.hosted_zone_id,
+                name=args.domain.name,
+                type="A",
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=self.load_balancer.dns_name,
+                        zone_id=self.load_balancer.zone_id,
+                        evaluate_target_health=True,
+                    )
+                ],
+                opts=ctx.child(self),
+            )
         self.register_outputs({"arn": self.load_balancer.arn, "dnsName": self.load_balancer.dns_name})
 
 

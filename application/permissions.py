@@ -1,16 +1,21 @@
 """What each function's role may do: IAM statements naming exact resource ARNs.
 
+What every function needs is here (`common_statements`); what each one needs besides is its row's
+grants in `shared/functions.py`, turned into statements on the ARNs this layer supplies by name.
 Pure functions of ARNs (plain strings or Outputs), so tests read them without a deployment. Every
 statement names the one table, queue, topic, bucket prefix, secret, parameter or key it is about; the only
 `"Resource": "*"` statements are the actions in `RESOURCELESS_ACTIONS`, which AWS does not let an
 IAM policy scope to a resource.
 """
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 
 from payments.audit import AUDIT_PREFIX
+from shared.errors import ContractError
+from shared.functions import FunctionSpec
 
 Statement = dict[str, Any]
 
@@ -25,13 +30,11 @@ RESOURCELESS_ACTIONS: dict[str, tuple[str, ...]] = {
         "ec2:AssignPrivateIpAddresses",
         "ec2:UnassignPrivateIpAddresses",
     ),
-    # Active tracing: segments and telemetry go to X-Ray, and the SDK polls the sampling rules
-    # (the actions of AWSXRayDaemonWriteAccess).
+    # Active tracing: Lambda sends the function's segments and telemetry to X-Ray with the role. No
+    # sampling actions: Lambda samples, and the functions carry no tracing SDK that would poll the rules.
     "XRayTracing": (
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
     ),
     # No cloudwatch:PutMetricData: the handlers publish metrics in the embedded metric format on
     # their log stream (Powertools Metrics), which CloudWatch Logs turns into metrics.
@@ -95,80 +98,41 @@ def common_statements(
     ]
 
 
-def merchant_statements(merchants_table_arn: pulumi.Input[str]) -> list[Statement]:
-    """Who is calling: the API functions read the merchants table one item at a time."""
-    return [_allow("ReadMerchants", ["dynamodb:GetItem"], [merchants_table_arn])]
+class GrantsError(ContractError):
+    """The layer's resources and the functions' declared grants disagree."""
 
 
-def process_payment_statements(
-    transactions_table_arn: pulumi.Input[str],
-    idempotency_table_arn: pulumi.Input[str],
-    payment_queue_arn: pulumi.Input[str],
-    key_hash_parameter_arn: pulumi.Input[str],
-    merchants_table_arn: pulumi.Input[str],
-) -> list[Statement]:
-    return [
-        *merchant_statements(merchants_table_arn),
-        _allow("ReadKeyHashParameter", ["ssm:GetParameter"], [key_hash_parameter_arn]),
-        _allow(
-            "RecordTransactions",
-            ["dynamodb:PutItem", "dynamodb:UpdateItem"],
-            [transactions_table_arn],
-        ),
-        _allow(
-            "IdempotencyRecords",
-            # No GetItem: a conditional put that fails returns the existing record
-            # (ReturnValuesOnConditionCheckFailure), so Powertools never reads it separately.
-            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            [idempotency_table_arn],
-        ),
-        _allow("EnqueuePayments", ["sqs:SendMessage"], [payment_queue_arn]),
+def function_statements(
+    functions: Sequence[FunctionSpec], resources: Mapping[str, pulumi.Input[str]]
+) -> dict[str, list[Statement]]:
+    """function -> the statements of its grants (shared/functions.py), on the resources the layer
+    supplies by name. The plan fails, naming every problem at once, when a grant names a resource
+    nobody supplies or a supplied resource is named by no grant (an ARN nobody uses, or a misspelling)."""
+    named = {name for function in functions for grant in function.grants for name in grant.resources}
+    problems = [
+        f"{function.name} ({grant.sid}) names {name!r}, which the application layer does not supply"
+        for function in functions
+        for grant in function.grants
+        for name in grant.resources
+        if name not in resources
     ]
+    unused = sorted(set(resources) - named)
+    if unused:
+        problems.append(
+            f"the application layer supplies {', '.join(unused)}, which no grant in shared/functions.py names"
+        )
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise GrantsError(f"function grants ({len(problems)} problem(s)):\n{listing}")
+    return {
+        function.name: [
+            _allow(grant.sid, list(grant.actions), [resources[name] for name in grant.resources])
+            for grant in function.grants
+        ]
+        for function in functions
+    }
 
 
-def alb_api_statements(process_payment: list[Statement], verify_payment: list[Statement]) -> list[Statement]:
-    """The ALB door runs process-payment and verify-payment, and checks `x-api-key` against the merchants
-    table with the key-hash parameter, which process-payment reads already: the same grants, once each."""
-    return list({statement["Sid"]: statement for statement in [*process_payment, *verify_payment]}.values())
-
-
-def verify_payment_statements(
-    transactions_table_arn: pulumi.Input[str], merchants_table_arn: pulumi.Input[str]
-) -> list[Statement]:
-    return [
-        *merchant_statements(merchants_table_arn),
-        _allow("ReadTransactions", ["dynamodb:GetItem"], [transactions_table_arn]),
-    ]
-
-
-def settlement_worker_statements(
-    payment_queue_arn: pulumi.Input[str],
-    transactions_table_arn: pulumi.Input[str],
-    audit_bucket_arn: pulumi.Input[str],
-    notification_topic_arn: pulumi.Input[str],
-    ledger_writer_secret_arn: pulumi.Input[str],
-) -> list[Statement]:
-    audit_objects = pulumi.Output.from_input(audit_bucket_arn).apply(lambda arn: f"{arn}/{AUDIT_PREFIX}/*")
-    return [
-        _allow(
-            "ConsumePayments",
-            # What the event source mapping calls with the role; a failed message becomes visible
-            # again when its visibility timeout ends (no ChangeMessageVisibility).
-            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-            [payment_queue_arn],
-        ),
-        # Claims and SETTLED are conditional updates returning the item: no GetItem.
-        _allow("SettleTransactions", ["dynamodb:UpdateItem"], [transactions_table_arn]),
-        _allow("WriteAuditRecords", ["s3:PutObject"], [audit_objects]),
-        _allow("PublishSettlements", ["sns:Publish"], [notification_topic_arn]),
-        _allow("ReadLedgerWriterSecret", ["secretsmanager:GetSecretValue"], [ledger_writer_secret_arn]),
-    ]
-
-
-def migrate_ledger_statements(
-    database_secret_arn: pulumi.Input[str], ledger_writer_secret_arn: pulumi.Input[str]
-) -> list[Statement]:
-    """The owner's secret to migrate as the owner; the writer's to set the writer role's password."""
-    return [
-        _allow("ReadLedgerSecrets", ["secretsmanager:GetSecretValue"], [database_secret_arn, ledger_writer_secret_arn])
-    ]
+def audit_records(audit_bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The audit bucket's objects the settlement worker writes (payments.audit.AUDIT_PREFIX)."""
+    return pulumi.Output.from_input(audit_bucket_arn).apply(lambda arn: f"{arn}/{AUDIT_PREFIX}/*")

@@ -9,9 +9,10 @@ together is an AWS limit, checked over the plans with the others (tooling/checks
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, create_model, field_validator
+from pydantic.alias_generators import to_snake
 
 from application.api_settings import (
     ApiQuota,
@@ -21,9 +22,9 @@ from application.api_settings import (
     unique_merchants,
 )
 from shared.config import EmailAddresses, PlatformConfig, StackConfig, StrictModel
+from shared.contracts import COLORS, Color
+from shared.functions import FUNCTIONS, FunctionSpec, functions_invoked_by
 
-# API Gateway's integration timeout: an API function that runs longer is cut off at 29 s anyway.
-API_TIMEOUT_LIMIT_SECONDS = 29
 # AWS keeps this many concurrent executions of an account and region unreserved.
 UNRESERVABLE_CONCURRENCY = 100
 # An SQS event source mapping's maximum concurrency is 2 to 1000 (AWS minimum 2).
@@ -34,8 +35,8 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 MIGRATION_RESERVED_CONCURRENCY = 1
 
 
-Color = Literal["blue", "green"]
-COLORS: tuple[Color, ...] = ("blue", "green")
+AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
+AL2023_ARM64_NAME = re.compile(r"^al2023-ami-2023\.\d+\.\d{8}\.\d+-kernel-\d+\.\d+-arm64$")
 # Graviton (arm64) families only: the AMI is Amazon Linux 2023 arm64.
 _GRAVITON = re.compile(r"^[a-z]+\d+g[a-z]*\.(nano|micro|small|medium|large|\d*xlarge)$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -43,7 +44,8 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 
 
 def other_color(color: Color) -> Color:
-    return "green" if color == "blue" else "blue"
+    (other,) = (candidate for candidate in COLORS if candidate != color)
+    return other
 
 
 class DomainSettings(StrictModel):
@@ -101,22 +103,73 @@ class WebTierSettings(StrictModel):
         return desired
 
 
+class WebImageSettings(StrictModel):
+    """The machine image of the web tier, pinned: an instance launches exactly this image, whenever it
+    launches, until `make bump-image` changes it on purpose.
+
+    `id` is the AMI in this environment's region; `name` is the Amazon Linux 2023 arm64 release it
+    is, the same in every region (AWS publishes each release under one name), so two environments in
+    different regions can be checked to run the same image (the promotion gate compares names)."""
+
+    id: str = Field(description="ami- id of the image in platform:region.")
+    name: str = Field(
+        description="The Amazon Linux 2023 arm64 release, e.g. al2023-ami-2023.11.20260427.1-kernel-6.1-arm64."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _ami_id(cls, value: str) -> str:
+        if not AMI_ID.match(value):
+            raise ValueError(f"{value!r} is not an AMI id; expected ami- and 8 or 17 lowercase hex digits")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _al2023_arm64(cls, value: str) -> str:
+        if not AL2023_ARM64_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an Amazon Linux 2023 arm64 release name; expected "
+                "al2023-ami-2023.<minor>.<yyyymmdd>.<n>-kernel-<version>-arm64 (the web tier is Graviton and its "
+                "user data is written for Amazon Linux 2023)"
+            )
+        return value
+
+
 class TimeoutSettings(StrictModel):
     """Function timeouts in seconds: one value for every environment (checked across stack files)."""
 
-    process_payment: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="process-payment (API Gateway gives up at 29 s)."
+    def of(self, function: FunctionSpec) -> int:
+        return int(getattr(self, to_snake(function.key)))
+
+
+_TIMEOUT_NOTES = {
+    "api-gateway": "API Gateway gives up at 29 s",
+    "alb": "the API behind the ALB (/api/*), as API Gateway's",
+    "queue": "per batch; the queue's visibility timeout follows it",
+    "deploy": "once per artifact at deploy time",
+}
+if TYPE_CHECKING:
+    FunctionTimeouts = TimeoutSettings
+else:
+    # One key per payment function (shared/functions.py), defaulting to its row's timeout. The
+    # deploy-time functions come last, after the ones that serve payments.
+    FunctionTimeouts = create_model(
+        "FunctionTimeouts",
+        __base__=TimeoutSettings,
+        __doc__=TimeoutSettings.__doc__,
+        **{
+            to_snake(function.key): (
+                int,
+                Field(
+                    default=function.timeout_seconds,
+                    ge=1,
+                    le=function.timeout_limit_seconds,
+                    description=f"{function.name}: {_TIMEOUT_NOTES[function.invoked_by]}.",
+                ),
+            )
+            for function in sorted(FUNCTIONS, key=lambda function: function.invoked_by == "deploy")
+        },
     )
-    verify_payment: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="verify-payment (API Gateway gives up at 29 s)."
-    )
-    settlement_worker: int = Field(
-        default=30, ge=1, le=900, description="settlement worker, per batch; the queue's visibility timeout follows it."
-    )
-    alb_api: int = Field(
-        default=10, ge=1, le=API_TIMEOUT_LIMIT_SECONDS, description="the API behind the ALB (/api/*), as API Gateway's."
-    )
-    migrate_ledger: int = Field(default=300, ge=1, le=900, description="deploy-time ledger migration.")
 
 
 class ApplicationSettings(StrictModel):
@@ -180,6 +233,10 @@ class ApplicationSettings(StrictModel):
     waf: bool = Field(description="AWS WAF on the ALB: managed rule groups and a rate limit per client IP.")
     # --- web tier, blue/green ---
     web_tier: WebTierSettings = Field(description="Instance type and Auto Scaling sizes of each colour.")
+    web_image: WebImageSettings = Field(
+        description="The web tier's machine image, pinned: {id: ami-... in this region, name: its Amazon Linux 2023 "
+        "arm64 release} (written by make bump-image; promoted environments carry their source's release)."
+    )
     active_color: Color = Field(
         description="The colour the 443 listener sends traffic to (written by make release / make rollback)."
     )
@@ -187,8 +244,8 @@ class ApplicationSettings(StrictModel):
         ge=0, le=50, description="Share of traffic (0-50 %) the idle colour gets during a canary release step."
     )
     # --- one value for every environment ---
-    timeouts: TimeoutSettings = Field(
-        default=TimeoutSettings(), description="Function timeouts in seconds; identical in every environment."
+    timeouts: FunctionTimeouts = Field(
+        default=FunctionTimeouts(), description="Function timeouts in seconds; identical in every environment."
     )
     batch_size: int = Field(default=10, ge=1, le=10000, description="Messages per worker invocation (1 to 10000).")
     batching_window_seconds: int = Field(
@@ -280,13 +337,17 @@ class ApplicationSettings(StrictModel):
 
     @field_validator("visibility_timeout_seconds")
     @classmethod
-    def _outlasts_the_worker(cls, visibility: int, info: ValidationInfo) -> int:
+    def _outlasts_the_queues_consumers(cls, visibility: int, info: ValidationInfo) -> int:
         timeouts: TimeoutSettings | None = info.data.get("timeouts")
-        if timeouts and visibility < (minimum := VISIBILITY_TIMEOUT_FACTOR * timeouts.settlement_worker):
-            raise ValueError(
-                f"{visibility} is below {VISIBILITY_TIMEOUT_FACTOR} x timeouts.settlementWorker "
-                f"({timeouts.settlement_worker} s) = {minimum}: a batch still running would be delivered again"
-            )
+        if timeouts is None:
+            return visibility  # the timeouts' own problem is reported on their key
+        for consumer in functions_invoked_by("queue"):
+            timeout = timeouts.of(consumer)
+            if visibility < (minimum := VISIBILITY_TIMEOUT_FACTOR * timeout):
+                raise ValueError(
+                    f"{visibility} is below {VISIBILITY_TIMEOUT_FACTOR} x timeouts.{consumer.key} ({timeout} s) = "
+                    f"{minimum}: a batch still running would be delivered again"
+                )
         return visibility
 
     @field_validator("dead_letter_retention_seconds")
@@ -299,6 +360,11 @@ class ApplicationSettings(StrictModel):
                 "it would have in the queue"
             )
         return retention
+
+    def reserved_concurrency_of(self, function: FunctionSpec) -> int:
+        if function.api_facing:
+            return self.api_reserved_concurrency
+        return self.worker_reserved_concurrency if function.invoked_by == "queue" else MIGRATION_RESERVED_CONCURRENCY
 
     def weights(self) -> dict[Color, int]:
         """Listener weights per colour: the active colour keeps all but the canary share."""

@@ -1,11 +1,18 @@
 """EC2 web tier, blue/green: per colour a target group, a launch template and an Auto Scaling group.
 
 Two parts, so the listener can sit between them:
-- `WebTargetGroups`: one target group per colour (`name_prefix`: a fixed name cannot be replaced
-  under a listener). The 443 listener forwards to both with weights from config.
+- `WebTargetGroups`: one target group per colour, named `tg-<colour>-<env>-<suffix>-<hash>` (the
+  hash of what forces a replacement, so a replacement under the listener gets a new name). The 443
+  listener forwards to both with weights from config.
 - `WebTier`: the instance profile and log groups, then per colour a launch template and an Auto
   Scaling group. It is created after the listener, because the ALB health-checks only target
   groups a listener references, and each group waits until its instances are healthy there.
+
+The image is pinned (`application:webImage`, changed by `make bump-image`): an instance launched
+next month runs what was reviewed, and two environments differ in image only where their stack
+files say so. The instance role has one inline policy with exactly what the instance does (the
+CloudWatch agent's metrics and log streams, traces to X-Ray, Session Manager), never an AWS
+managed policy.
 
 Launch templates never carry `DeployedAt` in their tag specifications (it changes daily and would
 make a new template version every day); instances are replaced only by `make release`, which
@@ -16,28 +23,69 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from application.settings import COLORS, Color, WebTierSettings
+from application.settings import COLORS, Color, WebImageSettings, WebTierSettings
 from shared import iam
 from shared.context import LayerContext
 from shared.tagging import DEPLOYED_AT
 
 WEB_PORT = 8080  # networking/security_groups.py: the ALB reaches the web tier on this port only
 HEALTH_PATH = "/health"
-AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 USER_DATA = Path(__file__).parent / "web" / "user_data.sh"
 LOG_STREAMS: tuple[str, ...] = ("nginx-access", "nginx-error", "bootstrap")
-# Only Systems Manager management, the CloudWatch agent, and the X-Ray daemon it runs beside.
-INSTANCE_POLICIES: tuple[str, ...] = (
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-    "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+METRICS_NAMESPACE = "Payments/WebTier"  # the CloudWatch agent's namespace in user_data.sh
+# What the instance's agents call: X-Ray's write and sampling calls (traces), Session Manager's
+# channels (a shell without SSH); none of them supports resource-level permissions.
+TRACE_ACTIONS: tuple[str, ...] = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+SESSION_MANAGER_ACTIONS: tuple[str, ...] = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 )
 DEREGISTRATION_DELAY_SECONDS = 30
 HEALTH_CHECK_GRACE_SECONDS = 300
+
+
+def instance_statements(region: str, account_id: str, log_prefix: str) -> list[dict[str, object]]:
+    """What the web tier's instances call, and nothing more (tests/application/test_web_tier.py derives
+    the same from user_data.sh): the CloudWatch agent writes its metrics (one namespace) and the
+    streams of this environment's web log groups, and reads instance tags for the AutoScalingGroupName
+    dimension; traces go to X-Ray; the SSM agent registers and opens Session Manager channels."""
+    groups = f"arn:aws:logs:{region}:{account_id}:log-group:{log_prefix}/*"
+    return [
+        {
+            "Sid": "WriteWebTierLogStreams",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": groups,
+        },
+        {
+            "Sid": "PublishWebTierMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+        },
+        {"Sid": "ReadInstanceTagsForDimensions", "Effect": "Allow", "Action": "ec2:DescribeTags", "Resource": "*"},
+        {"Sid": "SendTraces", "Effect": "Allow", "Action": list(TRACE_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "RegisterWithSessionManager",
+            "Effect": "Allow",
+            "Action": "ssm:UpdateInstanceInformation",
+            "Resource": f"arn:aws:ec2:{region}:{account_id}:instance/*",
+        },
+        {"Sid": "SessionManagerChannels", "Effect": "Allow", "Action": list(SESSION_MANAGER_ACTIONS), "Resource": "*"},
+    ]
 
 
 def render_user_data(color: Color) -> str:
@@ -67,14 +115,16 @@ class WebTargetGroups(pulumi.ComponentResource):
         self, name: str, args: WebTargetGroupsArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("payments:application:WebTargetGroups", name, None, opts)
-        self.groups = {
-            color: aws.lb.TargetGroup(
+        # What forces a replacement of a target group (its name hashes them).
+        replacing: dict[str, Any] = {"target_type": "instance", "port": WEB_PORT, "protocol": "HTTP"}
+        self.groups = {}
+        for color in COLORS:
+            group_name = ctx.namer.replaceable_name(f"tg-{color}", "elb", replacing)
+            self.groups[color] = aws.lb.TargetGroup(
                 f"{name}-{color}",
-                name_prefix=f"{color[0]}web-",  # at most 6 characters; AWS adds a unique suffix
-                target_type="instance",
-                port=WEB_PORT,
-                protocol="HTTP",
+                name=group_name,
                 vpc_id=args.vpc_id,
+                **replacing,
                 deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
                     enabled=True,
@@ -87,17 +137,16 @@ class WebTargetGroups(pulumi.ComponentResource):
                     healthy_threshold=3,
                     unhealthy_threshold=2,
                 ),
-                tags=ctx.tags(ctx.name(f"tg-web-{color}", "elb")),
+                tags=ctx.tags(group_name),
                 opts=ctx.tagged_child(self, delete_before_replace=False),
             )
-            for color in COLORS
-        }
         self.register_outputs({color: tg.arn for color, tg in self.groups.items()})
 
 
 @dataclass(frozen=True)
 class WebTierArgs:
     settings: WebTierSettings
+    image: WebImageSettings  # application:webImage
     target_groups: Mapping[Color, aws.lb.TargetGroup]
     subnet_ids: pulumi.Input[Sequence[str]]
     security_group_id: pulumi.Input[str]
@@ -127,7 +176,7 @@ class WebTier(pulumi.ComponentResource):
             )
             for stream in LOG_STREAMS
         ]
-        profile = self._instance_profile(name, ctx)
+        profile = self._instance_profile(name, ctx, log_prefix)
         self.launch_templates, self.groups = {}, {}
         for color in COLORS:
             template = self._launch_template(
@@ -139,12 +188,12 @@ class WebTier(pulumi.ComponentResource):
             )
         self.register_outputs({color: group.name for color, group in self.groups.items()})
 
-    def _instance_profile(self, name: str, ctx: LayerContext) -> aws.iam.InstanceProfile:
+    def _instance_profile(self, name: str, ctx: LayerContext, log_prefix: str) -> aws.iam.InstanceProfile:
         physical = ctx.name("role-web", "iam")
         role = aws.iam.Role(
             f"{name}-role",
             name=physical,
-            description="EC2 web tier: Systems Manager management, CloudWatch agent and X-Ray daemon only",
+            description="EC2 web tier: its CloudWatch agent's metrics and logs, traces, Session Manager only",
             assume_role_policy=iam.to_json(
                 iam.document(
                     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
@@ -154,18 +203,18 @@ class WebTier(pulumi.ComponentResource):
             tags=ctx.tags(physical),
             opts=ctx.tagged_child(self),
         )
-        attachments = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-role-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=ctx.child(self)
-            )
-            for arn in INSTANCE_POLICIES
-        ]
+        policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=iam.to_json(iam.document(*instance_statements(ctx.region, ctx.account_id, log_prefix))),
+            opts=ctx.child(self),
+        )
         return aws.iam.InstanceProfile(
             f"{name}-profile",
             name=ctx.name("profile-web", "iam"),
             role=role.name,
             tags=ctx.tags(ctx.name("profile-web", "iam")),
-            opts=ctx.tagged_child(self, depends_on=attachments),
+            opts=ctx.tagged_child(self, depends_on=[policy]),
         )
 
     def _launch_template(
@@ -183,12 +232,13 @@ class WebTier(pulumi.ComponentResource):
         instance_tags = {k: v for k, v in ctx.tags(physical).items() if k != DEPLOYED_AT} | {
             "Color": color,
             "LogGroupPrefix": log_prefix,  # read by user_data.sh through the instance metadata
+            "ImageName": args.image.name,  # the release, the same in every region (the promotion gate reads it)
         }
         return aws.ec2.LaunchTemplate(
             f"{name}-{color}",
             name=physical,
             description=f"Payments web tier, {color}",
-            image_id=f"resolve:ssm:{AMI_PARAMETER}",
+            image_id=args.image.id,
             instance_type=args.settings.instance_type,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             vpc_security_group_ids=[args.security_group_id],
@@ -217,7 +267,7 @@ class WebTier(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=instance_tags)
                 for kind in ("instance", "volume")
             ],
-            tags=ctx.tags(physical),
+            tags=ctx.tags(physical) | {"ImageName": args.image.name},
             opts=ctx.tagged_child(self),
         )
 

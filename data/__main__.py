@@ -7,10 +7,11 @@ read from Parameter Store is the key of their keyed hashes (a SecureString)."""
 
 import pulumi
 
+from data.access_logs_bucket import AccessLogsBucket, AccessLogsBucketArgs
 from data.alb_logs_bucket import AlbLogsBucket, AlbLogsBucketArgs
 from data.audit_bucket import AuditBucket, AuditBucketArgs
 from data.autoscaling_role import AutoScalingRole
-from data.database import Database, DatabaseArgs
+from data.database import ENHANCED_MONITORING_LOG_GROUP, Database, DatabaseArgs
 from data.dr import DisasterRecovery, DisasterRecoveryArgs
 from data.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from data.kms import DataKey, DataKeyArgs
@@ -30,7 +31,18 @@ opts = ctx.component_opts()
 
 # --- components ---
 web_tier_role = AutoScalingRole("web-tier-autoscaling", ctx, opts)
-key = DataKey("data-key", DataKeyArgs("data", ctx.region, protect, web_tier_role.arn), ctx, opts)
+key = DataKey(
+    "data-key",
+    DataKeyArgs(
+        "data",
+        ctx.region,
+        protect,
+        web_tier_role.arn,
+        (ENHANCED_MONITORING_LOG_GROUP,) if settings.owns_enhanced_monitoring_log_group else (),
+    ),
+    ctx,
+    opts,
+)
 database = Database(
     "database",
     DatabaseArgs(
@@ -58,6 +70,12 @@ proxy = DatabaseProxy(
     ctx,
     opts,
 )
+access_logs = AccessLogsBucket(
+    "access-logs",
+    AccessLogsBucketArgs(settings.audit_expiration_days, settings.incomplete_upload_days, protect, ctx.region),
+    ctx,
+    opts,
+)
 tables = PaymentTables("tables", PaymentTablesArgs(key.arn, settings.point_in_time_recovery, protect), ctx, opts)
 audit_args = AuditBucketArgs(
     kms_key_arn=key.arn,
@@ -68,10 +86,14 @@ audit_args = AuditBucketArgs(
     incomplete_upload_days=settings.incomplete_upload_days,
     protect=protect,
     region=ctx.region,
+    access_log_bucket=access_logs.bucket.bucket,
 )
 audit = AuditBucket("audit", audit_args, ctx, opts)
 alb_logs = AlbLogsBucket(
-    "alb-logs", AlbLogsBucketArgs(settings.alb_log_expiration_days, settings.incomplete_upload_days), ctx, opts
+    "alb-logs",
+    AlbLogsBucketArgs(settings.alb_log_expiration_days, settings.incomplete_upload_days, access_logs.bucket.bucket),
+    ctx,
+    opts,
 )
 dr = (
     DisasterRecovery(
@@ -114,5 +136,6 @@ pulumi.export("auditBucketName", audit.bucket.bucket)
 pulumi.export("auditBucketArn", audit.bucket.arn)
 pulumi.export("albLogsBucketName", alb_logs.bucket.bucket)
 pulumi.export("albLogsBucketArn", alb_logs.bucket.arn)
+pulumi.export("accessLogsBucketName", access_logs.bucket.bucket)
 pulumi.export("autoScalingRoleArn", web_tier_role.arn)
 pulumi.export("drRegion", settings.dr.region if dr else None)

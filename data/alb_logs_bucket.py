@@ -1,7 +1,9 @@
-"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, versioned, expiring.
+"""ALB access logs: SSE-S3 (ALB log delivery cannot write SSE-KMS), private, TLS only, versioned,
+access-logged, expiring.
 
 Versioned, so a log object overwritten or deleted by mistake stays recoverable until its lifecycle
-ends; current and replaced versions both expire after `expiration_days` (90 in every environment).
+ends; current and replaced versions both expire after `expiration_days` (data:albLogExpirationDays:
+90 days, a year in prod).
 """
 
 from dataclasses import dataclass
@@ -11,13 +13,14 @@ import pulumi_aws as aws
 
 from shared import iam
 from shared.context import LayerContext
-from shared.private_bucket import private_bucket
+from shared.private_bucket import PrivateBucketArgs, Retention, private_bucket
 
 
 @dataclass(frozen=True)
 class AlbLogsBucketArgs:
-    expiration_days: int
+    expiration_days: int  # data:albLogExpirationDays
     incomplete_upload_days: int
+    access_log_bucket: pulumi.Input[str]
 
 
 class AlbLogsBucket(pulumi.ComponentResource):
@@ -29,21 +32,26 @@ class AlbLogsBucket(pulumi.ComponentResource):
     ):
         super().__init__("payments:data:AlbLogsBucket", name, None, opts)
         account = ctx.account_id
-        private = private_bucket(name, resource_type="alb-logs", region=ctx.region, protect=False, ctx=ctx, parent=self)
-        self.bucket, public_access = private.bucket, private.public_access
+        private = private_bucket(
+            name,
+            PrivateBucketArgs(
+                resource_type="alb-logs",
+                region=ctx.region,
+                retention=Retention(
+                    rule_id="alb-log-retention",
+                    expiration_days=args.expiration_days,
+                    noncurrent_days=args.expiration_days,
+                    incomplete_upload_days=args.incomplete_upload_days,
+                ),
+                kms_key_arn=None,  # ALB log delivery writes SSE-S3 only
+                protect=False,
+                access_log_bucket=args.access_log_bucket,
+            ),
+            ctx,
+            self,
+        )
+        self.bucket, self.versioning = private.bucket, private.versioning
         bucket = self.bucket.id
-        self.versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=ctx.child(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=ctx.child(self),
-        )
         # The regional Elastic Load Balancing account (regions before August 2022) and the log
         # delivery service principal (newer regions) may write this account's prefix only.
         elb_account = aws.elb.get_service_account_output(
@@ -73,27 +81,6 @@ class AlbLogsBucket(pulumi.ComponentResource):
                     },
                 )
             ),
-            opts=ctx.child(self, depends_on=[public_access]),
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket,
-            rules=[
-                {
-                    "id": "alb-log-retention",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"days": args.expiration_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": args.expiration_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": args.incomplete_upload_days},
-                },
-                {
-                    "id": "expired-delete-markers",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"expired_object_delete_marker": True},
-                },
-            ],
-            opts=ctx.child(self, depends_on=[self.versioning]),
+            opts=ctx.child(self, depends_on=[private.public_access]),
         )
         self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})

@@ -1,4 +1,5 @@
-"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, aged out per environment.
+"""The S3 audit trail: versioned, SSE-KMS with a bucket key, private, TLS only, access-logged, aged out per
+environment.
 
 The same component builds the DR copy in the DR region (`region`), encrypted with that region's key.
 """
@@ -10,7 +11,7 @@ import pulumi_aws as aws
 
 from shared import iam
 from shared.context import LayerContext
-from shared.private_bucket import private_bucket
+from shared.private_bucket import PrivateBucketArgs, Retention, private_bucket
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class AuditBucketArgs:
     incomplete_upload_days: int
     protect: bool
     region: str
+    access_log_bucket: pulumi.Input[str]  # an access-log bucket in `region` (S3 logs within a region only)
     resource_type: str = "audit"
     # Refuse uploads that name another encryption or key. Off for a replica bucket, whose
     # writes come from S3 replication with the replica key.
@@ -30,68 +32,39 @@ class AuditBucketArgs:
 
 class AuditBucket(pulumi.ComponentResource):
     bucket: aws.s3.Bucket
+    versioning: aws.s3.BucketVersioning
 
     def __init__(self, name: str, args: AuditBucketArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("payments:data:AuditBucket", name, None, opts)
         region = None if args.region == ctx.region else args.region
         private = private_bucket(
-            name, resource_type=args.resource_type, region=args.region, protect=args.protect, ctx=ctx, parent=self
+            name,
+            PrivateBucketArgs(
+                resource_type=args.resource_type,
+                region=args.region,
+                retention=Retention(
+                    rule_id="audit-retention",
+                    transition_days=args.transition_days,
+                    expiration_days=args.expiration_days,
+                    noncurrent_days=args.noncurrent_expiration_days,
+                    incomplete_upload_days=args.incomplete_upload_days,
+                ),
+                kms_key_arn=args.kms_key_arn,
+                protect=args.protect,
+                access_log_bucket=args.access_log_bucket,
+            ),
+            ctx,
+            self,
         )
-        self.bucket, public_access = private.bucket, private.public_access
-        bucket = self.bucket.id
-        self.versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=ctx.child(self),
-            region=region,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=ctx.child(self),
-            region=region,
-        )
+        self.bucket, self.versioning = private.bucket, private.versioning
         statements = [iam.deny_insecure_transport(self.bucket.arn)]
         if args.enforce_upload_key:
             statements += _upload_key_statements(self.bucket.arn, args.kms_key_arn)
         aws.s3.BucketPolicy(
             f"{name}-policy",
-            bucket=bucket,
+            bucket=self.bucket.id,
             policy=iam.to_json(iam.document(*statements)),
-            opts=ctx.child(self, depends_on=[public_access]),
-            region=region,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket,
-            rules=[
-                {
-                    "id": "audit-retention",
-                    "status": "Enabled",
-                    "filter": {},
-                    "transitions": [{"days": args.transition_days, "storage_class": "INTELLIGENT_TIERING"}],
-                    "expiration": {"days": args.expiration_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_expiration_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": args.incomplete_upload_days},
-                },
-                {
-                    "id": "expired-delete-markers",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"expired_object_delete_marker": True},
-                },
-            ],
-            opts=ctx.child(self, depends_on=[self.versioning]),
+            opts=ctx.child(self, depends_on=[private.public_access]),
             region=region,
         )
         self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})

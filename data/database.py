@@ -68,6 +68,10 @@ class Database(pulumi.ComponentResource):
             opts=ctx.tagged_child(self),
         )
         self.monitoring_role = self._enhanced_monitoring_role()
+        self.monitoring_dependencies: list[pulumi.Resource] = [
+            self.monitoring_role.policy,
+            *([self._enhanced_monitoring_log_group()] if settings.owns_enhanced_monitoring_log_group else []),
+        ]
         if settings.engine == "postgres":
             self._instance(f"postgres{major}")
         else:
@@ -127,7 +131,8 @@ class Database(pulumi.ComponentResource):
             "iam_database_authentication_enabled": True,
             "backup_retention_period": settings.backup_retention_days,
             "copy_tags_to_snapshot": True,
-            "deletion_protection": False,
+            # AWS-side too: a console or API delete of a protected database fails (data:protectDataStores).
+            "deletion_protection": self.protect,
             "skip_final_snapshot": True,
             # Retained automated backups expire after backup_retention_period on their own: no manual step.
             "delete_automated_backups": not settings.retain_automated_backups,
@@ -145,6 +150,19 @@ class Database(pulumi.ComponentResource):
             "monitoring_interval": self._args.settings.monitoring_interval_seconds,
             "monitoring_role_arn": self.monitoring_role.arn,
         }
+
+    def _enhanced_monitoring_log_group(self) -> aws.cloudwatch.LogGroup:
+        """RDSOSMetrics before the first instance reports into it: otherwise enhanced monitoring creates
+        it unencrypted and never expiring. One per account and region (data:ownsEnhancedMonitoringLogGroup)."""
+        ctx, args = self._ctx, self._args
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-monitoring-logs",
+            name=ENHANCED_MONITORING_LOG_GROUP,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags=ctx.tags(),  # its name is AWS's, without this environment's: no Name tag claims it
+            opts=ctx.tagged_child(self),
+        )
 
     def _enhanced_monitoring_role(self) -> ServiceRole:
         """What AWS's AmazonRDSEnhancedMonitoringRole allows, scoped to this account and region:
@@ -223,7 +241,7 @@ class Database(pulumi.ComponentResource):
             opts=ctx.tagged_child(
                 self,
                 protect=self.protect,
-                depends_on=[*self._log_groups("instance", identifier), self.monitoring_role.policy],
+                depends_on=[*self._log_groups("instance", identifier), *self.monitoring_dependencies],
             ),
             **common,
             **self._performance_insights(),
@@ -272,7 +290,7 @@ class Database(pulumi.ComponentResource):
                 copy_tags_to_snapshot=True,
                 promotion_tier=index,
                 tags=ctx.tags(f"{identifier}-{index + 1}"),
-                opts=ctx.tagged_child(self, protect=self.protect, depends_on=[self.monitoring_role.policy]),
+                opts=ctx.tagged_child(self, protect=self.protect, depends_on=self.monitoring_dependencies),
                 **self._performance_insights(),
             )
             for index in range(2 if settings.multi_az else 1)

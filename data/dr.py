@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from data.access_logs_bucket import AccessLogsBucket, AccessLogsBucketArgs
 from data.audit_bucket import AuditBucket, AuditBucketArgs
 from data.kms import DataKey, DataKeyArgs
 from shared.context import LayerContext
@@ -38,6 +39,15 @@ class DisasterRecovery(pulumi.ComponentResource):
         super().__init__("payments:data:DisasterRecovery", name, None, opts)
         dr, primary = args.region, ctx.region
         self.key = DataKey(f"{name}-key", DataKeyArgs("data-dr", dr, args.audit.protect), ctx, ctx.child(self))
+        # S3 writes access logs only into a bucket of the source bucket's region.
+        access_logs = AccessLogsBucket(
+            f"{name}-access-logs",
+            AccessLogsBucketArgs(
+                args.audit.expiration_days, args.audit.incomplete_upload_days, args.audit.protect, region=dr
+            ),
+            ctx,
+            ctx.child(self),
+        )
         self.audit = AuditBucket(
             f"{name}-audit",
             AuditBucketArgs(
@@ -48,6 +58,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 incomplete_upload_days=args.audit.incomplete_upload_days,
                 protect=args.audit.protect,
                 region=dr,
+                access_log_bucket=access_logs.bucket.bucket,
                 resource_type="audit-dr",
                 enforce_upload_key=False,
             ),

@@ -24,7 +24,10 @@ KEY_SERVICE_PRINCIPALS: dict[str, str] = {
 
 
 def key_policy(
-    account_id: str, region: str, log_group_pattern: str, autoscaling_role_arn: pulumi.Input[str] | None = None
+    account_id: str,
+    region: str,
+    log_group_patterns: tuple[str, ...],
+    autoscaling_role_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, object]:
     """Nobody holds kms:*: the account administers (no use), services use, logs only for ours, and
     (with `autoscaling_role_arn`) the web tier's Auto Scaling service-linked role launches
@@ -32,7 +35,7 @@ def key_policy(
     return iam.document(
         iam.key_administration_statement(account_id),
         *iam.key_use_via_services_statements(account_id, region, KEY_SERVICES),
-        iam.logs_key_statement(region, account_id, log_group_pattern),
+        iam.logs_key_statement(region, account_id, *log_group_patterns),
         *(
             iam.service_principal_key_statement(sid, service, account_id)
             for sid, service in KEY_SERVICE_PRINCIPALS.items()
@@ -48,6 +51,8 @@ class DataKeyArgs:
     protect: bool
     # The service-linked role Auto Scaling launches the web tier with (EBS encrypted with this key).
     autoscaling_role_arn: pulumi.Input[str] | None = None
+    # Log groups outside this environment's names the key encrypts (RDSOSMetrics, where this stack owns it).
+    extra_log_groups: tuple[str, ...] = ()
 
 
 class DataKey(pulumi.ComponentResource):
@@ -64,7 +69,11 @@ class DataKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             rotation_period_in_days=365,
             deletion_window_in_days=30,
-            policy=iam.to_json(key_policy(ctx.account_id, args.region, f"*-{env}*", args.autoscaling_role_arn)),
+            policy=iam.to_json(
+                key_policy(
+                    ctx.account_id, args.region, (f"*-{env}*", *args.extra_log_groups), args.autoscaling_role_arn
+                )
+            ),
             tags=ctx.tags(ctx.name(f"kms-{args.purpose}")),
             opts=ctx.tagged_child(self, protect=args.protect),
             region=region,

@@ -5,12 +5,14 @@ the remaining keys have one default shared by every environment, so they cannot 
 """
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from shared.config import StrictModel, platform_of
+from shared.account_singletons import SingleOwner, single_owner_problems
+from shared.config import PlatformConfig, StackConfig, StrictModel, platform_of
 from shared.environments import Region
 
 PROJECT = "data"
@@ -37,8 +39,10 @@ _DAY = "(mon|tue|wed|thu|fri|sat|sun)"
 _WEEK_WINDOW = re.compile(rf"^{_DAY}:([01]\d|2[0-3]):[0-5]\d-{_DAY}:([01]\d|2[0-3]):[0-5]\d$")
 # Performance Insights keeps 7 days free, or a multiple of 31 days up to 731.
 PI_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 714, 31), 731)
-# PCI DSS 10.5.1: audit trail history is kept for at least 12 months.
+# PCI DSS 10.5.1: audit trail history is kept for at least 12 months, the latest 3 immediately available;
+# audit records, S3 access logs and ALB access logs are kept at least 90 days everywhere, a year in prod.
 PROD_MIN_AUDIT_EXPIRATION_DAYS = 365
+MIN_AUDIT_EXPIRATION_DAYS = 90
 
 
 class AuroraSettings(StrictModel):
@@ -101,11 +105,25 @@ class DataSettings(StrictModel):
         ge=0, le=3650, description="Days until audit objects move to S3 Intelligent-Tiering."
     )
     audit_expiration_days: int = Field(
-        ge=1, le=3650, description="Days until audit objects expire (at least 365 in prod: PCI DSS 10.5.1)."
+        ge=MIN_AUDIT_EXPIRATION_DAYS,
+        le=3650,
+        description="Days until audit objects and the S3 access logs of the log buckets expire (at least 90; "
+        "365 in prod: PCI DSS 10.5.1).",
+    )
+    alb_log_expiration_days: int = Field(
+        ge=MIN_AUDIT_EXPIRATION_DAYS,
+        le=3650,
+        description="Days ALB access logs (current and replaced versions) are kept (at least 90; 365 in prod: "
+        "PCI DSS 10.5.1).",
     )
     # --- prod data stores are protected; set false on purpose before a full teardown ---
     protect_data_stores: bool = Field(
-        description="Pulumi `protect` on the database, tables, audit bucket and key: destroy refuses while set."
+        description="Pulumi `protect` and AWS deletion protection on the database, tables, audit and access-log "
+        "buckets (not emptied on destroy) and key: destroy refuses while set."
+    )
+    owns_enhanced_monitoring_log_group: bool = Field(
+        description="Whether this stack declares RDSOSMetrics, the one enhanced-monitoring log group of its account "
+        "and region (encrypted, with retention); exactly one environment per account and region sets true."
     )
     dr: DrSettings = Field(default=DrSettings(), description="Optional disaster-recovery copies in a second region.")
     # --- one value for every environment ---
@@ -131,12 +149,6 @@ class DataSettings(StrictModel):
         default=7, description="Performance Insights retention: 7 (free), or a multiple of 31 up to 731."
     )
     secret_rotation_days: int = Field(default=30, ge=1, le=365, description="Rotation of the master secret, days.")
-    alb_log_expiration_days: int = Field(
-        default=90,
-        ge=1,
-        le=3650,
-        description="Days ALB access logs (current and replaced versions) are kept, in every environment.",
-    )
     incomplete_upload_days: int = Field(
         default=7, ge=1, le=365, description="Days before unfinished multipart uploads are aborted."
     )
@@ -214,13 +226,29 @@ class DataSettings(StrictModel):
             raise ValueError(f"{days} must be greater than auditTransitionDays ({transition})")
         return days
 
-    @field_validator("audit_expiration_days")
+    @field_validator("audit_expiration_days", "alb_log_expiration_days")
     @classmethod
     def _prod_keeps_a_year(cls, days: int, info: ValidationInfo) -> int:
         # A rule on the values one environment may declare, not a difference in what is deployed.
         platform = platform_of(info)
         if platform and platform.environment == "prod" and days < PROD_MIN_AUDIT_EXPIRATION_DAYS:
             raise ValueError(
-                f"prod keeps audit records at least {PROD_MIN_AUDIT_EXPIRATION_DAYS} days (PCI DSS 10.5.1); got {days}"
+                f"prod keeps audit and access logs at least {PROD_MIN_AUDIT_EXPIRATION_DAYS} days "
+                f"(PCI DSS 10.5.1); got {days}"
             )
         return days
+
+    def environment_problems(self, platform: PlatformConfig, others: Mapping[str, StackConfig[Any]]) -> list[str]:
+        return single_owner_problems(
+            SingleOwner(
+                key="data:ownsEnhancedMonitoringLogGroup",
+                what="the RDSOSMetrics log group",
+                why="enhanced monitoring would create it unencrypted and never expiring",
+            ),
+            own=self.owns_enhanced_monitoring_log_group,
+            platform=platform,
+            others={
+                stack: (other.platform, other.layer.owns_enhanced_monitoring_log_group)
+                for stack, other in others.items()
+            },
+        )

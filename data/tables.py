@@ -69,7 +69,7 @@ class PaymentTables(pulumi.ComponentResource):
                 billing_mode="PAY_PER_REQUEST",
                 server_side_encryption={"enabled": True, "kms_key_arn": args.kms_key_arn},
                 point_in_time_recovery={"enabled": args.point_in_time_recovery},
-                deletion_protection_enabled=False,
+                deletion_protection_enabled=args.protect,  # a console or API delete fails too
                 tags=ctx.tags(table_name),
                 opts=ctx.tagged_child(self, protect=args.protect),
                 **table_arguments(schema),

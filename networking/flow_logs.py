@@ -28,7 +28,7 @@ class FlowLogs(pulumi.ComponentResource):
             f"{name}-key",
             description=f"VPC flow logs of {ctx.platform.environment}-{ctx.platform.environment_suffix}",
             enable_key_rotation=True,
-            deletion_window_in_days=7,
+            deletion_window_in_days=30,
             policy=iam.to_json(
                 iam.document(
                     iam.key_administration_statement(account), iam.logs_key_statement(region, account, group_name)

@@ -4,9 +4,9 @@ Public subnets (ALB, NAT gateways): HTTPS and the HTTP redirect in from anywhere
 return traffic in; out: ephemeral ports (answers to clients), HTTPS (NAT traffic to AWS and the
 internet) and the VPC itself (ALB to the web tier, health checks).
 Private subnets (Lambdas, web tier, RDS, endpoints): in only from the VPC (and a peered VPC) and
-ephemeral-port return traffic (answers from S3 and DynamoDB gateway endpoints and through NAT),
-with the database and web ports refused from outside first; out to the VPC (and a peered VPC) and
-HTTPS anywhere (gateway endpoints and NAT have public addresses).
+ephemeral-port return traffic (answers from S3 and DynamoDB gateway endpoints and through NAT);
+out to the VPC (and a peered VPC) and HTTPS anywhere (gateway endpoints and NAT have public addresses).
+Both refuse the REFUSED_PORTS from anywhere before their ephemeral-port allow.
 NACLs are stateless, so every allowed flow needs its return path in the other direction.
 """
 
@@ -35,9 +35,15 @@ class Rule(NamedTuple):
     deny: bool = False
 
 
-# Ports private-subnet services listen on that fall inside the ephemeral range: refused from outside
-# the VPC before the return-traffic rule (stateless ACLs cannot tell a reply from a new connection).
-PRIVATE_LISTENER_PORTS = (5432, 8080)
+# Ports inside the ephemeral range that the return-traffic rule would otherwise admit from anywhere
+# (stateless ACLs cannot tell a reply from a new connection): remote desktop, which nothing here
+# serves (CIS 5.1 / checkov CKV_AWS_231), and what private-subnet services listen on (PostgreSQL, the
+# web tier). Refused in both ACLs, before the ephemeral-port allow.
+REFUSED_PORTS = (3389, 5432, 8080)
+
+
+def _refused() -> list[Rule]:
+    return [Rule(TCP, ANYWHERE, port, port, deny=True) for port in REFUSED_PORTS]
 
 
 def public_rules(vpc_cidr: pulumi.Input[str]) -> tuple[list[Rule], list[Rule]]:
@@ -45,6 +51,7 @@ def public_rules(vpc_cidr: pulumi.Input[str]) -> tuple[list[Rule], list[Rule]]:
     ingress = [
         Rule(TCP, ANYWHERE, HTTPS, HTTPS),
         Rule(TCP, ANYWHERE, HTTP, HTTP),
+        *_refused(),
         Rule(TCP, ANYWHERE, *EPHEMERAL),
     ]
     egress = [
@@ -60,8 +67,7 @@ def private_rules(
 ) -> tuple[list[Rule], list[Rule]]:
     """(ingress, egress) of the private subnets."""
     inside = [Rule(ALL, vpc_cidr), *(Rule(ALL, peer) for peer in peer_cidrs)]
-    listeners = [Rule(TCP, ANYWHERE, port, port, deny=True) for port in PRIVATE_LISTENER_PORTS]
-    ingress = [*inside, *listeners, Rule(TCP, ANYWHERE, *EPHEMERAL)]
+    ingress = [*inside, *_refused(), Rule(TCP, ANYWHERE, *EPHEMERAL)]
     egress = [*inside, Rule(TCP, ANYWHERE, HTTPS, HTTPS)]
     return ingress, egress
 

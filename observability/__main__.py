@@ -1,7 +1,7 @@
 """Observability layer: the alarm topic, alarms on every critical failure (functions, settlement, database,
 API, edge) and one composite over them, the environment's dashboard, X-Ray tracing, and the audit of
-the audit (a CloudTrail trail). Reads the application and data contracts; exports the OBSERVABILITY
-contract."""
+the audit (a CloudTrail trail, reviewed by the CIS metric filters and their alarms). Reads the
+application and data contracts; exports the OBSERVABILITY contract."""
 
 from typing import Any
 
@@ -14,14 +14,17 @@ from observability.audit_trail import AuditTrail, AuditTrailArgs
 from observability.composite_alarm import PaymentsDegraded, PaymentsDegradedArgs
 from observability.dashboard import DashboardArgs, PaymentsDashboard
 from observability.database_alarms import DatabaseAlarms, DatabaseAlarmsArgs
-from observability.edge_alarms import COLOURS, EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
+from observability.edge_alarms import EdgeAlarms, EdgeAlarmsArgs, EdgeDimensions
 from observability.function_alarms import FunctionAlarms, FunctionAlarmsArgs, WatchedFunction
 from observability.settings import ObservabilitySettings
 from observability.settlement_alarms import SettlementAlarms, SettlementAlarmsArgs
 from observability.tracing import Tracing, TracingArgs
+from observability.trail_alarms import TrailAlarms, TrailAlarmsArgs
 from payments.metric_names import NAMESPACE
 from shared.bootstrap import start_layer
+from shared.contracts import COLORS
 from shared.errors import ContractError
+from shared.functions import FUNCTIONS
 from shared.stack_refs import UpstreamStack
 
 # --- configuration: validated before anything exists ---
@@ -54,15 +57,14 @@ service = pulumi.Output.all(application.require("metricsNamespace"), application
 )
 timeouts = application.require("functionTimeouts")
 functions = {
-    key: WatchedFunction(prefix, application.require(f"{key}FunctionName"), _item(timeouts, key))
-    for key, prefix in (
-        ("processPayment", "process-payment"),
-        ("verifyPayment", "verify-payment"),
-        ("settlementWorker", "settlement-worker"),
-        ("albApi", "alb-api"),
+    function.key: WatchedFunction(
+        function.name, application.require(f"{function.key}FunctionName"), _item(timeouts, function.key)
     )
+    for function in FUNCTIONS
+    if function.alarms
 }
 queue_name, dlq_name = application.require("paymentQueueName"), application.require("paymentDlqName")
+lambda_dlq_name = application.require("lambdaDlqName")
 api_name, api_stage = application.require("apiName"), application.require("apiStageName")
 database_engine, database_identifier = data.require("databaseEngine"), data.require("databaseIdentifier")
 # The edge: the ALB, its target groups (per colour and the /api/* Lambda target), the web tier's groups.
@@ -70,10 +72,10 @@ edge = EdgeDimensions(
     alb_arn_suffix=application.require("albArnSuffix"),
     lambda_target_group_arn_suffix=application.require("lambdaTargetGroupArnSuffix"),
     web_target_group_arn_suffixes={
-        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLOURS
+        colour: _item(application.require("webTargetGroupArnSuffixes"), colour) for colour in COLORS
     },
     web_auto_scaling_group_names={
-        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLOURS
+        colour: _item(application.require("webAutoScalingGroupNames"), colour) for colour in COLORS
     },
 )
 
@@ -82,10 +84,24 @@ topic = AlarmTopic("alarm-topic", AlarmTopicArgs(data.require("kmsKeyArn"), sett
 destination = AlarmDestination(topic.arn, settings.alarm_period_seconds)
 limits = settings.alarm_thresholds
 
+# --- the audit of the audit: the trail, and its review by the CIS metric filters ---
+trail = AuditTrail(
+    "audit-trail",
+    AuditTrailArgs(
+        audit_bucket_arn=data.require("auditBucketArn"),
+        retention_days=settings.trail_retention_days,
+        protect=settings.protect_audit_trail,
+        access_log_bucket=data.require("accessLogsBucketName"),
+    ),
+    ctx,
+    opts,
+)
+trail_alarms = TrailAlarms("trail", TrailAlarmsArgs(trail.log_group.name, destination), ctx, opts)
+
 # --- alarms ---
 function_alarms = FunctionAlarms("functions", FunctionAlarmsArgs(functions, limits, destination), ctx, opts)
 settlement_alarms = SettlementAlarms(
-    "settlement", SettlementAlarmsArgs(service, queue_name, dlq_name, limits, destination), ctx, opts
+    "settlement", SettlementAlarmsArgs(service, queue_name, dlq_name, lambda_dlq_name, limits, destination), ctx, opts
 )
 database_alarms = DatabaseAlarms(
     "database", DatabaseAlarmsArgs(database_engine, database_identifier, limits, destination), ctx, opts
@@ -98,6 +114,7 @@ groups: list[AlarmGroup] = [
     database_alarms,
     api_alarms,
     *([edge_alarms] if edge_alarms else []),
+    trail_alarms,
 ]
 alarms = {key: alarm for group in groups for key, alarm in group.alarms.items()}
 degraded = PaymentsDegraded(
@@ -125,11 +142,11 @@ dashboard = PaymentsDashboard(
     ctx,
     opts,
 )
-tracing = Tracing("tracing", TracingArgs(service, api_name, api_stage, settings.tracing), ctx, opts)
-
-# --- the audit of the audit ---
-trail = AuditTrail(
-    "audit-trail", AuditTrailArgs(data.require("auditBucketArn"), platform.log_retention_days), ctx, opts
+tracing = Tracing(
+    "tracing",
+    TracingArgs([watched.function_name for watched in functions.values()], api_name, api_stage, settings.tracing),
+    ctx,
+    opts,
 )
 
 # --- exports: the contract in shared/contracts.py ---

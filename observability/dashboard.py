@@ -11,9 +11,10 @@ import pulumi
 import pulumi_aws as aws
 
 from observability import metrics
-from observability.edge_alarms import COLOURS, EdgeDimensions
+from observability.edge_alarms import EdgeDimensions
 from payments import metric_names
 from shared.context import LayerContext
+from shared.contracts import COLORS
 
 PERIOD = 60  # per minute: "payments accepted and settled per minute"
 
@@ -147,7 +148,7 @@ def _edge(edge: EdgeDimensions, region: str) -> list[dict[str, Any]]:
         metrics.auto_scaling_group("GroupInServiceInstances", edge.web_auto_scaling_group_names[colour]).row(
             label=f"{colour} in service"
         )
-        for colour in COLOURS
+        for colour in COLORS
     ]
     return [
         _graph("ALB: 5XX and target response time", requests, region=region),

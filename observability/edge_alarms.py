@@ -16,8 +16,7 @@ from observability import metrics
 from observability.alarm import AlarmDestination, Condition, Query, metric_alarm
 from observability.settings import AlarmThresholds
 from shared.context import LayerContext
-
-COLOURS: tuple[str, ...] = ("blue", "green")
+from shared.contracts import COLORS
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,10 @@ class EdgeAlarms(pulumi.ComponentResource):
                 limits.target_response_p99_seconds, "GreaterThanThreshold", "notBreaching", 3, datapoints_to_alarm=2
             ),
         )
-        targets = {**{colour: edge.web_target_group_arn_suffixes[colour] for colour in COLOURS}}
-        targets["api"] = edge.lambda_target_group_arn_suffix
+        targets: dict[str, pulumi.Input[str]] = {
+            **{colour: edge.web_target_group_arn_suffixes[colour] for colour in COLORS},
+            "api": edge.lambda_target_group_arn_suffix,
+        }
         unhealthy = {
             f"{target}UnhealthyHosts": alarm(
                 f"{name}-{target}-unhealthy",
@@ -86,14 +87,14 @@ class EdgeAlarms(pulumi.ComponentResource):
             f"{name}-web-in-service",
             alarm_type="web-in-service",
             description=f"fewer than {limits.web_min_in_service} web instances in service (both colours together)",
-            expression=" + ".join(f"FILL({colour}, 0)" for colour in COLOURS),
+            expression=" + ".join(f"FILL({colour}, 0)" for colour in COLORS),
             queries=[
                 Query(
                     colour,
                     metrics.auto_scaling_group("GroupInServiceInstances", edge.web_auto_scaling_group_names[colour]),
                     "Minimum",
                 )
-                for colour in COLOURS
+                for colour in COLORS
             ],
             period_seconds=60,
             # Auto Scaling always reports a group it collects metrics for: silence is an outage.

@@ -5,9 +5,14 @@ files); the rules that make an alarm mean what its name says (errors in 5 minute
 timeout) have one default shared by every environment.
 """
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from shared.config import EmailAddresses, StrictModel
+from shared.config import EmailAddresses, LogRetentionDays, StrictModel, platform_of
+
+# PCI DSS 10.5.1: a year of audit trail in prod, the latest 3 months immediately available; at least
+# 90 days everywhere, like every other bucket of audit records.
+MIN_TRAIL_RETENTION_DAYS = 90
+PROD_MIN_TRAIL_RETENTION_DAYS = 365
 
 
 class AlarmThresholds(StrictModel):
@@ -26,6 +31,9 @@ class AlarmThresholds(StrictModel):
         ge=1, description="SettlementFailed messages in 5 minutes (partial batch failures never raise Errors)."
     )
     dlq_depth: int = Field(ge=1, description="Messages waiting in the payment dead-letter queue.")
+    lambda_dlq_depth: int = Field(
+        ge=1, description="Failed asynchronous invocations waiting in the functions' shared dead-letter queue."
+    )
     queue_age_seconds: int = Field(ge=60, description="Age of the oldest message in the payment queue, seconds.")
     # --- PostgreSQL ---
     db_cpu_percent: int = Field(ge=1, le=100, description="Database CPU utilisation, percent (15-minute average).")
@@ -59,9 +67,30 @@ class ObservabilitySettings(StrictModel):
     )
     alarm_thresholds: AlarmThresholds = Field(description="When each alarm fires (per environment).")
     tracing: TracingSettings = Field(description="X-Ray sampling of the payments API.")
+    # --- the audit trail ---
+    trail_retention_days: LogRetentionDays = Field(
+        ge=MIN_TRAIL_RETENTION_DAYS,
+        description="Days the CloudTrail files and the trail's log group are kept (a CloudWatch Logs value; "
+        "at least 90, 365 in prod: PCI DSS 10.5.1).",
+    )
+    protect_audit_trail: bool = Field(
+        description="Pulumi `protect` on the trail's bucket (then not emptied on destroy) and key; the "
+        "counterpart of data:protectDataStores, and equal to it in every environment."
+    )
     alarm_period_seconds: int = Field(
         default=300, description="Evaluation period of the count and rate alarms, seconds (5 minutes)."
     )
+
+    @field_validator("trail_retention_days")
+    @classmethod
+    def _prod_keeps_a_year(cls, days: int, info: ValidationInfo) -> int:
+        # A rule on the values one environment may declare, not a difference in what is deployed.
+        platform = platform_of(info)
+        if platform and platform.environment == "prod" and days < PROD_MIN_TRAIL_RETENTION_DAYS:
+            raise ValueError(
+                f"prod keeps the audit trail at least {PROD_MIN_TRAIL_RETENTION_DAYS} days (PCI DSS 10.5.1); got {days}"
+            )
+        return days
 
     @field_validator("alarm_period_seconds")
     @classmethod

@@ -1,4 +1,5 @@
-"""Settlement: the worker's SettlementFailed metric, the payment DLQ's depth, the payment queue's age.
+"""Settlement: the worker's SettlementFailed metric, the payment DLQ's depth, the payment queue's age,
+and the depth of the functions' shared dead-letter queue (asynchronous invocations that failed).
 
 With ReportBatchItemFailures a failed message is not a Lambda error: the worker's `Errors` stays at 0
 while payments fail. These three alarms are what sees it.
@@ -21,6 +22,7 @@ class SettlementAlarmsArgs:
     service: pulumi.Input[str]  # the `service` dimension of the functions' metrics (metricsServiceName)
     queue_name: pulumi.Input[str]
     dlq_name: pulumi.Input[str]
+    lambda_dlq_name: pulumi.Input[str]  # the functions' shared dead-letter queue (failed async invocations)
     thresholds: AlarmThresholds
     destination: AlarmDestination
 
@@ -73,6 +75,24 @@ class SettlementAlarms(pulumi.ComponentResource):
             ctx=ctx,
             parent=self,
         )
-        self.alarms = {"settlementFailed": failed, "paymentDlqDepth": dlq, "paymentQueueAge": age}
+        lambda_dlq = metric_alarm(
+            f"{name}-lambda-dlq-depth",
+            alarm_type="lambda-dlq-depth",
+            description=f"{limits.lambda_dlq_depth} or more failed asynchronous invocations in the functions' "
+            "dead-letter queue: inspect, fix, replay",
+            metric=metrics.queue("ApproximateNumberOfMessagesVisible", args.lambda_dlq_name),
+            stat="Maximum",
+            period_seconds=60,
+            condition=Condition(limits.lambda_dlq_depth, "GreaterThanOrEqualToThreshold", "notBreaching"),
+            destination=destination,
+            ctx=ctx,
+            parent=self,
+        )
+        self.alarms = {
+            "settlementFailed": failed,
+            "paymentDlqDepth": dlq,
+            "paymentQueueAge": age,
+            "lambdaDlqDepth": lambda_dlq,
+        }
         self.critical = [failed, dlq, age]
         self.register_outputs({"alarmNames": {key: alarm.name for key, alarm in self.alarms.items()}})

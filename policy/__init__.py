@@ -13,6 +13,7 @@ from policy import (
     encryption,
     network,
     observability,
+    promises,
     serverless,
     storage,
     tagging,
@@ -33,6 +34,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     *observability.POLICIES,
     *tagging.POLICIES,
     *teardown.POLICIES,
+    *promises.POLICIES,
 )
 
 __all__ = ["ALL_POLICIES", "ENFORCEMENT_LEVEL", "PACK_NAME"]

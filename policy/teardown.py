@@ -1,6 +1,9 @@
-"""Everything is destroyable without manual steps (docs/design.md): no retain, no deletion
-protection, no final snapshot, buckets emptied on destroy. Prod's `protect` is deliberate and allowed:
-it stops an accidental destroy, and `pulumi state unprotect` lifts it on purpose."""
+"""Everything is destroyable without manual steps (docs/design.md), except what is protected on purpose:
+no retain, no final snapshot; unprotected databases, tables and buckets have no AWS deletion protection
+and buckets are emptied on destroy. A protected one (Pulumi `protect`, from data:protectDataStores or
+observability:protectAuditTrail) carries AWS deletion protection too and is never emptied by Pulumi, so
+neither `pulumi destroy` nor a console or API delete takes it; the deliberate teardown lifts both by
+setting the key to false and deploying."""
 
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
 
@@ -29,24 +32,33 @@ def _not_retained(args: ResourceValidationArgs) -> str | None:
     return None
 
 
+def _deletion_protection_follows_protect(args: ResourceValidationArgs, prop: str) -> str | None:
+    protected = args.opts.protect
+    if (value(args.props, prop) is True) != protected:
+        return (
+            f"AWS deletion protection must follow Pulumi protect ({protected}): set {prop}={protected} "
+            "(protected: a console or API delete fails too; unprotected: destroy needs no manual step)"
+        )
+    return None
+
+
 def _database_deletable(args: ResourceValidationArgs) -> str | None:
-    if value(args.props, "deletionProtection") is True:
-        return "deletion protection blocks `pulumi destroy`: set deletionProtection=false (prod relies on protect)"
     if value(args.props, "skipFinalSnapshot") is not True:
         return "destroy would wait for a final snapshot nobody deletes: set skipFinalSnapshot=true"
-    return None
+    return _deletion_protection_follows_protect(args, "deletionProtection")
 
 
 def _table_deletable(args: ResourceValidationArgs) -> str | None:
-    if value(args.props, "deletionProtectionEnabled") is True:
-        return "deletion protection blocks `pulumi destroy`: set deletionProtectionEnabled=false"
-    return None
+    return _deletion_protection_follows_protect(args, "deletionProtectionEnabled")
 
 
 def _bucket_emptied(args: ResourceValidationArgs) -> str | None:
-    if value(args.props, "forceDestroy") is True:
-        return None
-    return "a bucket with objects (or versions) cannot be destroyed: set forceDestroy=true"
+    emptied = value(args.props, "forceDestroy") is True
+    if args.opts.protect and emptied:
+        return "a protected bucket must not be emptied by Pulumi: set forceDestroy=false"
+    if not args.opts.protect and not emptied:
+        return "a bucket with objects (or versions) cannot be destroyed: set forceDestroy=true"
+    return None
 
 
 POLICIES = (
@@ -56,18 +68,19 @@ POLICIES = (
         lambda _: _not_retained,
     ),
     resource_policy(
-        "teardown-rds-deletable",
-        "RDS instances and Aurora clusters have no deletion protection and skip the final snapshot.",
+        "teardown-rds-deletion-protection-follows-protect (RDS.8)",
+        "RDS instances and Aurora clusters skip the final snapshot and have AWS deletion protection exactly when "
+        "they are protected.",
         for_types((INSTANCE, CLUSTER), _database_deletable),
     ),
     resource_policy(
-        "teardown-dynamodb-deletable",
-        "DynamoDB tables have no deletion protection.",
+        "teardown-dynamodb-deletion-protection-follows-protect (DynamoDB.6)",
+        "DynamoDB tables have AWS deletion protection exactly when they are protected.",
         {TABLE: _table_deletable},
     ),
     resource_policy(
-        "teardown-s3-bucket-force-destroy",
-        "S3 buckets are emptied on destroy (forceDestroy).",
+        "teardown-s3-bucket-force-destroy-unless-protected",
+        "Unprotected S3 buckets are emptied on destroy (forceDestroy); protected ones never are.",
         {BUCKET: _bucket_emptied},
     ),
 )

@@ -17,7 +17,7 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from shared.environments import LOG_RETENTION_DAYS, Environment, Region
+from shared.environments import ENVIRONMENT_NAMES, LOG_RETENTION_DAYS, Environment, Region
 from shared.errors import PlatformConfigError, StackFileError
 from shared.stack_files import DEFAULT_ORG, REPO, read_effective_config, shown_path, stack_files
 
@@ -109,7 +109,7 @@ class PlatformConfig(StrictModel):
     """`platform:` keys: who and where this environment is. Identical across the four layers."""
 
     environment: Environment = Field(
-        description="dev, staging or prod; the stack must be named after it (prod, or prod-<name>)."
+        description=f"{ENVIRONMENT_NAMES}; the stack must be named after it (prod, or prod-<name>)."
     )
     environment_suffix: Annotated[str, AfterValidator(_suffix)] = Field(
         description="1-8 lowercase letters or digits ending every physical name ({type}-{environment}-{suffix})."

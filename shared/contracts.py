@@ -7,11 +7,20 @@ listed here; tests check that every layer exports exactly its contract.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal, get_args
+
+from shared.environments import ENVIRONMENTS
+from shared.functions import FUNCTIONS
 
 DEPLOY_ORDER: tuple[str, ...] = ("networking", "data", "application", "observability")
 
+# The web tier's two colours: the application layer keys its per-colour exports by them, and the
+# observability layer reads them back the same way.
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, ...] = get_args(Color)
+
 _IDENTITY = {
-    "environment": "Environment name (dev, staging, prod): downstream layers refuse a mismatch.",
+    "environment": f"Environment name ({', '.join(ENVIRONMENTS)}): downstream layers refuse a mismatch.",
     "region": "AWS region of the stack: downstream layers refuse a mismatch.",
 }
 
@@ -97,19 +106,17 @@ DATA = _contract(
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
         "albLogsBucketArn": "ARN of the ALB access-log bucket.",
+        "accessLogsBucketName": (
+            "S3 bucket (SSE-S3, versioned) receiving the server access logs of the audit, ALB-log and trail buckets."
+        ),
         "drRegion": "Region holding the DR copies (backups, audit trail), or null when DR is off.",
         "autoScalingRoleArn": "Auto Scaling service-linked role of the web tier (the data key lets it encrypt EBS).",
     },
     reads={"networking": ("privateSubnetIds", "databaseSecurityGroupId", "proxySecurityGroupId")},
 )
 
-_FUNCTIONS = {
-    "processPayment": "process-payment (POST /process-payment)",
-    "verifyPayment": "verify-payment (GET /verify-payment)",
-    "settlementWorker": "the settlement worker (payment queue consumer)",
-    "migrateLedger": "the ledger migration (invoked once per artifact at deploy time)",
-    "albApi": "the API behind the ALB (/api/*: payments.handlers.alb_api)",
-}
+# Each payment function's exports (shared/functions.py): "process-payment (POST /process-payment: ...)".
+_FUNCTIONS = {function.key: f"{function.name} ({function.description})" for function in FUNCTIONS}
 
 APPLICATION = _contract(
     "application",
@@ -214,20 +221,18 @@ OBSERVABILITY = _contract(
     },
     reads={
         "application": (
-            "processPaymentFunctionName",
-            "verifyPaymentFunctionName",
-            "settlementWorkerFunctionName",
-            "albApiFunctionName",
+            *(f"{function.key}FunctionName" for function in FUNCTIONS if function.alarms),
             "functionTimeouts",
             "paymentQueueName",
             "paymentDlqName",
+            "lambdaDlqName",
             "metricsNamespace",
             "metricsServiceName",
             "apiName",
             "apiStageName",
             *EDGE_METRIC_KEYS,
         ),
-        "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn"),
+        "data": ("kmsKeyArn", "databaseEngine", "databaseIdentifier", "auditBucketArn", "accessLogsBucketName"),
     },
 )
 

@@ -4,6 +4,8 @@ from typing import Literal, get_args
 
 Environment = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
+# "dev, staging or prod", for messages and descriptions.
+ENVIRONMENT_NAMES = f"{', '.join(ENVIRONMENTS[:-1])} or {ENVIRONMENTS[-1]}"
 
 # Commercial regions with at least three availability zones, and how many each offers every account
 # (zones that only some accounts get, such as ap-northeast-1b, are not counted).

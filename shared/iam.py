@@ -30,21 +30,16 @@ def service_trust(service: str, account_id: str, source_arn: str | None = None) 
     )
 
 
-def logs_key_statement(region: str, account_id: str, log_group_pattern: str) -> dict[str, Any]:
+def logs_key_statement(region: str, account_id: str, *log_group_patterns: str) -> dict[str, Any]:
     """CloudWatch Logs may use the key only for the named log groups of this account."""
+    arns = [f"arn:aws:logs:{region}:{account_id}:log-group:{pattern}" for pattern in log_group_patterns]
     return {
         "Sid": "CloudWatchLogsEncrypts",
         "Effect": "Allow",
         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
         "Resource": "*",
-        "Condition": {
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_pattern}"
-                )
-            }
-        },
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": arns[0] if len(arns) == 1 else arns}},
     }
 
 

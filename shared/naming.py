@@ -1,6 +1,9 @@
 """Resource names: `{resource-type}-{environment}-{suffix}`, checked against each service's rules."""
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.errors import NameLimitError
@@ -56,6 +59,13 @@ class Namer:
     def name(self, resource_type: str, service: str = "generic") -> str:
         """`{resource-type}-{environment}-{suffix}`, e.g. `vpc-prod-p01`."""
         return self.check(f"{resource_type}-{self.environment}-{self.suffix}", service)
+
+    def replaceable_name(self, resource_type: str, service: str, replacing: Mapping[str, object]) -> str:
+        """`{resource-type}-{environment}-{suffix}-{4 hex}` for a resource that must be created before the
+        one it replaces (a target group in use by a listener): the hex is a digest of `replacing`, the
+        properties whose change forces a replacement, so the replacement gets a name of its own."""
+        digest = hashlib.sha256(json.dumps(replacing, sort_keys=True).encode()).hexdigest()[:4]
+        return self.check(f"{self.name(resource_type, service)}-{digest}", service)
 
     def global_name(self, resource_type: str, account_id: str, region: str, service: str = "s3") -> str:
         """Globally unique name (S3): the environment name plus account and region."""

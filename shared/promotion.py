@@ -16,8 +16,6 @@ environment's application layer reads the lower one's record through one (`share
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from shared.contracts import DEPLOY_ORDER
-
 RECORD_PROJECT = "promotion"
 RECORD_SCHEMA_VERSION = 1
 # The outputs a record promotes, by layer: what the higher environment may learn of the lower one.
@@ -58,6 +56,3 @@ class PromotionRecord(BaseModel):
     def outputs(self) -> dict[str, object]:
         """The record as the record stack's outputs (camelCase keys)."""
         return self.model_dump(mode="json", by_alias=True)
-
-    def layers_missing(self) -> list[str]:
-        return [layer for layer in DEPLOY_ORDER if layer not in self.preview_digests]

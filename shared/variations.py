@@ -29,10 +29,12 @@ IDENTITY_KEYS: tuple[str, ...] = ("platform:environment", "platform:environmentS
 LOG_GROUP_RETENTION = "aws:cloudwatch/logGroup:LogGroup.retentionInDays"
 BUCKET_LIFECYCLE_RULES = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration.rules"
 
+BUCKET = "aws:s3/bucket:Bucket"
 SUBNET = "aws:ec2/subnet:Subnet"
 CERTIFICATE = "aws:acm/certificate:Certificate"
 AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
 LISTENER_ACTIONS = "aws:lb/listener:Listener.defaultActions"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
@@ -138,8 +140,21 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "data:pointInTimeRecovery": Variation(properties=("aws:dynamodb/table:Table.pointInTimeRecovery",)),
         "data:auditTransitionDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
         "data:auditExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        # Pulumi protect, AWS deletion protection, and buckets that destroy would not empty.
         "data:protectDataStores": Variation(
-            protect=True, properties=("aws:secretsmanager/secret:Secret.recoveryWindowInDays",)
+            protect=True,
+            properties=(
+                "aws:secretsmanager/secret:Secret.recoveryWindowInDays",
+                f"{BUCKET}.forceDestroy",
+                "aws:rds/instance:Instance.deletionProtection",
+                "aws:rds/cluster:Cluster.deletionProtection",
+                "aws:dynamodb/table:Table.deletionProtectionEnabled",
+            ),
+        ),
+        "data:albLogExpirationDays": Variation(properties=(BUCKET_LIFECYCLE_RULES,)),
+        # RDSOSMetrics, and the data key's permission for CloudWatch Logs to encrypt it.
+        "data:ownsEnhancedMonitoringLogGroup": Variation(
+            properties=("aws:kms/key:Key.policy",), counts=("*::database-monitoring-logs",)
         ),
         "data:dr": Variation(counts=("*payments:data:DisasterRecovery*",)),
         # --- application ---
@@ -164,10 +179,12 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "observability:alarmThresholds": Variation(
             properties=(f"{METRIC_ALARM}.threshold", f"{METRIC_ALARM}.alarmDescription")
         ),
+        "observability:trailRetentionDays": Variation(properties=(LOG_GROUP_RETENTION, BUCKET_LIFECYCLE_RULES)),
+        "observability:protectAuditTrail": Variation(protect=True, properties=(f"{BUCKET}.forceDestroy",)),
         "observability:tracing": Variation(
             properties=(
-                "aws:xray/samplingRule:SamplingRule.fixedRate",
-                "aws:xray/samplingRule:SamplingRule.reservoirSize",
+                f"{SAMPLING_RULE}.fixedRate",
+                f"{SAMPLING_RULE}.reservoirSize",
             )
         ),
         # A domain gets an ACM certificate validated through Route 53; without one the certificate
@@ -186,9 +203,18 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
             ),
         ),
         "application:waf": Variation(counts=("*payments:application:Waf*",)),
+        # The image's id is regional: environments in different regions always differ in it; the
+        # release it is (the ImageName tag) differs only where the stack files name another one.
+        "application:webImage": Variation(
+            properties=(
+                f"{LAUNCH_TEMPLATE}.imageId",
+                f"{LAUNCH_TEMPLATE}.tags",
+                f"{LAUNCH_TEMPLATE}.tagSpecifications",
+            )
+        ),
         "application:webTier": Variation(
             properties=(
-                "aws:ec2/launchTemplate:LaunchTemplate.instanceType",
+                f"{LAUNCH_TEMPLATE}.instanceType",
                 *(f"{AUTOSCALING_GROUP}.{p}" for p in ("minSize", "maxSize", "desiredCapacity", "waitForElbCapacity")),
             )
         ),

@@ -1,15 +1,51 @@
 """Helpers for infrastructure tests: run layers' real `__main__.py` under the mock runtime."""
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from shared.contracts import DEPLOY_ORDER
-from shared.stack_files import DEFAULT_ORG
+from shared.environments import ENVIRONMENTS
+from shared.stack_files import DEFAULT_ORG, read_layer_config
 from tooling.checks.record import planned
 from tooling.plan import stack_config
 from tooling.plan.mock_runtime import LayerRun, run_program
 
-__all__ = ["layer_of", "one", "planned", "resources", "run_layer"]
+Row = TypeVar("Row")
+# What tests pass where an environment is expected but none of that name exists.
+NO_SUCH_ENVIRONMENT = "nope"
+
+
+class EnvironmentTableError(Exception):
+    """A per-environment expectation table does not have exactly one row per environment."""
+
+
+def per_environment(what: str, table: Mapping[str, Row]) -> dict[str, Row]:
+    """An expectation table written out by hand, one row per environment of `shared.environments`.
+
+    Such a table is a deliberate second source (the design, as the plan must show it), so it is
+    checked where it is defined: a module whose table misses an environment, or names one that
+    does not exist, fails to import and the run stops naming the table, instead of its tests
+    quietly skipping the environment.
+    """
+    missing = [env for env in ENVIRONMENTS if env not in table]
+    unknown = sorted(set(table) - set(ENVIRONMENTS))
+    problems = [f"no row for {env}" for env in missing] + [f"a row for unknown {env!r}" for env in unknown]
+    if problems:
+        raise EnvironmentTableError(
+            f"{what}: {', '.join(problems)}; it needs exactly one row per environment of "
+            f"shared/environments.py ({', '.join(ENVIRONMENTS)})"
+        )
+    return {env: table[env] for env in ENVIRONMENTS}
+
+
+def platform_value(env: str, key: str) -> str:
+    """`platform:<key>` of an environment (the block is the same in every layer's stack file)."""
+    return str(read_layer_config(DEPLOY_ORDER[0], env)[f"platform:{key}"])
+
+
+def suffix_of(env: str) -> str:
+    """The environment's `platform:environmentSuffix`: physical names end in `-<env>-<suffix>`."""
+    return platform_value(env, "environmentSuffix")
 
 
 def layer_of(plan: dict[str, Any], name: str) -> dict[str, Any]:

@@ -17,10 +17,6 @@ LOG_GROUP_PREFIX=$(metadata tags/instance/LogGroupPrefix)
 
 # --- packages: from the Amazon Linux repositories (S3, reached through the gateway endpoint) ---
 dnf install -y nginx amazon-cloudwatch-agent
-# The X-Ray daemon comes from AWS's regional S3 bucket.
-curl -fsSL -o /tmp/xray.rpm \
-  "https://s3.${REGION}.amazonaws.com/aws-xray-assets.${REGION}/xray-daemon/aws-xray-daemon-arm64-3.x.rpm"
-dnf install -y /tmp/xray.rpm
 
 # --- the page and the health endpoint ---
 mkdir -p /usr/share/nginx/payments
@@ -50,7 +46,10 @@ NGINX
 sed -i 's/listen       80;/listen 127.0.0.1:81;/; s/listen       \[::\]:80;//' /etc/nginx/nginx.conf
 systemctl enable --now nginx
 
-# --- CloudWatch agent: memory and disk metrics, nginx and system logs (pre-created, KMS-encrypted groups) ---
+# --- CloudWatch agent: memory and disk metrics, nginx and system logs (pre-created, KMS-encrypted groups),
+# and traces: X-Ray segments (UDP 2000, sampling through TCP 2000) and OpenTelemetry (OTLP 4317/4318) from
+# local applications, sent on to X-Ray through the VPC endpoint. It replaces the X-Ray daemon, whose end of
+# support is 2027-02-25. ---
 cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<JSON
 {
   "agent": {"metrics_collection_interval": 60},
@@ -73,11 +72,14 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<JSON
         ]
       }
     }
+  },
+  "traces": {
+    "traces_collected": {
+      "xray": {"bind_address": "127.0.0.1:2000", "tcp_proxy": {"bind_address": "127.0.0.1:2000"}},
+      "otlp": {"grpc_endpoint": "127.0.0.1:4317", "http_endpoint": "127.0.0.1:4318"}
+    }
   }
 }
 JSON
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
-
-# --- X-Ray daemon: segments from local applications (UDP 2000) to X-Ray through the VPC endpoint ---
-systemctl enable --now xray

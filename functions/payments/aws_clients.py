@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
+
+from payments import execution_environment
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -16,6 +17,6 @@ _CONFIG = Config(
 )
 
 
-@functools.cache
+@execution_environment.cached
 def client(service: Literal["dynamodb", "sqs", "sns", "s3", "secretsmanager", "ssm"]) -> Any:
     return boto3.client(service, config=_CONFIG)

@@ -1,9 +1,9 @@
 """Detects anything that looks like a primary account number (PAN) so it is refused, never stored.
 
 A PAN is 13-19 digits, not starting with 0, passing the Luhn check. It is found written
-- as one run of digits, alone or inside a word ("4111111111111111", "tok_4111111111111111_x"); a
-  run longer than 19 digits is checked window by window, since a PAN glued to other digits is
-  still a PAN;
+- as one run of digits, alone or inside a word ("4111111111111111", "tok_4111111111111111_x"); every
+  run of 13 or more digits is checked window by window, since a PAN glued to other digits (its CVV
+  after it, zero padding before it) is still a PAN;
 - in groups of 3 or more digits joined by any run of separators (whitespace, dashes, underscores,
   dots, colons, slashes, backslashes, bars, commas, semicolons, plus signs), repeated or mixed:
   "4111 1111 1111 1111", "4111--1111__1111..1111", "3782/822463/10005". Every span of whole
@@ -58,7 +58,7 @@ def _could_be_pan(digits: str) -> bool:
     return digits[0] != "0" and passes_luhn(digits)
 
 
-def _long_run_hides_pan(digits: str) -> bool:
+def _run_hides_pan(digits: str) -> bool:
     return any(
         _could_be_pan(digits[start : start + length])
         for length in range(_MIN_PAN_DIGITS, _MAX_PAN_DIGITS + 1)
@@ -82,7 +82,7 @@ def _spans_hold_pan(groups: list[str]) -> bool:
 
 
 def _groups_hold_pan(groups: list[str]) -> bool:
-    if any(len(group) > _MAX_PAN_DIGITS and _long_run_hides_pan(group) for group in groups):
+    if any(len(group) >= _MIN_PAN_DIGITS and _run_hides_pan(group) for group in groups):
         return True
     return _spans_hold_pan(groups)
 

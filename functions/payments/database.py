@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pg8000.exceptions import DatabaseError
 
 from payments import aws_clients
-from payments.observability import logger, tracer
+from payments.observability import logger
 from payments.pg import REJECTED_CREDENTIALS_SQLSTATE, connection_lost, sqlstate, transaction
 
 T = TypeVar("T")
@@ -128,7 +128,6 @@ class Database:
         with transaction(self._connection):
             return work(self._connection)
 
-    @tracer.capture_method(capture_response=False)
     def in_transaction(self, work: Callable[[Any], T]) -> T:
         """Run `work(connection)` in one transaction; on a lost connection, reconnect and retry once."""
         return self._with_reconnect(work, in_transaction=True)

@@ -19,7 +19,6 @@ second payment. The secret is created once and never rotated in place.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from payments import execution_environment
 from payments.settings import ConfigurationError
 
 MIN_SECRET_LENGTH = 32
@@ -63,7 +63,7 @@ class KeyHasher:
         return UUID(bytes=bytes(raw))
 
 
-@functools.cache
+@execution_environment.cached
 def load_key_hasher(parameter_name: str, client: Any) -> KeyHasher:
     """Read the key (Powertools parameters, decrypted) once per execution environment, whichever handlers
     of a function need it, and check it; ConfigurationError if unusable."""

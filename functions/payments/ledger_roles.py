@@ -1,11 +1,13 @@
 """The ledger writer role: what the settlement worker connects as, provisioned by the migration step.
 
 The owner (the role that runs the migrations, on RDS the master user) owns every object. The
-writer may connect, SELECT and INSERT the ledger tables and claim notifications, nothing else: it
+writer may connect, SELECT and INSERT the ledger tables, claim notifications and withdraw the
+claims its own open transaction made (`release_notification_claims`), nothing else: it
 cannot UPDATE, DELETE or TRUNCATE, cannot ALTER a table or disable its triggers (only the owner
 can), and cannot create objects (no CREATE on the schema, no TEMPORARY on the database, for
-PUBLIC either). Provisioning is idempotent: every deploy resets the role's attributes, password,
-memberships and grants to exactly this.
+PUBLIC either). PUBLIC holds nothing on the ledger's tables and sequences, so a grant to PUBLIC
+(grant drift) never reaches the writer past the next deploy. Provisioning is idempotent: every
+deploy resets the role's attributes, password, memberships and grants, and PUBLIC's, to exactly this.
 
 The password reaches PostgreSQL only as a SCRAM-SHA-256 verifier computed here, so the plain
 password is never in statement text (or a server log line quoting it).
@@ -22,6 +24,8 @@ import scramp
 
 WRITER_TABLES: tuple[str, ...] = ("ledger_entries", "settlements", "settlement_notifications")
 WRITER_PRIVILEGES = "SELECT, INSERT"
+# Withdraws claims of the calling transaction only (payments/migrations/0003_release_notification_claims.sql).
+WRITER_FUNCTIONS: tuple[str, ...] = ("release_notification_claims(uuid[])",)
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -72,6 +76,9 @@ def provision_writer(connection: Any, username: str, password: str) -> None:
     # Creating objects: nobody but the owner (PostgreSQL 14 lets PUBLIC create in `public` and make temp tables).
     connection.run("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     connection.run(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
+    # PUBLIC is every role, the writer included: no grant on the ledger's tables or sequences goes through it.
+    connection.run("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
+    connection.run("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC")
     connection.run(f"REVOKE ALL ON DATABASE {database} FROM {role}")
     connection.run(f"GRANT CONNECT ON DATABASE {database} TO {role}")
     connection.run(f"REVOKE ALL ON SCHEMA public FROM {role}")
@@ -79,3 +86,6 @@ def provision_writer(connection: Any, username: str, password: str) -> None:
     connection.run(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
     connection.run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
     connection.run(f"GRANT {WRITER_PRIVILEGES} ON {', '.join(WRITER_TABLES)} TO {role}")
+    functions = ", ".join(WRITER_FUNCTIONS)
+    connection.run(f"REVOKE ALL ON FUNCTION {functions} FROM PUBLIC")
+    connection.run(f"GRANT EXECUTE ON FUNCTION {functions} TO {role}")

@@ -14,7 +14,6 @@ time, in warm execution environments too.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from http import HTTPStatus
@@ -22,7 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
-from payments import aws_clients
+from payments import aws_clients, execution_environment
 from payments.errors import ApiError, ErrorCode
 from payments.settings import ConfigurationError
 from payments.storage_schema import MERCHANT, digest_shard, digest_shard_lookup, merchant_lookup
@@ -67,7 +66,7 @@ class MerchantDirectory(BaseProvider):
         return key_id if isinstance(key_id, str) and key_id else None
 
 
-@functools.cache
+@execution_environment.cached
 def merchant_directory(table_name: str, max_age_seconds: int) -> MerchantDirectory:
     """The execution environment's one directory of a table (every handler of a function shares its answers)."""
     return MerchantDirectory(table_name, aws_clients.client("dynamodb"), max_age_seconds)

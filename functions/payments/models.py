@@ -17,6 +17,13 @@ PaymentMethodToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+class _Model(BaseModel):
+    """Built on first use (`defer_build`): a handler builds the validators of the models its requests use, never
+    the others'."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def _optional_not_null(schema: dict[str, Any]) -> None:
     """An optional field may be left out but never sent as null: its schema is the non-null branch alone."""
     (present, *_) = [branch for branch in schema.pop("anyOf") if branch.get("type") != "null"]
@@ -24,7 +31,7 @@ def _optional_not_null(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-class PaymentRequest(BaseModel):
+class PaymentRequest(_Model):
     """Body of POST /process-payment. The API Gateway model is generated from this class."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="PaymentRequest")
@@ -53,7 +60,7 @@ class PaymentRequest(BaseModel):
         return value
 
 
-class Payment(BaseModel):
+class Payment(_Model):
     """A validated payment as recorded: the request body, with the merchant of the authenticated caller."""
 
     model_config = ConfigDict(frozen=True)
@@ -64,7 +71,7 @@ class Payment(BaseModel):
     payment_method_token: str
 
 
-class PaymentCommand(BaseModel):
+class PaymentCommand(_Model):
     """What the idempotency layer sees: a keyed hash of (merchant, Idempotency-Key), never the raw key.
 
     `idempotency_digest` is the idempotency record's key and `payment` its payload (a replay with
@@ -78,14 +85,27 @@ class PaymentCommand(BaseModel):
     payment: Payment
 
 
-class PaymentAccepted(BaseModel):
+class PaymentAccepted(_Model):
     """202 answer of POST /process-payment (stored as the idempotent response)."""
 
     transaction_id: UUID
     status: Literal[TransactionStatus.PENDING] = TransactionStatus.PENDING
 
 
-class Transaction(BaseModel):
+class AcceptedPayment(_Model):
+    """A transaction as process-payment accepted it, which never changes afterwards: what the ledger entry,
+    the audit record and the notification are made of (never the payment method token)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    transaction_id: UUID
+    merchant_id: str
+    amount_minor: int
+    currency: str
+    accepted_at: datetime
+
+
+class Transaction(_Model):
     """One item of the transactions table."""
 
     model_config = ConfigDict(frozen=True)
@@ -100,8 +120,17 @@ class Transaction(BaseModel):
     updated_at: datetime
     settled_at: datetime | None = None
 
+    def accepted(self) -> AcceptedPayment:
+        return AcceptedPayment(
+            transaction_id=self.transaction_id,
+            merchant_id=self.merchant_id,
+            amount_minor=self.amount_minor,
+            currency=self.currency,
+            accepted_at=self.created_at,
+        )
 
-class TransactionView(BaseModel):
+
+class TransactionView(_Model):
     """200 answer of GET /verify-payment."""
 
     transaction_id: UUID
@@ -113,8 +142,9 @@ class TransactionView(BaseModel):
     settled_at: datetime | None
 
 
-class SettlementMessage(BaseModel):
-    """Body of a payment-queue message: only the id; the transactions table is the source of truth."""
+class SettlementMessage(_Model):
+    """Body of a payment-queue message: the transaction id. The transactions table is the source of truth;
+    the message's `payment` attribute (payments.queue) only saves the worker reading it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

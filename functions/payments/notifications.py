@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from payments.ledger import LedgerRecord
-from payments.models import Transaction
+from payments.models import AcceptedPayment
 from payments.storage_schema import TransactionStatus
 
 PUBLISH_BATCH_LIMIT = 10  # SNS PublishBatch: at most 10 entries per request
@@ -26,21 +26,21 @@ class NotificationError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settled:
-    transaction: Transaction
+    payment: AcceptedPayment
     ledger: LedgerRecord
 
 
 def notification_message(settled: Settled) -> str:
-    transaction, ledger = settled.transaction, settled.ledger
+    payment, ledger = settled.payment, settled.ledger
     return json.dumps(
         {
             "event": "payment.settled",
-            "deduplication_id": str(transaction.transaction_id),
-            "transaction_id": str(transaction.transaction_id),
+            "deduplication_id": str(payment.transaction_id),
+            "transaction_id": str(payment.transaction_id),
             "status": TransactionStatus.SETTLED.value,
-            "merchant_id": transaction.merchant_id,
-            "amount_minor": transaction.amount_minor,
-            "currency": transaction.currency,
+            "merchant_id": payment.merchant_id,
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
             "settled_at": ledger.settled_at.isoformat(),
         },
         sort_keys=True,
@@ -48,7 +48,7 @@ def notification_message(settled: Settled) -> str:
 
 
 def _entry(settled: Settled) -> dict[str, Any]:
-    transaction_id = str(settled.transaction.transaction_id)
+    transaction_id = str(settled.payment.transaction_id)
     return {
         "Id": transaction_id,  # unique in the request: one entry per transaction
         "Subject": "Payment settled",

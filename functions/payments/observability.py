@@ -1,14 +1,14 @@
-"""The Powertools logger, tracer and metrics every handler shares (configured from POWERTOOLS_* variables).
+"""The Powertools logger and metrics every handler shares (configured from POWERTOOLS_* variables).
 
-Tracing patches botocore only (every AWS call becomes an X-Ray subsegment); database work is traced
-with `tracer.capture_method` instead of the X-Ray pg8000 patch, which would import pg8000, requests
-and sqlite3 into every handler's cold start.
+No tracer: traces are Lambda's active-tracing segments (functions/README.md, "Telemetry"). The
+Powertools Tracer is built on the X-Ray SDK, which reaches end of support on 2027-02-25, and
+OpenTelemetry costs more cold start than the whole budget (docs/design.md, "Tracing and cold start
+of the payment functions").
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()

@@ -12,6 +12,9 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 # (08) and operator intervention such as a server restart or failover (57).
 _RECONNECT_CLASSES = ("08", "57")
 REJECTED_CREDENTIALS_SQLSTATE = "28P01"  # invalid_password
+# SQLSTATE classes meaning "this data is refused", whatever the connection: data exceptions (22: a
+# value out of range, bad format) and integrity constraint violations (23: CHECK, NOT NULL, ...).
+_DATA_ERROR_CLASSES = ("22", "23")
 
 
 def sqlstate(error: BaseException) -> str | None:
@@ -28,6 +31,12 @@ def connection_lost(error: BaseException) -> bool:
         return True
     code = sqlstate(error)
     return code is not None and code.startswith(_RECONNECT_CLASSES)
+
+
+def is_data_error(error: BaseException) -> bool:
+    """True when PostgreSQL refused the values of the statement, not the statement or the connection."""
+    code = sqlstate(error)
+    return code is not None and code.startswith(_DATA_ERROR_CLASSES)
 
 
 @contextlib.contextmanager

@@ -33,7 +33,9 @@ class ConfigurationError(RuntimeError):
 
 
 class _EnvironmentModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+    # Built on first use: a handler validates its own settings class, once per execution environment,
+    # and never builds the other handlers'.
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=False, defer_build=True)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Self:

@@ -1,18 +1,26 @@
 """Settles a batch of transactions: claim (DynamoDB), ledger (PostgreSQL), SETTLED (DynamoDB), audit (S3),
-notify (SNS), with as few sequential round trips as the services allow.
+notify (SNS), in as few calls and sequential round trips as the services allow.
 
-1. Claim every transaction (conditional per-item updates, run concurrently).
-2. One ledger transaction for the whole batch: multi-row inserts, `ON CONFLICT DO NOTHING`.
-3. For each transaction not yet notified, DynamoDB `PENDING -> SETTLED` and the S3 audit object,
-   all concurrently.
+1. Claim every transaction: one conditional TransactWriteItems update each, per 100, holding only
+   if the stored transaction is PENDING and exactly the payment its message carries. A transaction
+   whose message carries no payment, or another one, is claimed with a conditional update of its
+   own, which returns the stored item: the ledger only ever gets the stored payment.
+2. One ledger transaction for the whole batch: multi-row inserts, `ON CONFLICT DO NOTHING`; if
+   PostgreSQL refuses a row, the batch is written row by row and only the refused rows fail.
+3. For the transactions not yet notified: `PENDING -> SETTLED` (TransactWriteItems again) and, at
+   the same time, the batch's S3 audit object (one JSON line per transaction).
 4. In one ledger transaction, claim the notifications (multi-row insert), publish the claimed ones
-   (SNS PublishBatch) and commit. A concurrent delivery of the same messages waits on the claims
-   and then finds them taken, so each transaction is notified once; a crash between publishing and
-   committing republishes, and subscribers drop that repeat by its deduplication id.
+   (SNS PublishBatch, 10 per request), withdraw the claims of the ones SNS refused, and commit. A
+   concurrent delivery of the same messages waits on the claims until that commit, then finds the
+   published ones taken and the refused ones free: each transaction is notified once. A crash
+   between publishing and committing republishes, and subscribers drop that repeat by its
+   deduplication id.
 
-Every step is safe to repeat, so a redelivered message finishes what an earlier attempt started
-and never writes twice. A failure is tracked per transaction and reported per message, so the
-rest of the batch settles and only the failed messages are retried (then dead-lettered).
+A 10-message batch therefore costs four AWS calls, as a 1-message batch does: two
+TransactWriteItems, one audit object and one PublishBatch. Every step is safe to repeat, so a
+redelivered message finishes what an earlier attempt started and never writes twice. A failure is
+tracked per transaction and reported per message, so the rest of the batch settles and only the
+failed messages are retried (then dead-lettered).
 """
 
 from __future__ import annotations
@@ -25,22 +33,24 @@ from uuid import UUID
 from aws_lambda_powertools.metrics import MetricUnit
 
 from payments import metric_names
-from payments.audit import write_audit_record
+from payments.audit import AuditObject, audit_objects, write_audit_object
 from payments.database import Database
-from payments.ledger import LedgerRecord, claim_notifications, record_settlements
-from payments.models import SettlementMessage, Transaction
+from payments.ledger import (
+    LedgerRecord,
+    claim_notifications,
+    record_settlements,
+    record_settlements_row_by_row,
+    release_notification_claims,
+)
+from payments.models import AcceptedPayment
 from payments.notifications import PUBLISH_BATCH_LIMIT, Settled, publish_settled_batch
-from payments.observability import logger, metrics, tracer
+from payments.observability import logger, metrics
+from payments.pg import is_data_error
 from payments.settings import SettlementWorkerSettings
-from payments.storage_schema import TransactionStatus
-from payments.transactions import TransactionStore, utc_now
+from payments.transactions import Claims, TransactionStore, UnknownTransactionError, utc_now
 
 T = TypeVar("T")
 K = TypeVar("K")
-
-
-class UnknownTransactionError(LookupError):
-    """The message names a transaction that is not in the transactions table."""
 
 
 class Settler:
@@ -61,23 +71,30 @@ class Settler:
         self._sns = sns
         self._pool = pool
 
-    @tracer.capture_method(capture_response=False)
-    def settle_batch(self, messages: Mapping[str, SettlementMessage]) -> dict[str, Exception]:
-        """Settle the messages (message id -> message); return why each failed one failed, by message id.
+    def close(self) -> None:
+        """Close the database connection and stop the pool (the end of an execution environment)."""
+        self._database.close()
+        self._pool.shutdown(wait=True)
+
+    def settle_batch(
+        self, messages: Mapping[str, UUID], carried: Mapping[UUID, AcceptedPayment]
+    ) -> dict[str, Exception]:
+        """Settle the messages (message id -> transaction id; `carried`: the payment a message carries, by
+        transaction id); return why each failed message failed, by message id.
 
         A message missing from the result is done: settled, already settled, or deliberately skipped.
         """
         by_transaction: dict[UUID, list[str]] = {}
-        for message_id, message in messages.items():
-            by_transaction.setdefault(message.transaction_id, []).append(message_id)
+        for message_id, transaction_id in messages.items():
+            by_transaction.setdefault(transaction_id, []).append(message_id)
         errors: dict[UUID, Exception] = {}
 
-        transactions = self._claim(list(by_transaction), errors)
-        records = self._record(transactions, errors)
+        payments = self._claim(list(by_transaction), carried, errors)
+        records = self._record(payments, errors)
         pending = [
-            Settled(transaction, records[transaction.transaction_id])
-            for transaction in transactions
-            if transaction.transaction_id in records
+            Settled(payment, records[payment.transaction_id])
+            for payment in payments
+            if payment.transaction_id in records
         ]
         already = [item for item in pending if item.ledger.notified]
         completed = self._complete([item for item in pending if not item.ledger.notified], errors)
@@ -85,12 +102,12 @@ class Settler:
 
         self._count(metric_names.SETTLEMENT_REDELIVERED, len(already) + len(taken))
         for item in notified:
-            latency_ms = (item.ledger.settled_at - item.transaction.created_at).total_seconds() * 1000
+            latency_ms = (item.ledger.settled_at - item.payment.accepted_at).total_seconds() * 1000
             metrics.add_metric(name=metric_names.TRANSACTION_LATENCY, unit=MetricUnit.Milliseconds, value=latency_ms)
             logger.info(
                 "transaction settled",
                 extra={
-                    "transaction_id": str(item.transaction.transaction_id),
+                    "transaction_id": str(item.payment.transaction_id),
                     "ledger_entry_id": item.ledger.entry_id,
                     "latency_ms": latency_ms,
                 },
@@ -99,7 +116,7 @@ class Settler:
         if already or taken:
             logger.info(
                 "transactions already settled by an earlier or concurrent delivery; acknowledged",
-                extra={"transaction_ids": [str(item.transaction.transaction_id) for item in [*already, *taken]]},
+                extra={"transaction_ids": [str(item.payment.transaction_id) for item in [*already, *taken]]},
             )
         return {
             message_id: errors[transaction_id]
@@ -120,61 +137,76 @@ class Settler:
                 raise error
         return failures
 
-    def _claim(self, transaction_ids: Sequence[UUID], errors: dict[UUID, Exception]) -> list[Transaction]:
-        """Claim each PENDING transaction (concurrently); return those to settle (claimed now or before)."""
+    def _claim(
+        self, transaction_ids: Sequence[UUID], carried: Mapping[UUID, AcceptedPayment], errors: dict[UUID, Exception]
+    ) -> list[AcceptedPayment]:
+        """Claim each PENDING transaction; return the payments to settle (claimed now or before), in batch order."""
         now = utc_now()
-        found: dict[UUID, Transaction] = {}
+        with_payment = [carried[transaction_id] for transaction_id in transaction_ids if transaction_id in carried]
+        claims = self._store.claim_batch(with_payment, now) if with_payment else Claims()
 
-        def claim(transaction_id: UUID) -> None:
+        def claim_from_table(transaction_id: UUID) -> None:
             transaction = self._store.claim_for_settlement(transaction_id, now)
             if transaction is None:
                 raise UnknownTransactionError(f"transaction {transaction_id} is not in the transactions table")
-            found[transaction_id] = transaction
+            claims.add(transaction)
 
-        errors.update(
-            self._concurrently(claim, ((transaction_id, transaction_id) for transaction_id in transaction_ids))
-        )
-        skipped = [transaction_id for transaction_id, item in found.items() if item.status == TransactionStatus.FAILED]
-        if skipped:
+        from_table = [key for key in transaction_ids if key not in carried] + claims.from_table
+        claims.errors.update(self._concurrently(claim_from_table, ((key, key) for key in from_table)))
+        errors.update(claims.errors)
+        if claims.failed:
             logger.warning(
                 "transactions were marked FAILED before settlement; not settling them",
-                extra={"transaction_ids": [str(transaction_id) for transaction_id in skipped]},
+                extra={"transaction_ids": [str(transaction_id) for transaction_id in sorted(claims.failed, key=str)]},
             )
-            self._count(metric_names.SETTLEMENT_SKIPPED, len(skipped))
+            self._count(metric_names.SETTLEMENT_SKIPPED, len(claims.failed))
         return [
-            found[transaction_id]
-            for transaction_id in transaction_ids
-            if transaction_id in found and transaction_id not in skipped
+            claims.claimed[transaction_id] for transaction_id in transaction_ids if transaction_id in claims.claimed
         ]
 
-    def _record(self, transactions: list[Transaction], errors: dict[UUID, Exception]) -> dict[UUID, LedgerRecord]:
-        """One ledger transaction for the batch; on failure every transaction in it fails (nothing is written)."""
-        if not transactions:
+    def _record(self, payments: list[AcceptedPayment], errors: dict[UUID, Exception]) -> dict[UUID, LedgerRecord]:
+        """One ledger transaction for the batch; if PostgreSQL refuses a row, one more that leaves out the
+        refused rows. Any other failure fails every transaction of the batch (nothing is written)."""
+        if not payments:
             return {}
         try:
-            return self._database.in_transaction(lambda connection: record_settlements(connection, transactions))
+            try:
+                return self._database.in_transaction(lambda connection: record_settlements(connection, payments))
+            except Exception as error:
+                if not is_data_error(error):
+                    raise
+                logger.warning("PostgreSQL refused a ledger row of the batch; writing the rows one by one")
+            records, refused = self._database.in_transaction(
+                lambda connection: record_settlements_row_by_row(connection, payments)
+            )
         except Exception as error:
-            errors.update({transaction.transaction_id: error for transaction in transactions})
+            errors.update({payment.transaction_id: error for payment in payments})
             return {}
+        errors.update(refused)
+        return records
 
     def _complete(self, items: list[Settled], errors: dict[UUID, Exception]) -> list[Settled]:
-        """DynamoDB SETTLED and the S3 audit object of every item, all concurrently; return the items done."""
+        """DynamoDB SETTLED for all the items while their audit object is written; return the items done."""
         settings = self._settings
+        settled = self._pool.submit(
+            self._store.mark_settled_batch,
+            {item.payment.transaction_id: item.ledger.settled_at for item in items},
+        )
 
-        def mark_settled(item: Settled) -> None:
-            self._store.mark_settled(item.transaction.transaction_id, item.ledger.settled_at)
+        def write(audit: AuditObject) -> None:
+            write_audit_object(self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, audit)
 
-        def write_audit(item: Settled) -> None:
-            write_audit_record(
-                self._s3, settings.audit_bucket_name, settings.audit_kms_key_arn, item.transaction, item.ledger
-            )
-
-        tasks = [
-            (item.transaction.transaction_id, (step, item)) for item in items for step in (mark_settled, write_audit)
-        ]
-        failures = self._concurrently(lambda task: task[0](task[1]), tasks)
+        objects = audit_objects([(item.payment, item.ledger) for item in items])
+        failures: dict[UUID, Exception] = {}
+        for audit, error in self._concurrently(write, ((audit, audit) for audit in objects)).items():
+            failures.update(dict.fromkeys(audit.transaction_ids, error))
+        try:
+            for transaction_id, error in settled.result().items():
+                failures.setdefault(transaction_id, error)
+        except Exception as error:
+            failures.update({item.payment.transaction_id: error for item in items})
         errors.update(failures)
-        return [item for item in items if item.transaction.transaction_id not in failures]
+        return [item for item in items if item.payment.transaction_id not in failures]
 
     def _publish(self, items: list[Settled]) -> dict[UUID, Exception]:
         """PublishBatch requests of up to 10, concurrently; return the refused notifications."""
@@ -189,31 +221,28 @@ class Settler:
             try:
                 refused.update(future.result())
             except Exception as error:  # the whole request failed: every entry in it is refused
-                refused.update({item.transaction.transaction_id: error for item in chunk})
+                refused.update({item.payment.transaction_id: error for item in chunk})
         return refused
 
     def _notify(self, items: list[Settled], errors: dict[UUID, Exception]) -> tuple[list[Settled], list[Settled]]:
-        """Claim, publish, commit; return (notified now, notified by a concurrent delivery)."""
+        """Claim, publish, withdraw the refused claims, commit; return (notified now, notified by another delivery)."""
         if not items:
             return [], []
 
         def claim_and_publish(connection: Any) -> tuple[list[Settled], list[Settled], dict[UUID, Exception]]:
-            connection.run("SAVEPOINT before_claims")
-            claimed_ids = claim_notifications(connection, [item.transaction.transaction_id for item in items])
-            claimed = [item for item in items if item.transaction.transaction_id in claimed_ids]
-            taken = [item for item in items if item.transaction.transaction_id not in claimed_ids]
+            claimed_ids = claim_notifications(connection, [item.payment.transaction_id for item in items])
+            claimed = [item for item in items if item.payment.transaction_id in claimed_ids]
+            taken = [item for item in items if item.payment.transaction_id not in claimed_ids]
             refused = self._publish(claimed)
-            published = [item for item in claimed if item.transaction.transaction_id not in refused]
-            if refused:  # release the refused claims so a retry notifies them; keep the published ones
-                connection.run("ROLLBACK TO SAVEPOINT before_claims")
-                if published:
-                    claim_notifications(connection, [item.transaction.transaction_id for item in published])
+            if refused:  # so a retry notifies them; the published ones' claims are never let go
+                release_notification_claims(connection, list(refused))
+            published = [item for item in claimed if item.payment.transaction_id not in refused]
             return published, taken, refused
 
         try:
             published, taken, refused = self._database.in_transaction(claim_and_publish)
         except Exception as error:
-            errors.update({item.transaction.transaction_id: error for item in items})
+            errors.update({item.payment.transaction_id: error for item in items})
             return [], []
         errors.update(refused)
         return published, taken

@@ -8,8 +8,9 @@ before (to create resources, read queues, look at results) stay out of the recor
 
 Each call is turned into the IAM action it needs (service signing name + operation, with the
 few operations whose IAM action has another name mapped explicitly, e.g. SNS `PublishBatch`
-needs `sns:Publish`) and the resource the request names (table name, queue URL, topic or secret
-ARN, parameter name, bucket/key, the SSE key the request asks for).
+needs `sns:Publish`, and DynamoDB `TransactWriteItems` the action of each of its entries) and the
+resource the request names (table name, queue URL, topic or secret ARN, parameter name, bucket/key, the
+SSE key the request asks for).
 """
 
 from __future__ import annotations
@@ -33,7 +34,16 @@ IAM_ACTION_OF_OPERATION: dict[tuple[str, str], str] = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     ("s3", "HeadBucket"): "s3:ListBucket",
 }
-# Operations authorized as several actions depending on their content: refuse to guess.
+# TransactWriteItems is authorized entry by entry, as the single-item action of each (DynamoDB
+# documents "Using IAM with DynamoDB transactions"): recorded as one call per entry.
+TRANSACT_ENTRY_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+# Operations authorized as several actions depending on their content: refuse to guess (the recorder
+# reads TransactWriteItems' entries instead).
 AMBIGUOUS_OPERATIONS = frozenset(
     {
         ("dynamodb", "BatchWriteItem"),
@@ -85,17 +95,26 @@ class AwsCallRecorder:
     def _on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if not self.active:
             return
-        service = str(model.service_model.signing_name)
-        parameter = RESOURCE_PARAMETER.get(service)
-        call = AwsCall(
-            action=iam_action(service, str(model.name)),
-            operation=str(model.name),
-            resource=str(params.get(parameter, "*")) if parameter else "*",
-            path=str(params["Key"]) if service == "s3" and "Key" in params else None,
-            sse_kms_key=str(params["SSEKMSKeyId"]) if "SSEKMSKeyId" in params else None,
-        )
+        service, operation = str(model.service_model.signing_name), str(model.name)
+        if (service, operation) == ("dynamodb", "TransactWriteItems"):
+            calls = [
+                AwsCall(action=TRANSACT_ENTRY_ACTIONS[kind], operation=operation, resource=str(entry["TableName"]))
+                for item in params["TransactItems"]
+                for kind, entry in item.items()
+            ]
+        else:
+            parameter = RESOURCE_PARAMETER.get(service)
+            calls = [
+                AwsCall(
+                    action=iam_action(service, operation),
+                    operation=operation,
+                    resource=str(params.get(parameter, "*")) if parameter else "*",
+                    path=str(params["Key"]) if service == "s3" and "Key" in params else None,
+                    sse_kms_key=str(params["SSEKMSKeyId"]) if "SSEKMSKeyId" in params else None,
+                )
+            ]
         with self._lock:
-            self.calls.append(call)
+            self.calls.extend(calls)
 
     def actions(self) -> set[str]:
         return {call.action for call in self.calls}

@@ -1,7 +1,11 @@
 """The AWS side of the tests and the benchmark: a moto server and the resources the application layer makes.
 
-Everything runs against one `ThreadedMotoServer` on 127.0.0.1 (real HTTP, so concurrent requests
-are really concurrent); boto3 reaches it through AWS_ENDPOINT_URL.
+Everything runs against one moto server on 127.0.0.1 (real HTTP, clients on many threads); boto3
+reaches it through AWS_ENDPOINT_URL. The server handles one request at a time: moto's backends are
+not safe under concurrent requests, and its TransactWriteItems undoes a failed transaction by
+restoring a copy of the whole table taken when the request started, which would also undo writes
+other requests made meanwhile. DynamoDB isolates transactions; serving requests one at a time does
+too.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
 
 from payments.key_hashing import KeyHasher
 from payments.storage_schema import (
@@ -59,17 +65,31 @@ FAKE_CREDENTIALS = {
 }
 
 
+class _OneRequestAtATime:
+    """A WSGI application serving its requests one after the other (see the module docstring)."""
+
+    def __init__(self, application: Any) -> None:
+        self._application = application
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._lock:
+            return list(self._application(environ, start_response))
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto on a free loopback port; yield its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 @contextmanager

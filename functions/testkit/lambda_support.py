@@ -6,23 +6,28 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from testkit.aws_support import ACCOUNT_ID, MERCHANT_API_KEY_ID, REGION
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "payments-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:payments-test"
-    log_group_name: str = "/aws/lambda/payments-test"
-    log_stream_name: str = "test"
+class FakeLambdaContext(LambdaContext):
+    """The context Lambda passes, for handlers called directly: Powertools' LambdaContext with its values set."""
 
-    def get_remaining_time_in_millis(self) -> int:
+    def __init__(self, function_name: str = "payments-test") -> None:
+        self._function_name = function_name
+        self._function_version = "$LATEST"
+        self._memory_limit_in_mb = 512
+        self._aws_request_id = str(uuid.uuid4())
+        self._invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:payments-test"
+        self._log_group_name = "/aws/lambda/payments-test"
+        self._log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 30_000
 
 
@@ -78,7 +83,8 @@ def payment_event(
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """The Lambda event for messages received from SQS, as the event source mapping builds it."""
+    """The Lambda event for messages received from SQS (with `MessageAttributeNames=["All"]`), as the
+    event source mapping builds it."""
     return {
         "Records": [
             {
@@ -86,7 +92,16 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
                 "receiptHandle": message["ReceiptHandle"],
                 "body": message["Body"],
                 "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
                 "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 (SQS's own checksum)
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn,
@@ -107,9 +122,9 @@ class Delivery:
 def deliver_once(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any], Any], Any]) -> Delivery:
     """One poll of the event source mapping (ReportBatchItemFailures on): receive up to 10, invoke, delete
     what succeeded. If the handler raises, nothing is deleted, as on Lambda."""
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-        "Messages", []
-    )
+    received = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+    ).get("Messages", [])
     if not received:
         return Delivery(0, [], False)
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -18,29 +18,17 @@ from testkit.aws_support import AwsResources, create_resources, handler_environm
 from testkit.fixtures import moto_endpoint, postgres
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
 
-# Read by Powertools when the handler modules are imported (Logger, Tracer, Metrics are module-level).
-os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+# Read by Powertools when the handler modules are imported (Logger and Metrics are module-level).
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Payments"
 
-from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
-from payments.key_hashing import load_key_hasher
-from payments.merchants import merchant_directory
+from payments import execution_environment
+from payments.handlers import migrate_ledger
 from payments.observability import logger as payments_logger
+from payments.observability import metrics
 from payments.settings import MigrateLedgerSettings
 
 __all__ = ["moto_endpoint", "postgres"]  # the session servers, shared with tests/application
-
-
-def reset_handler_state() -> None:
-    """A new execution environment: settings, clients' users, the merchants' answers, the key-hash key and the
-    DB connection are built again."""
-    process_payment._runtime.cache_clear()
-    verify_payment._runtime.cache_clear()
-    alb_api._door.cache_clear()
-    merchant_directory.cache_clear()
-    load_key_hasher.cache_clear()
-    settlement_worker._settler.cache_clear()
 
 
 @pytest.fixture
@@ -60,10 +48,11 @@ def env(aws: AwsResources, postgres: PostgresServer, monkeypatch: pytest.MonkeyP
     )
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    reset_handler_state()
+    execution_environment.clear_caches()  # a new execution environment: everything is built again
+    metrics.clear_metrics()  # what a test that called the worker's steps directly left unflushed
     migrate_ledger.migrate(MigrateLedgerSettings.from_environ(variables))
     yield variables
-    reset_handler_state()
+    execution_environment.clear_caches()
 
 
 @dataclass

@@ -74,7 +74,10 @@ def received_event(aws: AwsResources, count: int) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     while len(messages) < count:
         messages += sqs.receive_message(
-            QueueUrl=aws.queue_url, MaxNumberOfMessages=min(10, count - len(messages)), AttributeNames=["All"]
+            QueueUrl=aws.queue_url,
+            MaxNumberOfMessages=min(10, count - len(messages)),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
     queue_arn = sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return sqs_event(messages, queue_arn)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parameters import base as parameters_base
+from card_support import generated_pan
+from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code
 
+from payments import execution_environment
 from payments.api_keys import api_key_id
 from payments.handlers import alb_api
 from payments.key_hashing import KeyHasher
@@ -63,7 +67,7 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
 def test_health_answers_200_without_reading_any_parameter_or_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KEY_HASH_PARAMETER_NAME", raising=False)
     monkeypatch.delenv("MERCHANTS_TABLE_NAME", raising=False)
-    alb_api._door.cache_clear()
+    execution_environment.clear_caches()
     response = call(alb_event("GET", "/api/health", api_key=None))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok"}
@@ -119,6 +123,52 @@ def test_the_same_validation_refuses_a_card_number(aws: AwsResources, env: dict[
     assert error_code(response) == "CARD_NUMBER_REFUSED"
     assert "4111" not in response["body"]
     assert_nothing_written(aws)
+
+
+PAN = generated_pan(16)
+ALB_SELF = "1-67891234-0123456789abcdef01234567"  # what the ALB adds: Self when the client sent a trace header
+ALB_ROOT = "1-5f84c7a9-abcdef0123456789abcdef01"  # ... and Root when it did not
+
+
+def _correlation_ids(captured: CapturedOutput, context: FakeLambdaContext) -> set[str]:
+    """The correlation ids of the log lines of one invocation."""
+    lines = [json.loads(line) for line in captured.text().splitlines() if line.startswith("{")]
+    return {line["correlation_id"] for line in lines if line.get("function_request_id") == context.aws_request_id}
+
+
+@pytest.mark.parametrize(
+    ("trace_header", "expected"),
+    [
+        (f"Self={ALB_SELF};Root=1-67891233-abcdef012345678912345678;CalledFrom={PAN}", ALB_SELF),
+        (f"Root={ALB_ROOT}", ALB_ROOT),
+        (f"Root=1-67891233-{PAN}00000000", None),  # hex that is all digits, a card number among them
+        (f"Root={PAN}", None),
+        (f"Self={PAN};Root={ALB_ROOT}", None),
+        ("", None),
+    ],
+    ids=["custom field", "alb root", "digits in root", "pan as root", "pan as self", "empty"],
+)
+def test_the_request_id_is_the_albs_trace_id_never_what_the_client_wrote(
+    aws: AwsResources,
+    env: dict[str, str],
+    captured_logs: CapturedOutput,
+    trace_header: str,
+    expected: str | None,
+) -> None:
+    """The ALB keeps whatever a client puts in X-Amzn-Trace-Id (custom fields, and Root when it has one) and
+    adds its own Self (or Root, when the client sent none): only an ALB-made id of the X-Ray form is used."""
+    event = alb_event("POST", "/api/process-payment", body=VALID_BODY)
+    event["headers"]["x-amzn-trace-id"] = trace_header
+
+    context = FakeLambdaContext()
+    assert alb_api.handler(event, context)["statusCode"] == 202
+
+    (correlation_id,) = _correlation_ids(captured_logs, context)
+    if expected is None:
+        assert uuid.UUID(correlation_id).version == 4, "generated, since no id the ALB made could be told apart"
+    else:
+        assert correlation_id == expected
+    assert PAN not in captured_logs.text()
 
 
 def test_two_api_key_headers_are_refused(aws: AwsResources, env: dict[str, str]) -> None:

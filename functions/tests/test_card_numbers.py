@@ -30,6 +30,43 @@ def test_a_card_number_is_detected_however_it_is_grouped(text: str) -> None:
     assert contains_card_number(f"ref 12 {text} 7"), "next to other numbers"
 
 
+GLUED = {
+    f"{pan_name} {how}": text
+    for pan_name, pan in PANS.items()
+    for how, text in (
+        ("then its CVV", f"{pan}123"),
+        ("then one digit", f"{pan}7"),
+        ("zero-padded", f"000{pan}"),
+        ("one digit each side", f"9{pan}1"),
+        ("in an order id", f"order-{pan}123"),
+    )
+}
+
+
+@pytest.mark.parametrize("text", GLUED.values(), ids=GLUED.keys())
+def test_a_card_number_glued_to_a_few_more_digits_is_detected(text: str) -> None:
+    """Every run of 13 or more digits is checked window by window, not only runs longer than a card number."""
+    assert contains_card_number(text)
+
+
+@pytest.mark.parametrize(
+    ("place", "text"),
+    [
+        ("payment_method_token", f"{PANS['16 digits']}123"),
+        ("payment_method_token", f"pm_000{PANS['15 digits']}"),
+        ("Idempotency-Key header", f"order-{PANS['13 digits']}12"),
+        ("Idempotency-Key header", f"order-{PANS['16 digits']}123"),
+    ],
+)
+def test_a_glued_card_number_is_refused_and_never_stored(
+    aws: AwsResources, env: dict[str, str], place: str, text: str
+) -> None:
+    response = submit(event=PLACES[place](text))
+
+    assert (response["statusCode"], error_code(response)) == (400, "CARD_NUMBER_REFUSED")
+    assert_nothing_written(aws)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -41,7 +78,7 @@ def test_a_card_number_is_detected_however_it_is_grouped(text: str) -> None:
         "192.168.100.200",
         "pm_tok_abcdefgh",
         "12.50 USD",
-        "4111111111111112",
+        "4111111111111130",  # 16 digits, no 13-19 digit window of which passes the Luhn check
         "0000 0000 0000 0000",
     ],
 )

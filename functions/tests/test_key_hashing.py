@@ -10,9 +10,9 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import reset_handler_state
 from payment_support import submit
 
+from payments import execution_environment
 from payments.settings import ConfigurationError
 from testkit.aws_support import (
     IDEMPOTENCY_TABLE_NAME,
@@ -74,7 +74,7 @@ def test_another_secret_gives_other_record_keys_and_transaction_ids(
     first = body_of(submit(key=KEY))["transaction_id"]
     first_records = {item["id"]["S"] for item in table_items(aws, IDEMPOTENCY_TABLE_NAME)}
     monkeypatch.setenv("KEY_HASH_PARAMETER_NAME", _new_parameter(aws))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     second = body_of(submit(key=KEY))["transaction_id"]
 
@@ -117,7 +117,7 @@ def test_an_unusable_secret_refuses_to_start(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, make_parameter: Any
 ) -> None:
     monkeypatch.setenv("KEY_HASH_PARAMETER_NAME", make_parameter(aws))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match="KEY_HASH_PARAMETER_NAME") as raised:
         submit()
@@ -129,7 +129,7 @@ def test_a_missing_secret_variable_refuses_to_start(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KEY_HASH_PARAMETER_NAME")
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match="KEY_HASH_PARAMETER_NAME"):
         submit()

@@ -7,6 +7,7 @@ fixture runs it as the owner, as the application layer does once per deploy).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from pg8000.exceptions import DatabaseError
@@ -127,6 +128,55 @@ def test_the_migration_step_resets_the_writer_to_exactly_its_grants(
         ["settlements", "INSERT,SELECT"],
     ]
     assert (createdb, login, superuser) == (False, True, False)
+
+
+PUBLIC_DRIFT = [
+    "GRANT DELETE, UPDATE ON settlement_notifications, settlements TO PUBLIC",
+    "GRANT ALL ON ledger_entries, schema_migrations TO PUBLIC",
+    "GRANT ALL ON SEQUENCE ledger_entries_entry_id_seq TO PUBLIC",
+]
+
+
+def _public_grants(connection: Any) -> list[list[str]]:
+    """Every privilege PUBLIC holds on a table or sequence of the ledger's schema."""
+    return list(
+        connection.run(
+            "SELECT c.relname, a.privilege_type FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,"
+            " aclexplode(c.relacl) a WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S') AND a.grantee = 0"
+            " ORDER BY 1, 2"
+        )
+    )
+
+
+def test_the_migration_step_revokes_what_public_was_granted_on_the_ledger(
+    aws: AwsResources, env: dict[str, str], postgres: PostgresServer
+) -> None:
+    """Grant drift through PUBLIC (every role, the writer included) is undone by the next deploy."""
+    owner = postgres.connect(APP_DATABASE, APP_USER)
+    try:
+        for grant in PUBLIC_DRIFT:
+            owner.run(grant)
+        assert _public_grants(owner), "the drift is in place"
+        migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))
+        remaining = _public_grants(owner)
+    finally:
+        owner.run("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")  # never left behind for other tests
+        owner.run("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC")
+        owner.close()
+
+    assert remaining == []
+    writer = postgres.connect(APP_DATABASE, WRITER_USER)
+    try:
+        for statement in (
+            "DELETE FROM settlement_notifications",
+            "UPDATE settlements SET settled_at = now()",
+            "SELECT setval('ledger_entries_entry_id_seq', 1)",
+        ):
+            with pytest.raises(DatabaseError) as raised:
+                writer.run(statement)
+            assert sqlstate(raised.value) == INSUFFICIENT_PRIVILEGE, statement
+    finally:
+        writer.close()
 
 
 def test_the_writer_password_is_the_one_in_its_secret(

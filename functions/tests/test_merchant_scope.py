@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CapturedOutput, reset_handler_state
+from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
+from payments import execution_environment
 from payments.handlers import verify_payment
 from payments.merchants import api_gateway_api_key_id, merchant_directory, merchant_of
 from payments.settings import ConfigurationError
@@ -137,7 +138,7 @@ def test_an_invalid_merchant_setting_fails_both_handlers_at_start_naming_the_var
         monkeypatch.delenv(variable)
     else:
         monkeypatch.setenv(variable, value)
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match=variable):
         submit()
@@ -151,7 +152,7 @@ def test_an_unreadable_merchants_table_is_an_error_not_a_403(
 ) -> None:
     """A key that cannot be checked is never reported as a bad key: the client retries, nothing is written."""
     monkeypatch.setenv("MERCHANTS_TABLE_NAME", "no-such-table")
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     response = _pay_as(MERCHANT_API_KEY_ID)
     verified = _verify_as(MERCHANT_API_KEY_ID, "00000000-0000-4000-8000-000000000000")

@@ -69,3 +69,5 @@ def test_dependency_list_comes_from_pyproject() -> None:
 
     assert any(requirement.startswith("pg8000==") for requirement in requirements)
     assert any(requirement.startswith("aws-lambda-powertools") for requirement in requirements)
+    # No extra that brings the X-Ray SDK (the Powertools Tracer's; end of support 2027-02-25).
+    assert not [requirement for requirement in requirements if "[tracer" in requirement or "xray" in requirement]

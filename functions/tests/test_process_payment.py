@@ -7,10 +7,12 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import CapturedOutput, reset_handler_state
+from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code, submit
 
+from payments import execution_environment
 from payments.handlers import process_payment
+from payments.models import AcceptedPayment
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ConfigurationError
 from payments.transactions import TransactionStore, utc_now
@@ -120,7 +122,7 @@ def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url.replace("payments-test", "no-such-queue"))
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     failed = submit()
 
@@ -133,7 +135,7 @@ def test_enqueue_failure_is_503_leaves_no_pending_record_and_a_retry_succeeds(
     assert queue_depth(aws.client("sqs"), aws.queue_url) == 0
 
     monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url)
-    reset_handler_state()
+    execution_environment.clear_caches()
     retried = submit()
 
     assert retried["statusCode"] == 202
@@ -177,9 +179,9 @@ def test_enqueue_error_after_the_worker_claimed_the_message_still_answers_202(
     """SendMessage reported an error but had delivered the message and the worker already took it."""
     store = TransactionStore(TRANSACTIONS_TABLE_NAME, aws.client("dynamodb"))
 
-    def delivered_then_failed(client: Any, queue_url: str, transaction_id: Any) -> str:
-        enqueue_settlement(client, queue_url, transaction_id)
-        assert store.claim_for_settlement(transaction_id, utc_now()) is not None
+    def delivered_then_failed(client: Any, queue_url: str, payment: AcceptedPayment) -> str:
+        enqueue_settlement(client, queue_url, payment)
+        assert payment.transaction_id in store.claim_batch([payment], utc_now()).claimed  # as the worker claims
         raise EnqueueError("timeout after delivery")
 
     monkeypatch.setattr(process_payment, "enqueue_settlement", delivered_then_failed)
@@ -247,7 +249,7 @@ def test_card_number_in_the_idempotency_key_is_refused(
 
 
 def test_luhn_invalid_long_digit_strings_are_not_mistaken_for_cards(aws: AwsResources, env: dict[str, str]) -> None:
-    response = submit({**VALID_BODY, "payment_method_token": "pm_4111111111111112"})
+    response = submit({**VALID_BODY, "payment_method_token": "pm_4111111111111130"})
 
     assert response["statusCode"] == 202
 
@@ -269,7 +271,7 @@ def test_missing_configuration_fails_the_invocation_naming_the_variables(
 ) -> None:
     monkeypatch.delenv("PAYMENT_QUEUE_URL")
     monkeypatch.setenv("MAX_AMOUNT_MINOR_UNITS", "lots")
-    reset_handler_state()
+    execution_environment.clear_caches()
 
     with pytest.raises(ConfigurationError, match=r"PAYMENT_QUEUE_URL.*MAX_AMOUNT_MINOR_UNITS"):
         submit()

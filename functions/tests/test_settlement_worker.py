@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import reset_handler_state
 from payment_support import VALID_BODY, submit
 from settlement_support import deliver, drain, ledger_rows, notifications, postgres_stopped_later, statuses
 
-from payments import settlement
+from payments import execution_environment, settlement
 from payments.handlers import verify_payment
 from testkit.aws_support import MAX_RECEIVE_COUNT, AwsResources
 from testkit.lambda_support import FakeLambdaContext, api_event, body_of, queue_depth
@@ -58,11 +57,11 @@ def test_settles_a_payment_end_to_end(
     assert notification["status"] == "SETTLED"
     s3 = aws.client("s3")
     (audit_object,) = s3.list_objects_v2(Bucket=aws.bucket)["Contents"]
-    assert audit_object["Key"].endswith(f"/{transaction_id}.json")
+    assert audit_object["Key"].startswith("settlements/") and audit_object["Key"].endswith(".jsonl")
     stored = s3.get_object(Bucket=aws.bucket, Key=audit_object["Key"])
     assert stored["ServerSideEncryption"] == "aws:kms"
     assert stored["SSEKMSKeyId"] == aws.kms_key_arn
-    audit = json.loads(stored["Body"].read())
+    (audit,) = [json.loads(line) for line in stored["Body"].read().splitlines()]
     assert audit["transaction_id"] == transaction_id
     assert audit["amount_minor"] == 1000
     assert datetime.fromisoformat(audit["settled_at"]) == datetime.fromisoformat(verified["settled_at"])
@@ -144,7 +143,7 @@ def test_message_for_a_transaction_marked_failed_is_acknowledged_not_settled(
     aws: AwsResources, env: dict[str, str], postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYMENT_QUEUE_URL", aws.queue_url + "-missing")
-    reset_handler_state()
+    execution_environment.clear_caches()
     assert submit()["statusCode"] == 503
     ((failed_id, status),) = statuses(aws).items()
     assert status == "FAILED"

@@ -17,7 +17,6 @@ from accounts.policies import (
     ROLE_TYPES,
 )
 from accounts.settings import AccountsSettings
-from application.web_tier import AMI_PARAMETER
 from policy import ALL_POLICIES
 from shared.config import parse_stack_config
 from shared.contracts import DEPLOY_ORDER
@@ -357,15 +356,6 @@ def test_the_drift_role_reads_the_items_of_the_merchants_table_only(env):
     assert (others["Effect"], others["Action"], others["NotResource"]) == ("Deny", "dynamodb:GetItem", merchants)
     assert "dynamodb:Scan" in statement(doc, "NeverTheData")["Action"]
     assert layer_of(planned_environment(env), "data")["outputs"]["merchantsTableName"] == f"merchants-{tail(env)}"
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_drift_role_resolves_only_the_public_ami_parameter(env):
-    doc = document(policy_named(planned(env), "drift-policy"))
-    region = config_of(env)["platform:region"]
-    (pattern,) = statement(doc, "ResolvePublicAmiParameters")["Resource"]
-    assert pattern == f"arn:aws:ssm:{region}::parameter/aws/service/*"
-    assert fnmatchcase(f"arn:aws:ssm:{region}::parameter{AMI_PARAMETER}", pattern)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -13,39 +13,33 @@ from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantU
 from application.merchant_directory import MerchantDirectory, MerchantDirectoryArgs
 from application.settings import ApplicationSettings
 from shared.bootstrap import start_layer
-from shared.stack_files import read_layer_config
-from tests.support import layer_of, planned, resources
+from shared.context import LayerContext
+from shared.stack_files import REPO, read_layer_config, read_stack_file
+from tests.support import layer_of, per_environment, planned, resources
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
-REGION = {"dev": "us-east-1", "staging": "us-east-2", "prod": "eu-west-1"}
 ACCOUNT = "123456789012"
 
 # The environment table, as the application layer must show it in the plan.
-EXPECTED: dict[str, dict[str, Any]] = {
+EXPECTED: dict[str, dict[str, Any]] = per_environment("tests/application/common.py EXPECTED", {
     "dev": {
         "suffix": "d01", "region": "us-east-1", "memory": 512, "api_concurrency": 1, "worker_concurrency": 2,
         "queue_concurrency": 2, "max_receive_count": 2, "log_retention": 30,
-        "emails": ["payments-dev@example.com"],
+        "emails": ["payments-dev@example.com"], "waf": False, "domain": None, "api_logging": "INFO",
+        "instance_type": "t4g.small",
     },
     "staging": {
         "suffix": "s01", "region": "us-east-2", "memory": 1024, "api_concurrency": 10, "worker_concurrency": 5,
         "queue_concurrency": 5, "max_receive_count": 3, "log_retention": 30,
-        "emails": ["payments-staging@example.com"],
+        "emails": ["payments-staging@example.com"], "waf": True, "api_logging": "INFO", "instance_type": "t4g.small",
+        "domain": ("pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
     },
     "prod": {
         "suffix": "p01", "region": "eu-west-1", "memory": 2048, "api_concurrency": 100, "worker_concurrency": 20,
         "queue_concurrency": 20, "max_receive_count": 5, "log_retention": 365,
-        "emails": ["payments-oncall@example.com"],
+        "emails": ["payments-oncall@example.com"], "waf": True, "api_logging": "ERROR", "instance_type": "t4g.medium",
+        "domain": ("pay.payments.example.com", "Z0PRODPAYMENTS0001"),
     },
-}  # fmt: skip
-FUNCTIONS = ("process-payment", "verify-payment", "settlement-worker", "migrate-ledger")
-HANDLERS = {
-    "process-payment": "payments.handlers.process_payment.handler",
-    "verify-payment": "payments.handlers.verify_payment.handler",
-    "settlement-worker": "payments.handlers.settlement_worker.handler",
-    "migrate-ledger": "payments.handlers.migrate_ledger.handler",
-}
+})  # fmt: skip
 TYPES = {
     "function": "aws:lambda/function:Function",
     "log_group": "aws:cloudwatch/logGroup:LogGroup",
@@ -128,13 +122,11 @@ def stack_settings(env: str) -> dict[str, Any]:
     return {k.split(":", 1)[1]: json.loads(v) if v[:1] in "[{" else v for k, v in raw.items() if k.startswith("app")}
 
 
-def function_stand_ins(suffix: str = "") -> tuple[Callable[..., ApiFunction], ...]:
-    """Stand-ins for the payment functions, named `<route>[suffix]-<env>-<suffix>` (a function known by name)."""
-
-    def stand_in(route: str) -> Callable[..., ApiFunction]:
-        return lambda ctx: ApiFunction.named(ctx.name(f"{route}{suffix}", "lambda"), ctx)
-
-    return stand_in("process-payment"), stand_in("verify-payment")
+def function_stand_ins(ctx: LayerContext, definition: ApiDefinition, suffix: str = "") -> dict[str, ApiFunction]:
+    """Stand-ins for the functions behind the routes, named `<route>[suffix]-<env>-<suffix>` (known by name)."""
+    return {
+        route.path: ApiFunction.named(ctx.name(f"{route.path}{suffix}", "lambda"), ctx) for route in definition.routes
+    }
 
 
 # What the data layer's exports would be for the API components alone: the merchants table and the key of
@@ -151,13 +143,11 @@ def api_program(definition: ApiDefinition = PAYMENTS_API, function_suffix: str =
         config, ctx = start_layer("application", ApplicationSettings)
         settings = config.layer
         opts = ctx.component_opts()
-        process, verify = (make(ctx) for make in function_stand_ins(function_suffix))
         account = ApiGatewayAccount("api-account", ctx, opts) if settings.owns_api_gateway_account else None
         api = PaymentApi(
             "api",
             PaymentApiArgs(
-                process_payment=process,
-                verify_payment=verify,
+                functions=function_stand_ins(ctx, definition, function_suffix),
                 throttle=settings.api_throttle,
                 logging_level=settings.api_logging_level,
                 log_retention_days=config.platform.log_retention_days,

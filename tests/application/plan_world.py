@@ -22,6 +22,7 @@ credentials, and every AWS call goes to moto.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
@@ -33,25 +34,28 @@ from typing import Any
 import boto3
 import jsonschema
 
-from payments import aws_clients
-from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
-from payments.key_hashing import KeyHasher, load_key_hasher
-from payments.merchants import merchant_directory
+from application.api_definition import PAYMENTS_API
+from payments import execution_environment
+from payments.key_hashing import KeyHasher
 from payments.observability import logger, metrics
 from payments.settings import ENVIRONMENT_VARIABLES
 from payments.storage_schema import DIGEST_SHARDS, digest_shard_items
+from shared.functions import FUNCTIONS
 from testkit.lambda_support import FakeLambdaContext, alb_event, api_event, sqs_event
 from testkit.pg_server import APP_USER, WRITER_USER, PostgresServer
 from tests.support import layer_of
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
-    "process-payment": process_payment.handler,
-    "verify-payment": verify_payment.handler,
-    "alb-api": alb_api.handler,
-    "settlement-worker": settlement_worker.handler,
-    "migrate-ledger": migrate_ledger.handler,
-}
-ROUTES = {("POST", "/process-payment"): "process-payment", ("GET", "/verify-payment"): "verify-payment"}
+
+def _entry_point(handler: str) -> Callable[[dict[str, Any], Any], Any]:
+    """`payments.handlers.process_payment.handler` -> that function."""
+    module, name = handler.rsplit(".", 1)
+    entry_point: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module), name)
+    return entry_point
+
+
+HANDLERS = {function.name: _entry_point(function.handler) for function in FUNCTIONS}
+# API Gateway's routes: each goes to the function named like its path.
+ROUTES = {(route.method, f"/{route.path}"): route.path for route in PAYMENTS_API.routes}
 # The first merchant's API key value (a test value; AWS generates the real one), which the world's digest
 # shards name, and the key of the keyed hashes (the plan's parameter holds a secret the plan never shows).
 ALB_MERCHANT_KEY = "plan-world-merchant-api-key-value"
@@ -104,17 +108,7 @@ def cold_start_observability() -> None:
 
 def reset_handler_state() -> None:
     """A new execution environment: settings, clients and the database connection are built again."""
-    if settlement_worker._settler.cache_info().currsize:
-        settler = settlement_worker._settler()
-        settler._database.close()
-        settler._pool.shutdown(wait=True)
-    process_payment._runtime.cache_clear()
-    verify_payment._runtime.cache_clear()
-    alb_api._door.cache_clear()
-    merchant_directory.cache_clear()
-    load_key_hasher.cache_clear()
-    settlement_worker._settler.cache_clear()
-    aws_clients.client.cache_clear()
+    execution_environment.clear_caches()
 
 
 @dataclass
@@ -261,6 +255,7 @@ class PlanWorld:
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(10, self.batch_size() - len(received)),
                 AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
                 break

@@ -1,6 +1,7 @@
 """The payments REST API as every environment's plan declares it, and as its component reacts to change."""
 
 import copy
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -20,11 +21,10 @@ from application.api_definition import (
 from payments.api_schema import payment_request_schema, verify_request_parameters
 from payments.errors import ErrorCode
 from shared.contracts import APPLICATION
+from shared.environments import ENVIRONMENTS
 from tests.application.common import (
     ACCOUNT,
-    ENVIRONMENTS,
-    REGION,
-    SUFFIX,
+    EXPECTED,
     TYPES,
     api_program,
     application_layer,
@@ -51,7 +51,7 @@ def api_records(env: str, kind: str) -> list[dict]:
 def test_rest_api_is_regional_with_two_routes_under_the_root(env):
     layer = application_layer(env)
     api = one(layer, TYPES["rest_api"])
-    assert api["inputs"]["name"] == f"api-{env}-{SUFFIX[env]}"
+    assert api["inputs"]["name"] == f"api-{env}-{EXPECTED[env]['suffix']}"
     assert api["inputs"]["endpointConfiguration"] == {"types": "REGIONAL"}
     assert api["inputs"]["apiKeySource"] == "HEADER"
     assert "body" not in api["inputs"]  # discrete resources only: an OpenAPI body would overwrite them
@@ -92,7 +92,7 @@ def test_every_method_requires_an_api_key_and_goes_through_the_validator(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_integrations_proxy_to_their_function_and_permissions_name_this_api_method_and_path(env):
     layer = application_layer(env)
-    region, suffix = REGION[env], SUFFIX[env]
+    region, suffix = EXPECTED[env]["region"], EXPECTED[env]["suffix"]
     api = one(layer, TYPES["rest_api"])
     execution_arn = api["outputs"]["executionArn"]
     assert execution_arn == f"arn:aws:execute-api:{region}:{ACCOUNT}:{api['id']}"
@@ -164,9 +164,9 @@ def test_log_groups_exist_first_encrypted_with_their_own_key_and_kept_per_enviro
     layer = application_layer(env)
     groups = by_name(layer, "log_group")
     api = one(layer, TYPES["rest_api"])
-    retention = {"dev": 30, "staging": 30, "prod": 365}[env]
+    retention = EXPECTED[env]["log_retention"]
     key = by_name(layer, "key")["api-logs-key"]
-    assert groups["api-access-logs"]["inputs"]["name"] == f"api-access-logs-{env}-{SUFFIX[env]}"
+    assert groups["api-access-logs"]["inputs"]["name"] == f"api-access-logs-{env}-{EXPECTED[env]['suffix']}"
     assert groups["api-execution-logs"]["inputs"]["name"] == f"API-Gateway-Execution-Logs_{api['id']}/{STAGE_NAME}"
     for group in (groups["api-access-logs"], groups["api-execution-logs"]):
         assert group["inputs"]["retentionInDays"] == retention
@@ -205,9 +205,10 @@ def test_throttling_quota_and_logging_level_come_from_the_stack_file(env):
 def test_environments_scale_throttling_small_medium_large():
     rates = [stack_settings(env)["apiThrottle"]["rateLimit"] for env in ENVIRONMENTS]
     quotas = [stack_settings(env)["apiQuota"]["limit"] for env in ENVIRONMENTS]
-    assert rates == sorted(rates) and len(set(rates)) == 3
-    assert quotas == sorted(quotas) and len(set(quotas)) == 3
-    assert [stack_settings(env)["apiLoggingLevel"] for env in ENVIRONMENTS] == ["INFO", "INFO", "ERROR"]
+    assert all(lower < higher for lower, higher in itertools.pairwise(rates)), rates
+    assert all(lower < higher for lower, higher in itertools.pairwise(quotas)), quotas
+    for env in ENVIRONMENTS:
+        assert stack_settings(env)["apiLoggingLevel"] == EXPECTED[env]["api_logging"], env
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -215,7 +216,8 @@ def test_one_api_key_per_merchant_whose_value_never_reaches_plain_state(env):
     layer = application_layer(env)
     merchants = stack_settings(env)["merchants"]
     keys = resources(layer, TYPES["api_key"])
-    assert sorted(k["inputs"]["name"] for k in keys) == sorted(f"api-key-{m}-{env}-{SUFFIX[env]}" for m in merchants)
+    suffix = EXPECTED[env]["suffix"]
+    assert sorted(k["inputs"]["name"] for k in keys) == sorted(f"api-key-{m}-{env}-{suffix}" for m in merchants)
     plan = one(layer, TYPES["usage_plan"])
     plan_keys = resources(layer, TYPES["usage_plan_key"])
     assert sorted(k["inputs"]["keyId"] for k in plan_keys) == sorted(k["id"] for k in keys)
@@ -315,7 +317,7 @@ def test_the_owning_stack_sets_the_account_cloudwatch_role_before_the_stage_logs
         r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
     ]
     assert "*" not in resources_named
-    assert all(r.startswith(f"arn:aws:logs:{REGION[env]}:{ACCOUNT}:log-group:") for r in resources_named)
+    assert all(r.startswith(f"arn:aws:logs:{EXPECTED[env]['region']}:{ACCOUNT}:log-group:") for r in resources_named)
     # the stage and its method settings wait for the account settings
     assert account["urn"] in one(layer, TYPES["stage"])["dependencies"]
     assert account["urn"] in one(layer, TYPES["method_settings"])["dependencies"]
@@ -323,7 +325,7 @@ def test_the_owning_stack_sets_the_account_cloudwatch_role_before_the_stage_logs
 
 def test_a_stack_that_does_not_own_the_account_settings_declares_none():
     # dev moved into staging's region: staging owns the settings there (validated across the stack files)
-    shared_region = {"application:ownsApiGatewayAccount": "false", "platform:region": REGION["staging"]}
+    shared_region = {"application:ownsApiGatewayAccount": "false", "platform:region": EXPECTED["staging"]["region"]}
     run = run_layer("application", "dev", shared_region, body=api_program())
     assert resources(run, TYPES["account"]) == []
     assert resources(run, TYPES["role"]) == []
@@ -334,9 +336,9 @@ def test_a_stack_that_does_not_own_the_account_settings_declares_none():
 def test_contract_exports_ids_and_urls_never_key_values(env):
     outputs = application_layer(env)["outputs"]
     api = one(application_layer(env), TYPES["rest_api"])
-    base = f"https://{api['id']}.execute-api.{REGION[env]}.amazonaws.com/{STAGE_NAME}"
+    base = f"https://{api['id']}.execute-api.{EXPECTED[env]['region']}.amazonaws.com/{STAGE_NAME}"
     assert outputs["apiId"] == api["id"]
-    assert outputs["apiName"] == f"api-{env}-{SUFFIX[env]}"
+    assert outputs["apiName"] == f"api-{env}-{EXPECTED[env]['suffix']}"
     assert outputs["apiStageName"] == STAGE_NAME
     assert outputs["apiEndpoint"] == base
     assert outputs["processPaymentUrl"] == f"{base}/process-payment"

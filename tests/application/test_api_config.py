@@ -11,8 +11,8 @@ from pydantic import TypeAdapter
 from application.settings import ApplicationSettings
 from payments.models import MerchantId
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
+from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_effective_config, read_layer_config, read_project_config, read_stack_file
-from tests.application.common import ENVIRONMENTS
 from tests.support import planned, run_layer
 
 

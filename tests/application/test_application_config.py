@@ -9,8 +9,8 @@ import pytest
 
 from application.settings import ApplicationSettings
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
-from shared.stack_files import REPO, read_layer_config
-from tests.application.common import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS
+from shared.stack_files import REPO, read_layer_config, read_stack_file
 from tests.support import planned, run_layer
 
 

@@ -11,11 +11,10 @@ from application.artifact import lambda_artifact
 from application.permissions import RESOURCELESS_ACTIONS
 from payments.settings import HANDLER_ENVIRONMENT
 from shared.contracts import APPLICATION
+from shared.environments import ENVIRONMENTS
+from shared.functions import FUNCTIONS
 from tests.application.common import (
-    ENVIRONMENTS,
     EXPECTED,
-    FUNCTIONS,
-    HANDLERS,
     application_layer,
     by_name,
     function,
@@ -25,18 +24,17 @@ from tests.application.common import (
 )
 from tests.support import one, resources
 
-API_FUNCTIONS = ("process-payment", "verify-payment")
-
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_functions_match_the_environment_table(env):
     expected, layer = EXPECTED[env], application_layer(env)
-    for name in FUNCTIONS:
-        inputs = function(layer, name)["inputs"]
-        assert inputs["name"] == f"{name}-{env}-{expected['suffix']}"
-        assert inputs["memorySize"] == expected["memory"], name
-    for name in API_FUNCTIONS:
-        assert function(layer, name)["inputs"]["reservedConcurrentExecutions"] == expected["api_concurrency"]
+    reserved = {"queue": expected["worker_concurrency"], "deploy": 1}
+    for spec in FUNCTIONS:
+        inputs = function(layer, spec.name)["inputs"]
+        assert inputs["name"] == f"{spec.name}-{env}-{expected['suffix']}"
+        assert inputs["memorySize"] == expected["memory"], spec.name
+        concurrency = expected["api_concurrency"] if spec.api_facing else reserved[spec.invoked_by]
+        assert inputs["reservedConcurrentExecutions"] == concurrency, spec.name
     worker = function(layer, "settlement-worker")["inputs"]
     assert worker["reservedConcurrentExecutions"] == expected["worker_concurrency"]
     assert function(layer, "migrate-ledger")["inputs"]["reservedConcurrentExecutions"] == 1
@@ -47,24 +45,25 @@ def test_every_function_is_arm64_python311_traced_private_and_encrypted(env):
     layer, data = application_layer(env), upstream_outputs(env, "data")
     networking = upstream_outputs(env, "networking")
     lambda_dlq = named(layer, "queue", "queues-lambda-dlq")["outputs"]["arn"]
-    for name in FUNCTIONS:
-        inputs = function(layer, name)["inputs"]
+    for spec in FUNCTIONS:
+        name, inputs = spec.name, function(layer, spec.name)["inputs"]
         assert inputs["runtime"] == "python3.11", name
         assert inputs["architectures"] == ["arm64"], name  # a list, not the string mocks also accept
-        assert inputs["handler"] == HANDLERS[name]
+        assert inputs["handler"] == spec.handler
+        assert inputs["description"] == spec.description
         assert inputs["tracingConfig"] == {"mode": "Active"}
         assert inputs["vpcConfig"]["subnetIds"] == networking["privateSubnetIds"]
         assert inputs["vpcConfig"]["securityGroupIds"] == [networking["lambdaSecurityGroupId"]]
         assert inputs["kmsKeyArn"] == data["kmsKeyArn"]
         assert inputs["deadLetterConfig"] == {"targetArn": lambda_dlq}
-        assert inputs["timeout"] <= (29 if name in API_FUNCTIONS else 900)
+        assert inputs["timeout"] == spec.timeout_seconds <= (29 if spec.api_facing else 900)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_logs_are_json_into_precreated_encrypted_groups_with_the_platform_retention(env):
     expected, layer, data = EXPECTED[env], application_layer(env), upstream_outputs(env, "data")
     exported = layer["outputs"]["lambdaLogGroupNames"]
-    for name in FUNCTIONS:
+    for name in (spec.name for spec in FUNCTIONS):
         record = function(layer, name)
         group = named(layer, "log_group", f"{name}-logs")
         assert group["inputs"]["name"] == f"/aws/lambda/{record['inputs']['name']}"
@@ -82,7 +81,7 @@ def test_every_function_runs_the_fresh_artifact_and_the_plan_exports_its_sha256(
     digest = hashlib.sha256(artifact.path.read_bytes())
     layer = application_layer("dev")
     assert layer["outputs"]["artifactSha256"] == digest.hexdigest()
-    for name in FUNCTIONS:
+    for name in (spec.name for spec in FUNCTIONS):
         inputs = function(layer, name)["inputs"]
         assert inputs["sourceCodeHash"] == base64.b64encode(digest.digest()).decode()
         assert inputs["code"] == "build/lambda/payments.zip"
@@ -155,9 +154,9 @@ def test_topic_is_encrypted_subscribed_and_only_the_worker_publishes(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_environment_variables_are_exactly_what_each_handler_reads(env):
     layer, data = application_layer(env), upstream_outputs(env, "data")
-    for name in ("process-payment", "verify-payment", "settlement-worker"):
-        variables = function(layer, name)["inputs"]["environment"]["variables"]
-        assert set(variables) <= set(HANDLER_ENVIRONMENT[HANDLERS[name]]), name
+    for spec in FUNCTIONS:
+        variables = function(layer, spec.name)["inputs"]["environment"]["variables"]
+        assert set(variables) <= set(HANDLER_ENVIRONMENT[spec.handler]), spec.name
     process = function(layer, "process-payment")["inputs"]["environment"]["variables"]
     worker = function(layer, "settlement-worker")["inputs"]["environment"]["variables"]
     assert process["TRANSACTIONS_TABLE_NAME"] == data["transactionsTableName"]
@@ -184,7 +183,7 @@ def test_environment_variables_are_exactly_what_each_handler_reads(env):
 def test_every_role_names_exact_arns_except_the_allow_listed_actions(env):
     layer = application_layer(env)
     resourceless = {action for actions in RESOURCELESS_ACTIONS.values() for action in actions}
-    for name in FUNCTIONS:
+    for name in (spec.name for spec in FUNCTIONS):
         for statement in role_policy(layer, name)["Statement"]:
             actions = statement["Action"]
             if statement["Resource"] == "*":

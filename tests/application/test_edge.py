@@ -1,18 +1,22 @@
 """The ALB, its listeners, its certificate, the Lambda target behind /api/* and WAF, as planned."""
 
+import json
+import re
+
 import pytest
 
 from application.edge import TLS_POLICY
+from shared.environments import ENVIRONMENTS
+from shared.stack_files import read_layer_config
 from tests.application.common import (
     ATTACHMENT,
     CERTIFICATE,
-    ENVIRONMENTS,
+    EXPECTED,
     FUNCTION,
     LB,
     LISTENER,
     PERMISSION,
     RULE,
-    SUFFIX,
     TARGET_GROUP,
     WEB_ACL,
     application,
@@ -20,14 +24,14 @@ from tests.application.common import (
     named,
     upstream,
 )
-from tests.support import one, resources
+from tests.support import one, resources, suffix_of
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_alb_is_public_logged_strict_and_deletable(env):
     alb = one(application(env), LB)["inputs"]
     networking, data = upstream(env, "networking"), upstream(env, "data")
-    assert alb["name"] == f"alb-{env}-{SUFFIX[env]}"
+    assert alb["name"] == f"alb-{env}-{EXPECTED[env]['suffix']}"
     assert (alb["loadBalancerType"], alb["internal"]) == ("application", False)
     assert alb["subnets"] == networking["publicSubnetIds"]
     assert alb["securityGroups"] == [networking["albSecurityGroupId"]]
@@ -72,7 +76,8 @@ def test_api_paths_go_to_the_lambda_target_registered_after_its_permission(env):
     layer = application(env)
     target = named(layer, TARGET_GROUP, "alb-api-target")
     inputs = target["inputs"]
-    assert inputs["targetType"] == "lambda" and "namePrefix" in inputs and "name" not in inputs
+    assert inputs["targetType"] == "lambda" and "namePrefix" not in inputs
+    assert re.fullmatch(rf"tg-api-{env}-{suffix_of(env)}-[0-9a-f]{{4}}", inputs["name"]) and len(inputs["name"]) <= 32
     assert not {"port", "protocol", "vpcId"} & set(inputs)
     check = inputs["healthCheck"]
     assert check["enabled"] is True and check["path"] == "/api/health" and "protocol" not in check
@@ -90,8 +95,13 @@ def test_api_paths_go_to_the_lambda_target_registered_after_its_permission(env):
     assert permission["urn"] in attachment["dependencies"]
 
 
-def test_dev_imports_a_generated_certificate_for_the_albs_name():
-    layer = application("dev")
+# (domain name, Route 53 zone) of each environment with a domain; None: the ALB's own name
+DOMAINS = {env: EXPECTED[env]["domain"] for env in ENVIRONMENTS}
+
+
+@pytest.mark.parametrize("env", [env for env, domain in DOMAINS.items() if domain is None])
+def test_without_a_domain_a_generated_certificate_for_the_albs_name_is_imported(env):
+    layer = application(env)
     cert = one(layer, CERTIFICATE)["inputs"]
     assert "validationMethod" not in cert and {"privateKey", "certificateBody"} <= set(cert)
     generated = one(layer, "tls:index/selfSignedCert:SelfSignedCert")["inputs"]
@@ -102,19 +112,13 @@ def test_dev_imports_a_generated_certificate_for_the_albs_name():
     assert layer["outputs"]["albUrl"] == f"https://{layer['outputs']['albDnsName']}"
 
 
-@pytest.mark.parametrize(
-    ("env", "domain", "zone"),
-    [
-        ("staging", "pay.staging.payments.example.com", "Z0STAGINGPAYMENTS01"),
-        ("prod", "pay.payments.example.com", "Z0PRODPAYMENTS0001"),
-    ],
-)
-def test_a_domain_gets_a_dns_validated_acm_certificate(env, domain, zone):
-    layer = application(env)
+@pytest.mark.parametrize("env", [env for env, domain in DOMAINS.items() if domain is not None])
+def test_a_domain_gets_a_dns_validated_acm_certificate(env):
+    (domain, zone), layer = EXPECTED[env]["domain"], application(env)
     cert = one(layer, CERTIFICATE)
     assert (cert["inputs"]["domainName"], cert["inputs"]["validationMethod"]) == (domain, "DNS")
     (option,) = cert["outputs"]["domainValidationOptions"]
-    record = one(layer, "aws:route53/record:Record")["inputs"]
+    record = named(layer, "aws:route53/record:Record", "certificate-validation")["inputs"]
     assert record["zoneId"] == zone
     assert (record["name"], record["type"]) == (option["resourceRecordName"], "CNAME")
     assert record["records"] == [option["resourceRecordValue"]]
@@ -124,9 +128,9 @@ def test_a_domain_gets_a_dns_validated_acm_certificate(env, domain, zone):
     assert resources(layer, "tls:index/selfSignedCert:SelfSignedCert") == []
 
 
-@pytest.mark.parametrize(("env", "enabled"), [("dev", False), ("staging", True), ("prod", True)])
-def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs(env, enabled):
-    layer = application(env)
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs(env):
+    layer, enabled = application(env), EXPECTED[env]["waf"]
     acls = resources(layer, WEB_ACL)
     if not enabled:
         assert acls == [] and layer["outputs"]["wafWebAclArn"] is None
@@ -159,7 +163,29 @@ def test_waf_where_configured_with_managed_rules_a_rate_limit_and_encrypted_logs
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_contract_exports(env):
     outputs = application(env)["outputs"]
-    assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{SUFFIX[env]}/")
+    assert outputs["albArnSuffix"].startswith(f"app/alb-{env}-{EXPECTED[env]['suffix']}/")
     assert outputs["webActiveColor"] == "blue"
     assert set(outputs["webTargetGroupArnSuffixes"]) == set(outputs["webAutoScalingGroupNames"]) == {"blue", "green"}
-    assert outputs["lambdaTargetGroupArnSuffix"].startswith("targetgroup/api-")
+    assert outputs["lambdaTargetGroupArnSuffix"].startswith(f"targetgroup/tg-api-{env}-{suffix_of(env)}-")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_with_a_domain_the_alb_url_resolves_through_an_alias_record(env):
+    layer = application(env)
+    domain = json.loads(read_layer_config("application", env)["application:domain"])
+    aliases = [r for r in resources(layer, "aws:route53/record:Record") if r["inputs"].get("aliases")]
+    if not domain:
+        assert aliases == []  # dev: the generated certificate names the ALB's own DNS name
+        assert layer["outputs"]["albUrl"] == f"https://{layer['outputs']['albDnsName']}"
+        return
+    alb = one(layer, "aws:lb/loadBalancer:LoadBalancer")["outputs"]
+    (record,) = aliases
+    assert (record["inputs"]["zoneId"], record["inputs"]["name"], record["inputs"]["type"]) == (
+        domain["hostedZoneId"],
+        domain["name"],
+        "A",
+    )
+    assert record["inputs"]["aliases"] == [
+        {"name": alb["dnsName"], "zoneId": alb["zoneId"], "evaluateTargetHealth": True}
+    ]
+    assert layer["outputs"]["albUrl"] == f"https://{domain['name']}"

@@ -28,6 +28,7 @@ import pytest
 from payments.handlers import process_payment
 from payments.queue import EnqueueError
 from shared.environments import ENVIRONMENTS
+from shared.functions import FUNCTIONS
 from testkit.aws_actions import AwsCall, iam_action, recording_aws_calls
 from testkit.aws_support import reset_moto
 from testkit.pg_server import PostgresServer
@@ -37,7 +38,6 @@ from tests.support import layer_of, planned
 
 pytestmark = pytest.mark.postgres
 
-FUNCTIONS = ("migrate-ledger", "process-payment", "verify-payment", "alb-api", "settlement-worker")
 BODY = {"amount_minor": 4200, "currency": "USD", "payment_method_token": "pm_tok_abcdefgh"}
 
 
@@ -136,8 +136,10 @@ def recorded(moto_endpoint: str, postgres: PostgresServer) -> Iterator[dict[str,
     reset_moto(moto_endpoint)
     world = build_world(planned("dev"), postgres)
     calls = _scenarios(world)
+    unexercised = [function.name for function in FUNCTIONS if function.name not in calls]
+    assert not unexercised, f"no scenario records what {unexercised} call: add one to _scenarios"
     yield {
-        function: accesses(calls[function], world.variables[function], event_source=world.queue_url)
+        function.name: accesses(calls[function.name], world.variables[function.name], event_source=world.queue_url)
         for function in FUNCTIONS
     }
 
@@ -256,6 +258,6 @@ def test_iam_actions_of_batch_operations():
 
 
 def test_the_resourceless_statements_are_the_only_wildcards():
-    for function in FUNCTIONS:
+    for function in (spec.name for spec in FUNCTIONS):
         wildcards = {action for action, resource in granted(planned("prod"), function) if resource == "*"}
         assert wildcards and all(action.split(":")[0] in {"ec2", "xray"} for action in wildcards)

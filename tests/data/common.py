@@ -3,12 +3,10 @@
 import json
 from typing import Any
 
-from tests.support import layer_of, planned, resources
-
-ENVIRONMENTS = ("dev", "staging", "prod")
+from tests.support import layer_of, per_environment, planned, resources
 
 # The per-environment design (docs/design.md), as the data layer must show it in the plan.
-EXPECTED: dict[str, dict[str, Any]] = {
+EXPECTED: dict[str, dict[str, Any]] = per_environment("tests/data/common.py EXPECTED", {
     "dev": {
         "region": "us-east-1", "suffix": "d01", "instance_class": "db.t3.medium", "multi_az": False,
         "backup_days": 3, "pitr": False, "expire_days": 90, "protect": False, "acu": (0.5, 2.0),
@@ -24,7 +22,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "backup_days": 7, "pitr": True, "expire_days": 365, "protect": True, "acu": (2.0, 16.0),
         "log_retention": 365,
     },
-}  # fmt: skip
+})  # fmt: skip
 ACCOUNT = "123456789012"
 TYPES = {
     "key": "aws:kms/key:Key",

@@ -2,13 +2,15 @@
 the key and what is allowed; every problem at once."""
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from data.settings import DataSettings
-from shared.config import PlatformConfigError, parse_stack_config
+from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
+from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_stack_file
-from tests.data.common import ENVIRONMENTS
 from tests.support import planned, run_layer
 
 
@@ -152,9 +154,30 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
     (
         "expiry-before-tiering",
         "staging",
+        {"data:auditTransitionDays": "120", "data:auditExpirationDays": "100"},
+        (),
+        ("auditExpirationDays (100) must be greater than auditTransitionDays (120)",),
+    ),
+    (
+        "audit-records-shorter-than-90-days",
+        "dev",
         {"data:auditExpirationDays": "30"},
         (),
-        ("data:auditExpirationDays: 30 must be greater than auditTransitionDays (30)",),
+        ("data:auditExpirationDays: Input should be greater than or equal to 90",),
+    ),
+    (
+        "prod-alb-logs-shorter-than-pci",
+        "prod",
+        {"data:albLogExpirationDays": "90"},
+        (),
+        ("data:albLogExpirationDays", "at least 365 days (PCI DSS 10.5.1)"),
+    ),
+    (
+        "missing-enhanced-monitoring-owner",
+        "dev",
+        {},
+        ("data:ownsEnhancedMonitoringLogGroup",),
+        ("data:ownsEnhancedMonitoringLogGroup: missing",),
     ),
     (
         "prod-audit-shorter-than-pci",
@@ -298,3 +321,40 @@ def test_a_valid_run_declares_resources_so_the_fixture_can_see_them(declared):
     run_layer("data", "dev")
     assert "pulumi:providers:aws::aws" in declared
     assert any(n.startswith("aws:rds/instance:Instance::") for n in declared)
+
+
+def _data_stacks(directory: Path, changes: dict[str, dict[str, object]]) -> None:
+    for env in ENVIRONMENTS:
+        document = yaml.safe_load((REPO / "data" / f"Pulumi.{env}.yaml").read_text())
+        document["config"].update(changes.get(env, {}))
+        (directory / f"Pulumi.{env}.yaml").write_text(yaml.safe_dump(document))
+
+
+def _check_data(directory: Path, env: str) -> None:
+    stack_file = f"data/Pulumi.{env}.yaml"
+    config = parse_stack_config(read_stack_file(directory / f"Pulumi.{env}.yaml"), "data", DataSettings, stack_file)
+    check_across_environments(config, "data", DataSettings, directory, stack_file)
+
+
+def test_two_environments_declaring_rds_os_metrics_in_one_account_and_region_are_refused(tmp_path):
+    """RDSOSMetrics exists once per account and region: a second stack declaring it would fail to create it."""
+    first, second, *rest = ENVIRONMENTS
+    region = str(base_config(first)["platform:region"])
+    _data_stacks(tmp_path, {second: {"platform:region": region}})
+    for env in (first, second):
+        with pytest.raises(PlatformConfigError, match=rf"both own the RDSOSMetrics log group of .* in {region}"):
+            _check_data(tmp_path, env)
+    for env in rest:
+        _check_data(tmp_path, env)
+
+
+def test_no_environment_declaring_rds_os_metrics_is_refused(tmp_path):
+    first, *_ = ENVIRONMENTS
+    _data_stacks(tmp_path, {first: {"data:ownsEnhancedMonitoringLogGroup": False}})
+    with pytest.raises(PlatformConfigError, match=r"no environment owns the RDSOSMetrics log group .* unencrypted"):
+        _check_data(tmp_path, first)
+
+
+def test_the_repositorys_environments_each_declare_their_regions_rds_os_metrics():
+    for env in ENVIRONMENTS:
+        _check_data(REPO / "data", env)

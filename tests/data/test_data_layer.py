@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from data.database import LOG_EXPORTS, PARAMETERS
+from data.database import ENHANCED_MONITORING_LOG_GROUP, LOG_EXPORTS, PARAMETERS
 from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
 from data.proxy import CLIENT_IAM_AUTH
 from payments.storage_schema import IDEMPOTENCY_TABLE, MERCHANTS_TABLE, MERCHANTS_TABLE_TYPE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     TYPES,
     by_name,
@@ -60,7 +60,7 @@ def test_postgres_is_private_encrypted_audited_and_cleanly_destroyable(env):
     assert db["autoMinorVersionUpgrade"] is True
     assert db["allowMajorVersionUpgrade"] is False
     assert db["copyTagsToSnapshot"] is True
-    assert db["deletionProtection"] is False
+    assert db["deletionProtection"] is EXPECTED[env]["protect"]  # AWS-side too, where protected
     assert db["skipFinalSnapshot"] is True
     # prod's automated backups outlive the database (they expire on their own: no manual teardown step)
     assert db["deleteAutomatedBackups"] is (env != "prod")
@@ -84,7 +84,8 @@ def test_exported_logs_land_in_encrypted_groups_with_the_platform_retention(env)
     expected, layer = EXPECTED[env], data_layer(env)
     identifier = one(layer, TYPES["instance"])["inputs"]["identifier"]
     groups = {g["inputs"]["name"]: g for g in resources(layer, TYPES["log_group"])}
-    assert set(groups) == {f"/aws/rds/instance/{identifier}/{log}" for log in LOG_EXPORTS["postgres"]}
+    exports = {f"/aws/rds/instance/{identifier}/{log}" for log in LOG_EXPORTS["postgres"]}
+    assert set(groups) == {*exports, ENHANCED_MONITORING_LOG_GROUP}  # each environment owns its region's
     for group in groups.values():
         assert group["inputs"]["retentionInDays"] == expected["log_retention"]
         assert group["inputs"]["kmsKeyId"] == key_arn(layer)
@@ -162,7 +163,7 @@ def test_tables_follow_the_functions_schema_on_demand_encrypted_with_pitr_per_en
         assert table["billingMode"] == "PAY_PER_REQUEST"
         assert table["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": key_arn(layer)}
         assert table["pointInTimeRecovery"] == {"enabled": EXPECTED[env]["pitr"]}
-        assert table["deletionProtectionEnabled"] is False
+        assert table["deletionProtectionEnabled"] is EXPECTED[env]["protect"]
         assert layer["outputs"][f"{logical}TableName"] == table["name"]
         assert layer["outputs"][f"{logical}TableArn"] == tables[f"tables-{logical}"]["outputs"]["arn"]
     assert tables["tables-idempotency"]["inputs"]["ttl"] == {"attributeName": "expiration", "enabled": True}
@@ -180,13 +181,14 @@ def test_data_stores_are_protected_in_prod_only(env):
         one(layer, TYPES["instance"]),
         *resources(layer, TYPES["table"]),
         named(layer, "bucket", "audit-bucket"),
+        named(layer, "bucket", "access-logs-bucket"),
         named(layer, "key", "data-key-key"),
         # the key of every derived transaction id: a new one would give a retried payment a new id
         named(layer, "random_password", "function-secrets-key-hash-key"),
         one(layer, TYPES["parameter"]),
     ]
-    assert len(stores) == 8
-    assert [s["protect"] for s in stores] == [EXPECTED[env]["protect"]] * 8
+    assert len(stores) == 9
+    assert [s["protect"] for s in stores] == [EXPECTED[env]["protect"]] * 9
     # nothing else is protected, and nothing is retained on delete (clean teardown)
     others = [r for r in layer["resources"] if r["custom"] and r not in stores]
     assert not any(r["protect"] for r in others)
@@ -261,7 +263,14 @@ def _environment_neutral(inputs, env):
 @pytest.mark.parametrize("kind", ["instance", "proxy", "table", "lifecycle", "parameter_group"])
 def test_only_declared_values_differ_between_staging_and_prod(kind):
     declared = {
-        "instance": {"instanceClass", "backupRetentionPeriod", "deleteAutomatedBackups", "monitoringInterval"},
+        "instance": {
+            "instanceClass",
+            "backupRetentionPeriod",
+            "deleteAutomatedBackups",
+            "monitoringInterval",
+            "deletionProtection",
+        },
+        "table": {"deletionProtectionEnabled"},
         "lifecycle": {"rules"},
     }
     staging, prod = data_layer("staging"), data_layer("prod")
@@ -294,3 +303,20 @@ def test_enhanced_monitoring_role_writes_rds_os_metrics_only(env):
         "WriteRdsOsMetricsLogStreams": f"{group}:log-stream:*",
     }
     assert all(action.startswith("logs:") and "*" not in action for s in statements for action in s["Action"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_rds_os_metrics_exists_encrypted_and_expiring_before_the_database_reports(env):
+    """Enhanced monitoring would otherwise create RDSOSMetrics itself: unencrypted, kept forever."""
+    layer = data_layer(env)
+    group = named(layer, "log_group", "database-monitoring-logs")
+    assert group["inputs"]["name"] == ENHANCED_MONITORING_LOG_GROUP == "RDSOSMetrics"
+    assert group["inputs"]["retentionInDays"] == EXPECTED[env]["log_retention"]
+    assert group["inputs"]["kmsKeyId"] == key_arn(layer)
+    assert group["urn"] in one(layer, TYPES["instance"])["dependencies"]
+    logs = statement(policy_of(named(layer, "key", "data-key-key")), "CloudWatchLogsEncrypts")
+    region = EXPECTED[env]["region"]
+    assert (
+        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:RDSOSMetrics"
+        in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    )

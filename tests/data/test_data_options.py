@@ -5,9 +5,9 @@ import json
 import pytest
 
 from data.database import LOG_EXPORTS
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     TYPES,
     by_name,
@@ -49,16 +49,17 @@ def test_aurora_serverless_v2_cluster_replaces_the_instance(aurora):
     assert inputs["iamDatabaseAuthenticationEnabled"] is True
     assert inputs["enabledCloudwatchLogsExports"] == LOG_EXPORTS["aurora-postgresql"] == ["postgresql"]
     assert inputs["copyTagsToSnapshot"] is True
-    assert inputs["deletionProtection"] is False and inputs["skipFinalSnapshot"] is True
+    assert inputs["deletionProtection"] is expected["protect"] and inputs["skipFinalSnapshot"] is True
     assert inputs["deleteAutomatedBackups"] is (env != "prod")
     assert cluster["protect"] is expected["protect"]
     group = one(run, TYPES["cluster_parameter_group"])["inputs"]
     assert group["family"] == "aurora-postgresql14"
     assert {p["name"]: p["value"] for p in group["parameters"]}["rds.force_ssl"] == "1"
     assert inputs["dbClusterParameterGroupName"] == group["name"]
-    assert [g["inputs"]["name"] for g in resources(run, TYPES["log_group"])] == [
-        f"/aws/rds/cluster/{inputs['clusterIdentifier']}/postgresql"
-    ]
+    assert {g["inputs"]["name"] for g in resources(run, TYPES["log_group"])} == {
+        "RDSOSMetrics",  # enhanced monitoring's group, declared before the cluster's instances report
+        f"/aws/rds/cluster/{inputs['clusterIdentifier']}/postgresql",
+    }
 
 
 def test_aurora_multi_az_means_a_reader_in_another_az(aurora):
@@ -103,7 +104,7 @@ def test_dr_is_off_by_default(env):
     assert resources(layer, TYPES["replication"]) == []
     assert resources(layer, TYPES["backup_replication"]) == []
     assert len(resources(layer, TYPES["key"])) == 1
-    assert len(resources(layer, TYPES["bucket"])) == 2
+    assert len(resources(layer, TYPES["bucket"])) == 3  # audit, ALB logs, their access logs
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,7 @@ def test_dr_replicates_the_audit_trail_but_not_its_deletes(prod_with_dr):
     source, replica = buckets["audit-bucket"], buckets["dr-audit-bucket"]
     assert replica["inputs"]["region"] == "us-west-2"
     assert replica["inputs"]["bucket"] == f"audit-dr-prod-p01-{ACCOUNT}-us-west-2"
-    assert replica["protect"] is True and replica["inputs"]["forceDestroy"] is True
+    assert replica["protect"] is True and replica["inputs"]["forceDestroy"] is False  # protected: never emptied
     dr_key_arn = named(run, "key", "dr-key-key")["outputs"]["arn"]
     (rule,) = named(run, "encryption", "dr-audit-encryption")["inputs"]["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == dr_key_arn

@@ -3,9 +3,9 @@
 import pytest
 
 from data.kms import KEY_SERVICES
+from shared.environments import ENVIRONMENTS
 from tests.data.common import (
     ACCOUNT,
-    ENVIRONMENTS,
     EXPECTED,
     as_list,
     by_name,
@@ -15,7 +15,7 @@ from tests.data.common import (
     policy_of,
     statement,
 )
-from tests.support import one
+from tests.support import one, resources
 
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
@@ -92,9 +92,10 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     logs = statement(policy, "CloudWatchLogsEncrypts")
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
-    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*-{env}-{EXPECTED[env]['suffix']}*"
-    )
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == [
+        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*-{env}-{EXPECTED[env]['suffix']}*",
+        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:RDSOSMetrics",  # data:ownsEnhancedMonitoringLogGroup
+    ]
     for sid, service in (
         ("SnsDeliversToEncryptedQueues", "sns.amazonaws.com"),
         ("CloudWatchAlarmsPublishToEncryptedTopics", "cloudwatch.amazonaws.com"),
@@ -137,7 +138,7 @@ def _assert_private_and_tls_only(bucket, parts):
     assert tls["Effect"] == "Deny" and tls["Principal"] == "*" and tls["Action"] == "s3:*"
     assert tls["Resource"] == [arn, f"{arn}/*"]
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert bucket["inputs"]["forceDestroy"] is True
+    assert bucket["inputs"]["forceDestroy"] is not bucket["protect"]  # a protected bucket is never emptied
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -196,11 +197,12 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
     assert (delivery["Action"], delivery["Resource"]) == ("s3:PutObject", prefix)
     assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     rules = {r["id"]: r for r in parts["lifecycle"]["inputs"]["rules"]}
-    # versioned, and 90 days for current and replaced versions in every environment
-    assert rules["alb-log-retention"]["expiration"] == {"days": 90}
-    assert rules["alb-log-retention"]["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
+    # versioned, and current and replaced versions kept data:albLogExpirationDays (PCI DSS 10.5.1 in prod)
+    days = EXPECTED[env]["expire_days"]
+    assert rules["alb-log-retention"]["expiration"] == {"days": days}
+    assert rules["alb-log-retention"]["noncurrentVersionExpiration"] == {"noncurrentDays": days}
     assert rules["expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
-    assert set(by_name(layer, "versioning")) == {"audit-versioning", "alb-logs-versioning"}
+    assert set(by_name(layer, "versioning")) == {"audit-versioning", "alb-logs-versioning", "access-logs-versioning"}
     assert parts["versioning"]["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
 
 
@@ -208,8 +210,45 @@ def test_alb_log_bucket_uses_sse_s3_and_lets_only_elb_delivery_write(env):
 def test_every_data_layer_resource_is_parented_by_a_component(env):
     layer = data_layer(env)
     components = {r["urn"] for r in layer["resources"] if not r["custom"] and r["type"].startswith("payments:data:")}
-    assert len(components) == 8  # key, database, function secrets, proxy, tables, audit, alb logs,
-    # and the web tier's Auto Scaling role
+    assert len(components) == 9  # key, database, function secrets, proxy, tables, audit, alb logs,
+    # their access logs, and the web tier's Auto Scaling role
     for r in layer["resources"]:
         if r["custom"] and not r["type"].startswith("pulumi:"):
             assert r["parent"] in components, r["urn"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_log_buckets_log_their_accesses_into_the_access_log_bucket(env):
+    """Who read, wrote or deleted an audit record or an ALB log (PCI DSS 10.2.1.3): S3 server access
+    logs of the audit and ALB-log buckets go to one access-log bucket per environment."""
+    layer = data_layer(env)
+    target = layer["outputs"]["accessLogsBucketName"]
+    logging = {r["inputs"]["bucket"]: r["inputs"] for r in resources(layer, "aws:s3/bucketLogging:BucketLogging")}
+    for source in (layer["outputs"]["auditBucketName"], layer["outputs"]["albLogsBucketName"]):
+        assert logging[source] == {"bucket": source, "targetBucket": target, "targetPrefix": f"{source}/"}
+    assert target not in logging  # its own accesses would need yet another bucket (waived: CKV_AWS_18)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_access_log_bucket_is_sse_s3_versioned_private_kept_like_audit_records(env):
+    layer = data_layer(env)
+    bucket, parts = _bucket_parts(layer, "access-logs")
+    assert bucket["inputs"]["bucket"] == layer["outputs"]["accessLogsBucketName"]
+    assert bucket["protect"] is EXPECTED[env]["protect"]
+    (rule,) = parts["encryption"]["inputs"]["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}  # S3 log delivery needs it
+    assert parts["versioning"]["inputs"]["versioningConfiguration"] == {"status": "Enabled"}
+    _assert_private_and_tls_only(bucket, parts)
+    days = EXPECTED[env]["expire_days"]
+    assert days >= (365 if env == "prod" else 90)
+    rules = {r["id"]: r for r in parts["lifecycle"]["inputs"]["rules"]}
+    assert rules["access-log-retention"]["expiration"] == {"days": days}
+    assert rules["access-log-retention"]["noncurrentVersionExpiration"] == {"noncurrentDays": days}
+    write = statement(policy_of(parts["policy"]), "S3LogsThisEnvironmentsBuckets")
+    region, suffix = EXPECTED[env]["region"], EXPECTED[env]["suffix"]
+    assert write["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert (write["Action"], write["Resource"]) == ("s3:PutObject", f"{bucket['outputs']['arn']}/*")
+    assert write["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::*-{env}-{suffix}-{ACCOUNT}-{region}"},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    }

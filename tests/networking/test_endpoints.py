@@ -3,12 +3,13 @@
 import pytest
 
 from networking.endpoints import GATEWAY_SERVICES, INTERFACE_SERVICES
+from shared.environments import ENVIRONMENTS
 from tests.support import layer_of, planned, resources
 
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 
 
-@pytest.fixture(scope="module", params=["dev", "staging", "prod"])
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
 def plan(request):
     return request.param, layer_of(planned(request.param), "networking")
 

@@ -1,21 +1,16 @@
 """Each environment's networking has its designed values (docs/design.md): region, CIDR, AZs, NAT, endpoints."""
 
 from ipaddress import IPv4Network
-from typing import Any
 
 import pytest
 
 from networking.endpoints import INTERFACE_SERVICES
+from shared.environments import ENVIRONMENTS
+from tests.networking.common import EXPECTED
 from tests.support import layer_of, planned, resources
 
-EXPECTED: dict[str, dict[str, Any]] = {
-    "dev": {"region": "us-east-1", "cidr": "10.0.0.0/16", "azs": 2, "nats": 0},
-    "staging": {"region": "us-east-2", "cidr": "10.1.0.0/16", "azs": 3, "nats": 3},
-    "prod": {"region": "eu-west-1", "cidr": "10.2.0.0/16", "azs": 3, "nats": 3},
-}
 
-
-@pytest.mark.parametrize("env", EXPECTED)
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_networking_matches_the_environment_table(env):
     expected = EXPECTED[env]
     layer = layer_of(planned(env), "networking")
@@ -39,5 +34,5 @@ def test_networking_matches_the_environment_table(env):
 
 
 def test_environments_never_share_address_space():
-    cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in EXPECTED]
+    cidrs = [IPv4Network(layer_of(planned(env), "networking")["outputs"]["vpcCidr"]) for env in ENVIRONMENTS]
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])

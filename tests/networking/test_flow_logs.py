@@ -4,12 +4,12 @@ import json
 
 import pytest
 
+from shared.environments import ENVIRONMENTS
+from tests.networking.common import EXPECTED
 from tests.support import layer_of, one, planned
 
-RETENTION = {"dev": 30, "staging": 30, "prod": 365}
 
-
-@pytest.fixture(scope="module", params=["dev", "staging", "prod"])
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
 def plan(request):
     return request.param, layer_of(planned(request.param), "networking")
 
@@ -29,7 +29,7 @@ def test_log_group_is_encrypted_with_a_rotating_customer_managed_key(plan):
     group = one(layer, "aws:cloudwatch/logGroup:LogGroup")["inputs"]
     key = one(layer, "aws:kms/key:Key")
     assert group["kmsKeyId"] == key["outputs"]["arn"]
-    assert group["retentionInDays"] == RETENTION[env]
+    assert group["retentionInDays"] == EXPECTED[env]["log_retention"]
     assert key["inputs"]["enableKeyRotation"] is True
 
 

@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
+from networking.network_acls import EPHEMERAL, REFUSED_PORTS
+from shared.environments import ENVIRONMENTS
 from tests.support import layer_of, planned, resources
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 NACL = "aws:ec2/networkAcl:NetworkAcl"
 CLIENT, S3_ADDRESS = "203.0.113.10", "52.216.0.10"  # an internet client; an S3 (gateway endpoint) address
 EPHEMERAL_PORT = 40000
@@ -87,3 +88,18 @@ def _internet() -> dict[str, Any]:
         {"ruleNo": 100, "action": "allow", "protocol": "-1", "cidrBlock": "0.0.0.0/0", "fromPort": 0, "toPort": 0}
     ]
     return {"ingress": everything, "egress": everything}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("tier", ["public", "private"])
+def test_both_acls_refuse_remote_desktop_and_the_listener_ports_before_return_traffic(env, tier):
+    """Each refused port is denied from anywhere by a rule numbered below the ephemeral-port allow,
+    which would otherwise admit it (3389 is checkov's CKV_AWS_231)."""
+    public, private, _ = _acls(env)
+    ingress = {"public": public, "private": private}[tier]["ingress"]
+    ephemeral = next(r for r in ingress if r["action"] == "allow" and r["fromPort"] == EPHEMERAL[0])
+    for port in REFUSED_PORTS:
+        deny = next(r for r in ingress if r["action"] == "deny" and r["fromPort"] == port == r["toPort"])
+        assert deny["cidrBlock"] == "0.0.0.0/0" and deny["ruleNo"] < ephemeral["ruleNo"], port
+        assert not allowed(ingress, CLIENT, port), port
+    assert 3389 in REFUSED_PORTS

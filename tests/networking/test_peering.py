@@ -1,12 +1,13 @@
 """Optional staging <-> prod peering: off by default, requester and accepter sides when enabled."""
 
+from shared.environments import ENVIRONMENTS
 from tests.support import layer_of, planned, resources, run_layer
 
 PEERING = {"networking:peering": '{"enabled": true, "role": "requester", "peerEnvironment": "prod"}'}
 
 
 def test_peering_is_off_by_default():
-    for env in ("dev", "staging", "prod"):
+    for env in ENVIRONMENTS:
         layer = layer_of(planned(env), "networking")
         assert resources(layer, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection") == []
         assert layer["outputs"]["peeringConnectionId"] is None

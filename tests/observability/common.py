@@ -5,23 +5,31 @@ from typing import Any
 
 from payments import metric_names
 from tests.observability.emitted_metrics import EmittedMetric
-from tests.support import layer_of, planned, resources
+from tests.support import layer_of, per_environment, planned, resources
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 
 # The per-environment thresholds (docs/design.md), as the stack files set them.
-THRESHOLDS: dict[str, dict[str, float]] = {
+THRESHOLDS: dict[str, dict[str, float]] = per_environment("tests/observability/common.py THRESHOLDS", {
     "dev": {"throttles": 5, "settlement": 10, "dlq": 10, "age": 900, "cpu": 90, "connections": 300,
             "storage_gb": 2, "4xx": 50, "5xx": 10, "latency": 5000, "alb5xx": 20, "trt": 5, "sampling": 1.0},
     "staging": {"throttles": 1, "settlement": 5, "dlq": 5, "age": 600, "cpu": 85, "connections": 300,
                 "storage_gb": 2, "4xx": 20, "5xx": 5, "latency": 3000, "alb5xx": 10, "trt": 3, "sampling": 0.2},
     "prod": {"throttles": 1, "settlement": 1, "dlq": 1, "age": 300, "cpu": 80, "connections": 1000,
              "storage_gb": 5, "4xx": 10, "5xx": 1, "latency": 2000, "alb5xx": 5, "trt": 2, "sampling": 0.05},
-}  # fmt: skip
+})  # fmt: skip
+# Who each environment's alarms reach (observability:alarmEmails).
+ALARM_RECIPIENTS = per_environment(
+    "tests/observability/common.py ALARM_RECIPIENTS",
+    {
+        "dev": "payments-dev@example.com",
+        "staging": "payments-staging@example.com",
+        "prod": "payments-oncall@example.com",
+    },
+)
 
 
 def observability(env: str) -> dict[str, Any]:

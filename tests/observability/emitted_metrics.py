@@ -32,14 +32,11 @@ from testkit.aws_support import (
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, running_postgres
 
 # The handlers' Powertools objects read these when payments.observability is first imported.
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "payments")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Payments")
 
-from payments import aws_clients
-from payments.handlers import alb_api, migrate_ledger, process_payment, settlement_worker, verify_payment
-from payments.key_hashing import load_key_hasher
-from payments.merchants import merchant_directory
+from payments import execution_environment
+from payments.handlers import migrate_ledger, process_payment, settlement_worker
 from payments.settings import MigrateLedgerSettings
 from testkit.lambda_support import FakeLambdaContext, deliver_once, payment_event
 
@@ -76,17 +73,7 @@ def parse_emf(output: str) -> set[EmittedMetric]:
 def _reset() -> None:
     """A new execution environment: nothing the handlers cached (settings, clients, the database
     connection) outlives the moto server and PostgreSQL this module starts."""
-    if settlement_worker._settler.cache_info().currsize:
-        settler = settlement_worker._settler()
-        settler._database.close()
-        settler._pool.shutdown(wait=True)
-    process_payment._runtime.cache_clear()
-    verify_payment._runtime.cache_clear()
-    alb_api._door.cache_clear()
-    merchant_directory.cache_clear()
-    load_key_hasher.cache_clear()
-    settlement_worker._settler.cache_clear()
-    aws_clients.client.cache_clear()
+    execution_environment.clear_caches()
 
 
 def _submit(key: str | None) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import functools
 import pytest
 
 from payments import metric_names
-from tests.observability.common import ENVIRONMENTS, custom_metrics_of, observability
+from shared.environments import ENVIRONMENTS
+from tests.observability.common import custom_metrics_of, observability
 from tests.observability.emitted_metrics import EmittedMetric, emitted_by_the_functions, parse_emf
 
 

@@ -3,6 +3,7 @@ per-environment threshold and both actions on the alarm topic, the composite, th
 the trail; the AWS metrics with their services' namespaces and dimensions."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -10,11 +11,14 @@ import pytest
 from observability.database_alarms import GB
 from payments import metric_names
 from shared.contracts import EDGE_METRIC_KEYS
-from shared.stack_files import DEFAULT_ORG
+from shared.environments import ENVIRONMENTS
+from shared.errors import PlatformConfigError
+from shared.functions import FUNCTIONS
+from shared.stack_files import DEFAULT_ORG, read_layer_config
 from tests.observability.common import (
     ALARM,
+    ALARM_RECIPIENTS,
     COMPOSITE,
-    ENVIRONMENTS,
     THRESHOLDS,
     TOPIC,
     alarms,
@@ -23,20 +27,14 @@ from tests.observability.common import (
     observability,
     upstream,
 )
-from tests.support import one, resources, run_layer
+from tests.support import layer_of, one, planned, resources, run_layer, suffix_of
 
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
 ACCOUNT = "123456789012"
-FUNCTIONS = {
-    "process-payment": "processPayment",
-    "verify-payment": "verifyPayment",
-    "settlement-worker": "settlementWorker",
-    "alb-api": "albApi",
-}
+WATCHED = [function for function in FUNCTIONS if function.alarms]
 
 
 def _alarm(env: str, alarm_type: str) -> dict:
-    return alarms(observability(env))[f"{alarm_type}-{env}-{SUFFIX[env]}"]
+    return alarms(observability(env))[f"{alarm_type}-{env}-{suffix_of(env)}"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -69,16 +67,15 @@ def test_topic_policy_lets_only_cloudwatch_alarms_of_this_account_publish(env):
         "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:*"},
     }
     subscriptions = resources(layer, "aws:sns/topicSubscription:TopicSubscription")
-    expected = {"dev": "payments-dev", "staging": "payments-staging", "prod": "payments-oncall"}[env]
     assert [(s["inputs"]["protocol"], s["inputs"]["endpoint"]) for s in subscriptions] == [
-        ("email", f"{expected}@example.com")
+        ("email", ALARM_RECIPIENTS[env])
     ]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_lambda_alarms_per_function(env):
     app = upstream(env, "application")
-    for prefix, key in FUNCTIONS.items():
+    for prefix, key in ((function.name, function.key) for function in WATCHED):
         errors = _alarm(env, f"{prefix}-errors")
         assert (errors["namespace"], errors["metricName"]) == ("AWS/Lambda", "Errors")
         assert errors["dimensions"] == {"FunctionName": app[f"{key}FunctionName"]}
@@ -167,13 +164,12 @@ def test_api_alarms_are_rates_and_latency_by_api_name_and_stage(env):
 def test_payments_degraded_composite_covers_the_critical_alarms(env):
     layer = observability(env)
     composite = one(layer, COMPOSITE)["inputs"]
-    assert composite["alarmName"] == layer["outputs"]["compositeAlarmName"] == f"payments-degraded-{env}-{SUFFIX[env]}"
+    assert (
+        composite["alarmName"] == layer["outputs"]["compositeAlarmName"] == f"payments-degraded-{env}-{suffix_of(env)}"
+    )
     names = layer["outputs"]["alarmNames"]
     critical = [
-        "processPaymentErrors",
-        "verifyPaymentErrors",
-        "settlementWorkerErrors",
-        "albApiErrors",
+        *(f"{function.key}Errors" for function in WATCHED),
         "settlementFailed",
         "paymentDlqDepth",
         "paymentQueueAge",
@@ -189,13 +185,15 @@ def test_payments_degraded_composite_covers_the_critical_alarms(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
     app, data = upstream(env, "application"), upstream(env, "data")
-    functions = {app[f"{key}FunctionName"] for key in FUNCTIONS.values()}
+    functions = {app[f"{function.key}FunctionName"] for function in WATCHED}
     target_groups = set(app["webTargetGroupArnSuffixes"].values())
     groups = set(app["webAutoScalingGroupNames"].values())
     assert target_groups and groups
     expected = {
         "AWS/Lambda": lambda d: set(d) == {"FunctionName"} and d["FunctionName"] in functions,
-        "AWS/SQS": lambda d: d in ({"QueueName": app["paymentQueueName"]}, {"QueueName": app["paymentDlqName"]}),
+        "AWS/SQS": lambda d: (
+            d in [{"QueueName": app[q]} for q in ("paymentQueueName", "paymentDlqName", "lambdaDlqName")]
+        ),
         "AWS/RDS": lambda d: d == {"DBInstanceIdentifier": data["databaseIdentifier"]},
         "AWS/ApiGateway": lambda d: d == {"ApiName": app["apiName"], "Stage": app["apiStageName"]},
         metric_names.NAMESPACE: lambda d: d == {metric_names.SERVICE_DIMENSION: app["metricsServiceName"]},
@@ -205,6 +203,8 @@ def test_aws_metrics_use_their_services_namespaces_and_dimensions(env):
             or (set(d) == {"LoadBalancer", "TargetGroup"} and d["TargetGroup"] in target_groups)
         ),
         "AWS/AutoScaling": lambda d: d in [{"AutoScalingGroupName": g} for g in groups],
+        # the trail's metric filters count events: no dimensions, a namespace of the environment's own
+        f"AuditTrail/{env}-{suffix_of(env)}": lambda d: d == {},
     }
     reads = metric_reads(observability(env))
     assert {namespace for namespace, *_ in reads} == set(expected)
@@ -217,10 +217,10 @@ def test_dashboard_body_is_json_with_the_latency_widget_first(env):
     layer = observability(env)
     body = dashboard_body(layer)
     region = upstream(env, "data")["region"]
-    assert layer["outputs"]["dashboardName"] == f"payments-{env}-{SUFFIX[env]}"
+    assert layer["outputs"]["dashboardName"] == f"payments-{env}-{suffix_of(env)}"
     assert layer["outputs"]["dashboardUrl"] == (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#dashboards/dashboard/payments-{env}-{SUFFIX[env]}"
+        f"#dashboards/dashboard/payments-{env}-{suffix_of(env)}"
     )
     charts = [w for w in body["widgets"] if w["type"] == "metric"]
     assert all(w["properties"]["region"] == region for w in charts)
@@ -239,17 +239,44 @@ def test_dashboard_body_is_json_with_the_latency_widget_first(env):
     assert status["properties"]["alarms"][0] == composite
 
 
+_SERVICE_TERM = re.compile(r'service\(id\(name: "([^"]+)", type: "([^"]+)"\)\)')
+
+
+def _emitted_segments(env: str) -> set[tuple[str, str]]:
+    """(name, type) of the X-Ray segments AWS writes for the application's traced payment path: API Gateway
+    for the stage (X-Ray tracing on), Lambda for each payment function (active tracing)."""
+    application = layer_of(planned(env), "application")
+    outputs = application["outputs"]
+    (stage,) = resources(application, "aws:apigateway/stage:Stage")
+    assert stage["inputs"]["xrayTracingEnabled"] is True
+    segments = {(f"{outputs['apiName']}/{outputs['apiStageName']}", "AWS::ApiGateway::Stage")}
+    traced = {
+        function["inputs"]["name"]
+        for function in resources(application, "aws:lambda/function:Function")
+        if function["inputs"]["tracingConfig"] == {"mode": "Active"}
+    }
+    for function in WATCHED:
+        name = outputs[f"{function.key}FunctionName"]
+        assert name in traced, function.name
+        segments.add((name, "AWS::Lambda::Function"))
+    return segments
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_xray_group_and_sampling_rule(env):
+def test_xray_group_and_sampling_rule_match_the_segments_aws_writes(env):
+    """No tracing SDK in the functions: the group selects by the segments API Gateway and Lambda write."""
     layer = observability(env)
-    app = upstream(env, "application")
     group = one(layer, "aws:xray/group:Group")["inputs"]
-    assert group["groupName"] == layer["outputs"]["xrayGroupName"] == f"payments-{env}-{SUFFIX[env]}"
-    assert group["filterExpression"] == f'annotation.Service = "{app["metricsServiceName"]}"'
+    assert group["groupName"] == layer["outputs"]["xrayGroupName"] == f"payments-{env}-{suffix_of(env)}"
+    terms = [_SERVICE_TERM.fullmatch(term) for term in group["filterExpression"].split(" OR ")]
+    assert all(terms), f"service(id(...)) terms joined by OR: {group['filterExpression']}"
+    selected = {term.groups() for term in terms if term}
+    assert selected == _emitted_segments(env)
     rule = one(layer, "aws:xray/samplingRule:SamplingRule")["inputs"]
     assert rule["ruleName"] == layer["outputs"]["samplingRuleName"]
     assert rule["fixedRate"] == THRESHOLDS[env]["sampling"] and rule["reservoirSize"] == 1
-    assert rule["serviceName"] == f"{app['apiName']}/{app['apiStageName']}"
+    ((api_stage, stage_type),) = [segment for segment in selected if segment[1] == "AWS::ApiGateway::Stage"]
+    assert (rule["serviceName"], rule["serviceType"]) == (api_stage, stage_type)
     assert rule["priority"] < 10000  # ahead of AWS's default rule
 
 
@@ -280,10 +307,11 @@ def test_trail_validates_encrypts_and_records_the_audit_bucket(env):
     }
     # the bucket: private baseline, teardown, retention of the environment's logs, CloudTrail may write
     bucket = one(layer, "aws:s3/bucket:Bucket")["inputs"]
-    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is True
+    protected = read_layer_config("observability", env)["observability:protectAuditTrail"] == "true"
+    assert bucket["bucket"] == layer["outputs"]["trailBucketName"] and bucket["forceDestroy"] is not protected
     (lifecycle,) = resources(layer, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     retention = next(r for r in lifecycle["inputs"]["rules"] if r["id"] == "trail-retention")
-    days = {"dev": 30, "staging": 30, "prod": 365}[env]  # platform:logRetentionDays
+    days = int(read_layer_config("observability", env)["observability:trailRetentionDays"])
     assert retention["expiration"] == {"days": days}
     assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": days}
     (policy,) = resources(layer, "aws:s3/bucketPolicy:BucketPolicy")
@@ -354,3 +382,18 @@ def test_edge_widgets_join_the_dashboard(with_edge):
             assert set(dimensions) <= {"LoadBalancer", "TargetGroup"}
         if namespace == "AWS/AutoScaling":
             assert set(dimensions) == {"AutoScalingGroupName"}, where
+
+
+@pytest.mark.parametrize(
+    ("emails", "message"),
+    [
+        (["oncall at example"], r"observability:alarmEmails\.0: 'oncall at example' is not an email address"),
+        (
+            ["oncall@example.com", "oncall@example.com"],
+            "observability:alarmEmails: listed more than once: oncall@example.com",
+        ),
+    ],
+)
+def test_alarm_recipients_are_email_addresses_each_listed_once(emails, message):
+    with pytest.raises(PlatformConfigError, match=message):
+        run_layer("observability", ENVIRONMENTS[0], {"observability:alarmEmails": json.dumps(emails)})

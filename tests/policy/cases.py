@@ -174,6 +174,15 @@ def _waf(*, associated: bool = True, logging: bool = True) -> list[Record]:
     ]
 
 
+def _protected(record: Record) -> Record:
+    return {**record, "protect": True}
+
+
+RDS_PROTECTION = "teardown-rds-deletion-protection-follows-protect (RDS.8)"
+TABLE_PROTECTION = "teardown-dynamodb-deletion-protection-follows-protect (DynamoDB.6)"
+BUCKET_EMPTIED = "teardown-s3-bucket-force-destroy-unless-protected"
+
+
 def _rds(**overrides: Any) -> Record:
     compliant: dict[str, Any] = {
         "engine": "postgres",
@@ -227,6 +236,50 @@ def _retention(current: int, noncurrent: int) -> dict[str, Any]:
         "expiration": {"days": float(current)},
         "noncurrentVersionExpiration": {"noncurrentDays": float(noncurrent)},
     }
+
+
+NACL = "aws:ec2/networkAcl:NetworkAcl"
+BUCKET_LOGGING = f"{S3}Logging:BucketLogging"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ACCESS_LOG_BUCKET = "access-logs-dev-d01"
+LOG_DELIVERY_WRITES = {
+    "Effect": "Allow",
+    "Principal": {"Service": "logging.s3.amazonaws.com"},
+    "Action": "s3:PutObject",
+    "Resource": f"arn:aws:s3:::{ACCESS_LOG_BUCKET}/*",
+}
+TRAIL_GROUP = "/aws/cloudtrail/trail-dev-d01"
+CIS_PATTERN = (
+    '{ $.userIdentity.type = "Root" } UnauthorizedOperation MFAUsed PutRolePolicy StopLogging "Failed authentication" '
+    "ScheduleKeyDeletion PutBucketPolicy StopConfigurationRecorder AuthorizeSecurityGroupIngress CreateNetworkAclEntry "
+    "AttachInternetGateway CreateRoute CreateVpc"
+)
+
+
+def _acl_rule(number: int, action: str, low: int, high: int) -> dict[str, Any]:
+    return {
+        "ruleNo": number,
+        "action": action,
+        "protocol": "6",
+        "cidrBlock": "0.0.0.0/0",
+        "fromPort": low,
+        "toPort": high,
+    }
+
+
+def _reviewed_trail() -> list[Record]:
+    group_arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{TRAIL_GROUP}:*"
+    return [
+        res(TRAIL, name="trail-dev-d01", cloudWatchLogsGroupArn=group_arn),
+        res(
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+            "cis",
+            logGroupName=TRAIL_GROUP,
+            pattern=CIS_PATTERN,
+            metricTransformation={"name": "trailCis", "namespace": "AuditTrail/dev-d01", "value": "1"},
+        ),
+        res(ALARM, "alarm", metricName="trailCis", namespace="AuditTrail/dev-d01"),
+    ]
 
 
 CASES: tuple[Case, ...] = (
@@ -718,13 +771,92 @@ CASES: tuple[Case, ...] = (
     ),
     # --- teardown ---
     Case("teardown-no-retain-on-delete", [res(KEY, retain=True)], [res(KEY)], "retain_on_delete"),
-    Case("teardown-rds-deletable", [_rds(skipFinalSnapshot=False)], [_rds()], "set skipFinalSnapshot=true"),
-    Case("teardown-rds-deletable", [_rds(deletionProtection=True)], [_rds()], "set deletionProtection=false"),
+    Case(RDS_PROTECTION, [_rds(skipFinalSnapshot=False)], [_rds()], "set skipFinalSnapshot=true"),
+    Case(RDS_PROTECTION, [_rds(deletionProtection=True)], [_rds()], "set deletionProtection=False"),
     Case(
-        "teardown-dynamodb-deletable",
+        RDS_PROTECTION,
+        [_protected(_rds(deletionProtection=False))],
+        [_protected(_rds(deletionProtection=True))],
+        "set deletionProtection=True",
+    ),
+    Case(
+        TABLE_PROTECTION,
         [res(TABLE, deletionProtectionEnabled=True)],
         [res(TABLE, deletionProtectionEnabled=False)],
-        "set deletionProtectionEnabled=false",
+        "set deletionProtectionEnabled=False",
     ),
-    Case("teardown-s3-bucket-force-destroy", [res(BUCKET)], [res(BUCKET, forceDestroy=True)], "set forceDestroy=true"),
+    Case(
+        TABLE_PROTECTION,
+        [_protected(res(TABLE, deletionProtectionEnabled=False))],
+        [_protected(res(TABLE, deletionProtectionEnabled=True))],
+        "set deletionProtectionEnabled=True",
+    ),
+    Case(BUCKET_EMPTIED, [res(BUCKET)], [res(BUCKET, forceDestroy=True)], "set forceDestroy=true"),
+    Case(
+        BUCKET_EMPTIED,
+        [_protected(res(BUCKET, forceDestroy=True))],
+        [_protected(res(BUCKET, forceDestroy=False))],
+        "set forceDestroy=false",
+    ),
+    # --- the README's promises ---
+    Case(
+        "kms-key-deletion-window-30-days",
+        [res(KEY, deletionWindowInDays=7)],
+        [res(KEY, deletionWindowInDays=30)],
+        "set 30",
+    ),
+    Case(
+        "launch-template-pinned-image",
+        [_template(imageId="resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")],
+        [_template(imageId="ami-0d6fc8f787cd9a417")],
+        "is decided at every launch",
+    ),
+    Case(
+        "nacl-no-remote-administration-from-anywhere (CKV_AWS_229-232)",
+        [res(NACL, ingress=[_acl_rule(100, "allow", 1024, 65535)])],
+        [res(NACL, ingress=[_acl_rule(100, "deny", 3389, 3389), _acl_rule(200, "allow", 1024, 65535)])],
+        "admits port 3389 from 0.0.0.0/0",
+    ),
+    Case(
+        "nacl-no-remote-administration-from-anywhere (CKV_AWS_229-232)",
+        [res(NACL, ingress=[_acl_rule(100, "allow", 22, 22)])],
+        [res(NACL, ingress=[_acl_rule(100, "allow", 443, 443)])],
+        "admits port 22",
+    ),
+    Case(
+        "s3-bucket-access-logging (S3.9)",
+        [res(BUCKET, bucket=AUDIT)],
+        [res(BUCKET, bucket=AUDIT), res(BUCKET_LOGGING, bucket=AUDIT, targetBucket=ACCESS_LOG_BUCKET)],
+        "logs no access",
+    ),
+    Case(
+        "s3-bucket-access-logging (S3.9)",
+        [
+            res(BUCKET, "logs", bucket=ACCESS_LOG_BUCKET),
+            res(BUCKET_POLICY, bucket=ACCESS_LOG_BUCKET, policy=policy_document(DENY_HTTP)),
+        ],
+        [
+            res(BUCKET, "logs", bucket=ACCESS_LOG_BUCKET),
+            res(BUCKET_POLICY, bucket=ACCESS_LOG_BUCKET, policy=policy_document(DENY_HTTP, LOG_DELIVERY_WRITES)),
+        ],
+        "only the access-log bucket itself is exempt",
+    ),
+    Case(
+        "cloudtrail-reviewed-by-cis-metric-filters (CKV2_AWS_10, CloudWatch.1-14)",
+        [res(TRAIL, name="trail-dev-d01")],
+        _reviewed_trail(),
+        "not delivered to CloudWatch Logs",
+    ),
+    Case(
+        "cloudtrail-reviewed-by-cis-metric-filters (CKV2_AWS_10, CloudWatch.1-14)",
+        _reviewed_trail()[:-1],
+        _reviewed_trail(),
+        "filters without an alarm: cis",
+    ),
+    Case(
+        "iam-no-aws-managed-policies",
+        [res(ATTACHMENT, role="role-web-dev-d01", policyArn="arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy")],
+        [res(ATTACHMENT, role="role-web-dev-d01", policyArn="arn:aws:iam::123456789012:policy/web-dev-d01")],
+        "is an AWS managed policy",
+    ),
 )

@@ -12,10 +12,10 @@ from pulumi_policy import PolicyPack
 import policy
 import tooling.checks.cli
 from policy import ALL_POLICIES, PACK_NAME
-from tests.support import planned, run_layer
+from shared.environments import ENVIRONMENTS
+from tests.support import NO_SUCH_ENVIRONMENT, planned, run_layer
 from tooling.checks import policy as policy_check
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy"
 
 
@@ -42,9 +42,9 @@ def test_policy_command_passes_dev_and_rejects_unknown_environments(capsys):
     assert policy_check.main(["dev"]) == 0
     assert f"dev: {len(ALL_POLICIES)} policies, no violations" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_:
-        policy_check.main(["qa"])
+        policy_check.main([NO_SUCH_ENVIRONMENT])
     assert exit_.value.code == 2
-    assert "unknown environment 'qa'; allowed: dev, staging, prod" in capsys.readouterr().err
+    assert "unknown environment 'nope'; allowed: dev, staging, prod" in capsys.readouterr().err
 
 
 def test_policy_command_fails_on_a_corrupted_plan(monkeypatch, capsys):

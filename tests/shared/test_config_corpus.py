@@ -1,21 +1,24 @@
 """Invalid stack configurations: each fails before any resource exists, with a message that names
 the key and what is allowed."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from networking.settings import NetworkingSettings
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
+from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_stack_file
-from tests.support import planned, run_layer
+from tests.support import NO_SUCH_ENVIRONMENT, planned, run_layer
 
-LAYER_SETTINGS = {"networking": NetworkingSettings}
+# How pydantic lists the allowed values of the Environment literal: 'dev', 'staging' or 'prod'.
+ALLOWED_ENVIRONMENTS = f"{', '.join(map(repr, ENVIRONMENTS[:-1]))} or {ENVIRONMENTS[-1]!r}"
 
 # (case id, overrides, keys to drop, expected fragments of the message)
 CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
-    ("unknown-environment", {"platform:environment": "qa"}, (), ("platform:environment", "'dev', 'staging' or 'prod'")),
-    ("environment-uppercase", {"platform:environment": "Prod"}, (), ("platform:environment", "'dev', 'staging'")),
+    ("unknown-environment", {"platform:environment": NO_SUCH_ENVIRONMENT}, (), ("platform:environment", ALLOWED_ENVIRONMENTS)),
+    ("environment-uppercase", {"platform:environment": "Prod"}, (), ("platform:environment", ALLOWED_ENVIRONMENTS)),
     ("bad-region", {"platform:region": "mars-north-1"}, (), ("platform:region", "'us-east-1'", "mars-north-1")),
     ("aws-region-key", {"aws:region": "us-east-1"}, (), ("aws:region", "allowed namespaces: platform, networking")),
     ("suffix-too-long", {"platform:environmentSuffix": "abcdefghij"}, (), ("platform:environmentSuffix", "1-8", "32")),
@@ -57,7 +60,7 @@ CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
     ("other-layers-namespace", {"data:dbInstanceClass": "db.t3.medium"}, (), ("data:dbInstanceClass", "not read by this layer")),
     ("peering-without-peer", {"networking:peering": '{"enabled": true}'}, (), ("networking:peering.peerEnvironment: required when enabled is true",)),
     ("peering-bad-role", {"networking:peering": '{"enabled": true, "role": "both", "peerEnvironment": "prod"}'}, (), ("networking:peering.role", "'requester' or 'accepter'")),
-    ("peering-unknown-env", {"networking:peering": '{"enabled": true, "peerEnvironment": "qa"}'}, (), ("networking:peering.peerEnvironment",)),
+    ("peering-unknown-env", {"networking:peering": json.dumps({"enabled": True, "peerEnvironment": NO_SUCH_ENVIRONMENT})}, (), ("networking:peering.peerEnvironment",)),
     ("peering-unknown-field", {"networking:peering": '{"enabled": true, "peerEnv": "prod"}'}, (), ("networking:peering.peerEnv: unknown key",)),
 ]  # fmt: skip
 
@@ -115,7 +118,7 @@ def test_overlapping_cidrs_across_environments_are_refused(tmp_path):
 
 
 def test_the_repositorys_environments_pass_the_cross_environment_check():
-    for env in ("dev", "staging", "prod"):
+    for env in ENVIRONMENTS:
         raw = base_config("networking", env)
         config = parse_stack_config(raw, "networking", NetworkingSettings, f"networking/Pulumi.{env}.yaml")
         stack_file = f"networking/Pulumi.{env}.yaml"

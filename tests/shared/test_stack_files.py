@@ -19,10 +19,18 @@ from tooling.plan import engine
 from tooling.stacks import preflight
 
 
-@pytest.mark.parametrize("layer", DEPLOY_ORDER)
-def test_every_layer_has_one_stack_file_per_environment(layer):
-    assert sorted(stack_files.stack_files(REPO / layer)) == sorted(ENVIRONMENTS)
-    assert (REPO / layer / "Pulumi.yaml").read_text().startswith(f"name: {layer}\n")
+def test_the_projects_are_the_layers_and_the_account_bootstrap():
+    on_disk = {path.parent.name for path in REPO.glob("*/Pulumi.yaml")}
+    assert on_disk == set(stack_config.PROJECTS) == {*DEPLOY_ORDER, "accounts"}
+
+
+@pytest.mark.parametrize("project", stack_config.PROJECTS)
+def test_every_project_has_one_stack_file_per_environment(project):
+    stacks = stack_files.stack_files(REPO / project)
+    missing = [f"{project}/Pulumi.{env}.yaml" for env in ENVIRONMENTS if env not in stacks]
+    unknown = [f"{project}/Pulumi.{stack}.yaml" for stack in stacks if stack not in ENVIRONMENTS]
+    assert (missing, unknown) == ([], []), f"one stack file per environment of shared/environments.py: {ENVIRONMENTS}"
+    assert (REPO / project / "Pulumi.yaml").read_text().startswith(f"name: {project}\n")
 
 
 def test_the_repositorys_stack_files_have_no_problem():
@@ -32,11 +40,13 @@ def test_the_repositorys_stack_files_have_no_problem():
 
 
 def test_stack_config_names_no_real_account_and_no_provider_namespace():
-    for layer in DEPLOY_ORDER:
+    for project in stack_config.PROJECTS:
         for env in ENVIRONMENTS:
-            text = (REPO / layer / f"Pulumi.{env}.yaml").read_text()
-            assert set(re.findall(r"\b\d{12}\b", text)) <= {"123456789012"}, f"{layer}/{env}"
-            assert "aws:" not in text, f"{layer}/{env}: configure the provider through platform: keys"
+            text = (REPO / project / f"Pulumi.{env}.yaml").read_text()
+            assert set(re.findall(r"\b\d{12}\b", text)) <= {"123456789012"}, f"{project}/{env}"
+            assert not re.search(r"^\s*aws:", text, re.MULTILINE), (
+                f"{project}/{env}: configure the provider through platform: keys"
+            )
 
 
 @pytest.fixture
@@ -122,7 +132,9 @@ def test_every_problem_of_every_layer_is_reported_at_once(stack_repo, capsys):
     )
     edit(application, "instanceType: t4g.small", "instanceType: t3.small")
     edit(stack_repo / "observability" / "Pulumi.dev.yaml", "alarmEmails: [", 'alarmEmails: ["oncall", ')
-    edit(stack_repo / "data" / "Pulumi.dev.yaml", "platform:region: us-east-1", "platform:region: us-east-2")
+    edit(
+        stack_repo / "data" / "Pulumi.dev.yaml", "platform:region: us-east-1", "platform:region: us-west-2"
+    )  # a region no other environment shares
 
     lines = refusal(capsys)
     assert lines[0] == "plan dev failed: Invalid stack configuration (8 problem(s)):"
@@ -135,7 +147,7 @@ def test_every_problem_of_every_layer_is_reported_at_once(stack_repo, capsys):
         "application/Pulumi.dev.yaml: application:webTier.instanceType: 't3.small' is not a Graviton",
         "application/Pulumi.dev.yaml: application:webTier.desiredCapacity: minSize (2) <= desiredCapacity (1)",
         "observability/Pulumi.dev.yaml: observability:alarmEmails.0: 'oncall' is not an email address",
-        "platform:region differs between the projects of dev (us-east-2 in data; us-east-1 in application, "
+        "platform:region differs between the projects of dev (us-west-2 in data; us-east-1 in application, "
         "observability, accounts)",
     ]
     for fragment in expected:
@@ -221,13 +233,13 @@ def test_no_settings_model_hides_a_rule_behind_its_field_errors():
     [
         (
             "application",
-            "staging",
+            "dev",
             {"application:memoryMb": "1", "application:queueMaximumConcurrency": "6",
              "application:batchSize": "100", "application:batchingWindowSeconds": "0",
              "application:apiThrottle": '{"rateLimit": 100, "burstLimit": 50}',
              "application:domain": '{"name": "Bad Name"}'},
             ["application:memoryMb: Input should be greater than or equal to 128",
-             "application:queueMaximumConcurrency: 6 is above workerReservedConcurrency 5",
+             "application:queueMaximumConcurrency: 6 is above workerReservedConcurrency 2",
              "application:batchingWindowSeconds: 0 with batchSize 100",
              "application:apiThrottle.burstLimit: 50 is below rateLimit (100)",
              "application:domain.name: 'Bad Name' is not a lowercase DNS name",
@@ -236,23 +248,24 @@ def test_no_settings_model_hides_a_rule_behind_its_field_errors():
         (
             "data",
             "dev",
-            {"data:backupRetentionDays": "99", "data:allocatedStorageGb": "200", "data:auditExpirationDays": "10",
+            {"data:backupRetentionDays": "99", "data:allocatedStorageGb": "200", "data:auditExpirationDays": "100",
+             "data:auditTransitionDays": "120",
              "data:aurora": '{"minCapacity": 4, "maxCapacity": 2}', "data:engine": "aurora-postgresql",
              "data:dr": '{"enabled": true, "region": "us-west-2"}'},
             ["data:backupRetentionDays: Input should be less than or equal to 35",
              "data:maxAllocatedStorageGb: 100 must be at least allocatedStorageGb (200)",
-             "data:auditExpirationDays: 10 must be greater than auditTransitionDays (30)",
+             "data:auditExpirationDays: 100 must be greater than auditTransitionDays (120)",
              "data:aurora.maxCapacity: minCapacity 4 is above maxCapacity 2",
              "data:dr: enabled: cross-region replication of automated backups exists for RDS instances only"],
         ),
         (
             "networking",
-            "prod",
+            "dev",
             {"networking:availabilityZones": "9", "networking:peering": '{"enabled": true}',
-             "platform:promotedFrom": "prod", "platform:deployRoleArn": "arn:aws:iam::210987654321:role/deploy"},
+             "platform:promotedFrom": "dev", "platform:deployRoleArn": "arn:aws:iam::210987654321:role/deploy"},
             ["networking:availabilityZones: Input should be less than or equal to 4",
              "networking:peering.peerEnvironment: required when enabled is true",
-             "platform:promotedFrom: 'prod' cannot promote from itself",
+             "platform:promotedFrom: 'dev' cannot promote from itself",
              "platform:deployRoleArn: 'arn:aws:iam::210987654321:role/deploy' is in account 210987654321"],
         ),
     ],

@@ -12,6 +12,7 @@ from rich.console import Console
 from shared.environments import ENVIRONMENTS
 from tests.support import planned
 from tooling.checks import record, suite
+from tooling.checks.parity import lower_environment
 from tooling.checks.report import FOUND, UNEXPECTED, USAGE
 from tooling.plan import engine
 
@@ -61,10 +62,9 @@ def test_an_undeclared_difference_fails_and_a_broader_grant_needs_a_human() -> N
     assert suite.worst_exit(list(outcomes.values())) == UNEXPECTED
 
 
-def test_the_lower_environment_is_the_promotion_source_or_the_one_before() -> None:
-    assert [suite.lower_environment(env) for env in ENVIRONMENTS] == [None, "dev", "staging"]
-    assert list(suite.plans_for(["prod"])) == ["staging", "prod"]
-    assert suite.neighbours(list(ENVIRONMENTS)) == [("dev", "staging"), ("staging", "prod")]
+def test_a_single_environment_is_checked_with_the_one_it_is_compared_with() -> None:
+    assert list(suite.plans_for([ENVIRONMENTS[-1]])) == [lower_environment(ENVIRONMENTS[-1]), ENVIRONMENTS[-1]]
+    assert list(suite.plans_for([ENVIRONMENTS[0]])) == [ENVIRONMENTS[0]]
 
 
 def test_an_unknown_environment_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,10 +17,11 @@ import pytest
 from pulumi.automation.events import StepEventMetadata
 
 from shared.contracts import DEPLOY_ORDER
-from tests.support import planned
+from tests.support import NO_SUCH_ENVIRONMENT, planned
 from tests.tooling.fake_world import World, plaintext_secret, secret
 from tests.tooling.test_stacks_cli import FAKE_BIN, Checkout, _assert_refused, checkout, python_wrapper
 from tooling.checks.compare import Side, compare
+from tooling.checks.parity import neighbours
 from tooling.checks.redact import Redactor
 from tooling.checks.report import Tally
 from tooling.stacks import compare as compare_command
@@ -268,7 +269,7 @@ def test_compare_redacts_exported_secrets(world: World, tmp_path: Path, capsys: 
     assert "plaintext-secret-" not in out
 
 
-@pytest.mark.parametrize(("left", "right"), [("dev", "staging"), ("staging", "prod")])
+@pytest.mark.parametrize(("left", "right"), neighbours())
 def test_compare_of_plans_reproduces_parity(tmp_path: Path, left: str, right: str) -> None:
     code, report = run_compare(tmp_path, "--left", left, "--right", right, "--source", "plan")
 
@@ -282,7 +283,7 @@ def test_compare_of_plans_reproduces_parity(tmp_path: Path, left: str, right: st
     ("args", "fragment"),
     [
         (["--left", "prod", "--right", "prod"], "both 'prod'"),
-        (["--left", "qa"], "unknown environment 'qa'"),
+        (["--left", NO_SUCH_ENVIRONMENT], f"unknown environment '{NO_SUCH_ENVIRONMENT}'"),
         (["--source", "cloud"], "unknown SOURCE 'cloud'"),
     ],
 )

@@ -2,14 +2,16 @@
 `tooling.checks.compare`, that `make parity` and `make compare` share)."""
 
 import copy
+import itertools
 
 import pytest
 
-from tests.support import planned
+from shared.environments import ENVIRONMENTS
+from tests.support import NO_SUCH_ENVIRONMENT, planned
 from tooling.checks import parity
 from tooling.checks.compare import Side, compare
 
-ENV_PAIRS = [("dev", "staging"), ("staging", "prod"), ("dev", "prod")]
+ENV_PAIRS = list(itertools.combinations(ENVIRONMENTS, 2))
 
 
 def differences(left: str, right: str, right_plan=None):
@@ -27,6 +29,16 @@ def resource(plan, layer: str, urn_suffix: str):
 def test_the_repositorys_environments_differ_only_where_declared(left, right):
     undeclared = [d for d in differences(left, right) if not d.declared_by]
     assert undeclared == []
+
+
+def test_make_parity_compares_every_environment_with_its_promotion_source_or_predecessor():
+    pairs = parity.neighbours()
+    assert [right for _, right in pairs] == list(ENVIRONMENTS[1:])
+    for (left, right), previous in zip(pairs, ENVIRONMENTS, strict=False):
+        assert left == (parity.promoted_from(right) or previous)
+    assert parity.promoted_from("prod") == "staging"
+    assert parity.neighbours(["a", "b", "c", "d"], {"d": "b"}.get) == [("a", "b"), ("b", "c"), ("b", "d")]
+    assert [parity.lower_environment(env) for env in ENVIRONMENTS] == [None] + [left for left, _ in pairs]
 
 
 def test_staging_and_prod_differ_exactly_in_the_declared_production_settings():
@@ -83,6 +95,6 @@ def test_parity_command_passes_on_the_repository_and_rejects_bad_arguments(capsy
     assert parity.main(["staging", "prod"]) == 0
     assert "environments differ only where their stack files declare it" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_:
-        parity.main(["staging", "qa"])
+        parity.main(["staging", NO_SUCH_ENVIRONMENT])
     assert exit_.value.code == 2
-    assert "unknown environment 'qa'; allowed: dev, staging, prod" in capsys.readouterr().err
+    assert "unknown environment 'nope'; allowed: dev, staging, prod" in capsys.readouterr().err

@@ -8,17 +8,16 @@ import pytest
 from policy.taggable import is_taggable
 from shared import stack_files
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from shared.environments import ENVIRONMENTS
 from shared.errors import ContractError
 from shared.naming import RULES
 from shared.stack_refs import UpstreamStack
 from shared.tagging import DEPLOYED_AT, REQUIRED_TAGS
-from tests.support import layer_of, planned, run_layer
+from tests.support import NO_SUCH_ENVIRONMENT, layer_of, planned, run_layer, suffix_of
 from tooling.checks import plan_files as plan_cli
 from tooling.checks import stack_config
 from tooling.plan import engine
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-SUFFIX = {"dev": "d01", "staging": "s01", "prod": "p01"}
 RESOURCE_KEYS = {"urn", "type", "custom", "parent", "provider", "dependencies", "inputs", "outputs", "protect"}
 
 # Which input holds a resource's physical name, and which naming rule applies to it.
@@ -46,7 +45,10 @@ NAME_RULE_OF_TYPE = {
 # unique only within their REST API, and AWS itself names the execution log group after the API id.
 UNMARKED_NAMES = {
     "aws:apigateway/model:Model": re.compile(r"^[A-Za-z0-9]{1,64}$"),
-    "aws:cloudwatch/logGroup:LogGroup": re.compile(r"^API-Gateway-Execution-Logs_[a-z0-9]{10}/[A-Za-z0-9_-]+$"),
+    # names AWS fixes: API Gateway's execution logs, RDS enhanced monitoring's one group per account and region
+    "aws:cloudwatch/logGroup:LogGroup": re.compile(
+        r"^(API-Gateway-Execution-Logs_[a-z0-9]{10}/[A-Za-z0-9_-]+|RDSOSMetrics)$"
+    ),
 }
 
 
@@ -94,7 +96,7 @@ def test_every_taggable_resource_carries_the_tag_set(env):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_named_resource_carries_the_suffix_within_its_service_limit(env):
-    marker = f"-{env}-{SUFFIX[env]}"
+    marker = f"-{env}-{suffix_of(env)}"
     checked = 0
     for _, resource in aws_resources(env):
         if resource["type"] in NOT_PHYSICAL_NAMES:
@@ -161,13 +163,13 @@ def test_reading_a_lower_layer_in_another_region_is_refused():
 
 def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
     with pytest.raises(SystemExit) as exit_:
-        plan_cli.main(["qa"])
+        plan_cli.main([NO_SUCH_ENVIRONMENT])
     assert exit_.value.code == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert (
         err
-        == "make plan: argument ENV: unknown environment 'qa'; allowed: dev, staging, prod (--help shows the usage)\n"
+        == "make plan: argument ENV: unknown environment 'nope'; allowed: dev, staging, prod (--help shows the usage)\n"
     )
     assert plan_cli.main(["dev"]) == 0
     written = json.loads((engine.PLAN_DIR / "dev.json").read_text())

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from shared.environments import ENVIRONMENTS
 from tests.support import planned
+from tooling.checks.scan import terraform_names
+from tooling.checks.scan.checkov_run import evaluated
 from tooling.checks.scan.findings import Finding, Waiver, judge, load_waivers, stale
 from tooling.checks.scan.scan import EnvironmentScan, scan_plans
-from tooling.checks.scan.tfplan import convert, singular
+from tooling.checks.scan.scan import report as print_report
+from tooling.checks.scan.terraform_names import BLOCK_LISTS, RENAMED
+from tooling.checks.scan.tfplan import ConversionError, convert, terraform_values
 from tooling.checks.scan.tftypes import UnmappedType, known_terraform_types, terraform_type
 
 
@@ -51,10 +56,26 @@ def _record(plan: dict[str, Any], layer: str, token: str, name: str, inputs: dic
 
 @pytest.fixture(scope="session")
 def injected(tmp_path_factory: pytest.TempPathFactory) -> EnvironmentScan:
-    """The prod plan with an unencrypted public bucket, SSH open to the world, a function without tracing
-    and an IAM policy with a misspelt action on "*"."""
+    """The prod plan with one violation in each kind of block checkov reads (and an IAM policy with a
+    misspelt action on "*"): what a converter gap would hide."""
     plan = copy.deepcopy(planned("prod"))
+    # an unencrypted public bucket, and a bucket policy letting anyone read it
     _record(plan, "data", "aws:s3/bucket:Bucket", "injected-bucket", {"bucket": "injected-plain-bucket"})
+    anyone = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::injected/*"}
+    _record(
+        plan,
+        "data",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "injected-public-policy",
+        {"bucket": "injected-plain-bucket", "policy": json.dumps({"Version": "2012-10-17", "Statement": [anyone]})},
+    )
+    # a NACL rule letting SSH in from anywhere, ahead of everything else
+    acl = _prod_resource(plan, "::network-acls-public")
+    acl["inputs"]["ingress"].insert(
+        0,
+        {"ruleNo": 1.0, "action": "allow", "protocol": "6", "cidrBlock": "0.0.0.0/0", "fromPort": 22.0, "toPort": 22.0},
+    )
+    # a security-group rule letting SSH in from anywhere
     web_sg = _prod_resource(plan, "::security-groups-web")
     _record(
         plan,
@@ -69,9 +90,21 @@ def injected(tmp_path_factory: pytest.TempPathFactory) -> EnvironmentScan:
             "ipProtocol": "tcp",
         },
     )
+    # the plain-HTTP listener forwarding instead of redirecting
+    http = _prod_resource(plan, "::listeners-http")
+    api = _prod_resource(plan, "::alb-api-target")
+    http["inputs"]["defaultActions"] = [{"type": "forward", "targetGroupArn": api["outputs"]["arn"]}]
+    # a launch template without IMDSv2
+    template = _prod_resource(plan, "aws:ec2/launchTemplate:LaunchTemplate::web-blue")
+    template["inputs"]["metadataOptions"] = {"httpEndpoint": "enabled", "httpTokens": "optional"}
+    # a function without tracing
     function = _prod_resource(plan, "::process-payment-function")
     assert function["inputs"].pop("tracingConfig")["mode"] == "Active"
     function["outputs"].pop("tracingConfig", None)
+    # an API stage without access logging
+    stage = _prod_resource(plan, "aws:apigateway/stage:Stage::api-stage")
+    assert stage["inputs"].pop("accessLogSettings")
+    stage["outputs"].pop("accessLogSettings", None)
     _record(
         plan,
         "application",
@@ -88,6 +121,23 @@ def injected(tmp_path_factory: pytest.TempPathFactory) -> EnvironmentScan:
         },
     )
     return scan_plans({"prod": plan}, directory=tmp_path_factory.mktemp("injected"))["prod"]
+
+
+# One violation per kind of block checkov's checks read, the check that must name it, and where.
+INJECTED = [
+    ("CKV_AWS_232", "aws_network_acl.network_acls_public"),  # NACL: 22 from 0.0.0.0/0
+    ("CKV_AWS_24", "aws_vpc_security_group_ingress_rule.injected_ssh_from_anywhere"),  # security-group rule
+    ("CKV_AWS_70", "aws_s3_bucket_policy.injected_public_policy"),  # bucket policy: any principal
+    ("CKV_AWS_2", "aws_lb_listener.listeners_http"),  # an HTTP listener that forwards
+    ("CKV2_AWS_20", "aws_lb.alb_lb"),  # ... so the ALB no longer redirects HTTP to HTTPS
+    ("CKV_AWS_79", "aws_launch_template.web_blue"),  # no IMDSv2
+    ("CKV_AWS_50", "aws_lambda_function.process_payment_function"),  # no X-Ray tracing
+    ("CKV_AWS_76", "aws_api_gateway_stage.api_stage"),  # no access logging
+    ("CKV2_AWS_6", "aws_s3_bucket.injected_bucket"),  # no public access block
+    ("CKV_AWS_145", "aws_s3_bucket.injected_bucket"),  # not KMS-encrypted
+    ("CKV_AWS_21", "aws_s3_bucket.injected_bucket"),  # no versioning
+    ("UNKNOWN_ACTION", "aws_iam_role_policy.injected_policy.policy"),  # parliament: dynamodb:PutItme
+]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -108,24 +158,55 @@ def test_every_waiver_has_a_reason():
         assert len(waiver.reason) > 20, waiver.describe()
 
 
-@pytest.mark.parametrize(
-    ("check", "resource"),
-    [
-        ("CKV2_AWS_6", "aws_s3_bucket.injected_bucket"),  # no public access block
-        ("CKV_AWS_145", "aws_s3_bucket.injected_bucket"),  # not KMS-encrypted
-        ("CKV_AWS_21", "aws_s3_bucket.injected_bucket"),  # no versioning
-        ("CKV_AWS_24", "aws_vpc_security_group_ingress_rule.injected_ssh_from_anywhere"),  # 22 from 0.0.0.0/0
-        ("CKV_AWS_50", "aws_lambda_function.process_payment_function"),  # no X-Ray tracing
-        ("UNKNOWN_ACTION", "aws_iam_role_policy.injected_policy.policy"),  # parliament: dynamodb:PutItme
-    ],
-)
-def test_injected_violations_are_caught_and_not_waived(injected, check, resource):
+@pytest.mark.parametrize(("check", "resource"), INJECTED, ids=[f"{c} {r}" for c, r in INJECTED])
+def test_each_injected_violation_fails_make_scan_with_the_check_named(injected, check, resource):
     assert (check, resource) in {(f.check, f.resource) for f in injected.verdict.open}
+    console = Console(record=True, width=250)
+    assert print_report(injected, console) == 1  # make scan exits 1
+    text = console.export_text()
+    assert check in text and resource.split(".")[1] in text
 
 
 def test_the_untouched_resources_of_the_injected_plan_stay_clean(injected):
-    injected_names = ("injected", "process_payment_function")
-    assert [f for f in injected.verdict.open if not any(n in f.resource for n in injected_names)] == []
+    touched = {resource for _, resource in INJECTED}
+    assert [f for f in injected.verdict.open if f.resource not in touched] == []
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("acl", ["aws_network_acl.network_acls_public", "aws_network_acl.network_acls_private"])
+def test_checkov_evaluates_every_acl_rule_check_on_each_acl(scans, env, acl):
+    """CKV_AWS_229 to 232 (ports 21, 20, 3389, 22 from anywhere) read the ACL's ingress rules."""
+    decided = evaluated(scans[env].checkov_report)
+    for check in ("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232"):
+        assert (check, acl) in decided, check
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_no_check_misses_an_attribute_the_resource_has_under_another_name(scans, env):
+    """checkov is the judge of Terraform's names: a check that looked for an attribute and found none, on
+    a resource whose Pulumi twin has that property, would mean the converter wrote another name."""
+    scan = scans[env]
+    records = {address: urn for urn, address in scan.conversion.addresses.items()}
+    by_urn = {r["urn"]: r for layer in planned(env)["layers"] for r in layer["resources"]}
+    for undecided in scan.undecided:
+        record = by_urn[records[undecided.resource]]
+        pulumi_names = {_snake(name) for name in {**record["outputs"], **record["inputs"]}}
+        assert not set(undecided.missing) & pulumi_names, f"{undecided.check} {undecided.resource} {undecided.missing}"
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def test_make_scan_prints_what_checkov_could_not_evaluate(scans, injected):
+    console = Console(record=True, width=250)
+    print_report(scans["prod"], console)
+    text = console.export_text()
+    undecided = scans["prod"].undecided
+    missing = [u for u in undecided if u.missing]
+    assert f"{len(undecided)} not evaluated ({len(missing)} for a missing attribute)" in text
+    for u in undecided:
+        assert f"not evaluated: {u.check} {u.resource}" in text
 
 
 def test_types_come_from_the_bridge_rule_or_its_exceptions():
@@ -163,6 +244,48 @@ def _expressions(scan: EnvironmentScan, address: str) -> dict[str, Any]:
     return next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == address)["expressions"]
 
 
+def _values(scan: EnvironmentScan, tf_type: str, name: str) -> dict[str, Any]:
+    return _resource(scan, f"{tf_type}.{name}")["values"]
+
+
+def test_terraform_names_where_the_bridge_renamed_them(scans):
+    prod = scans["prod"]
+    acl = _values(prod, "aws_network_acl", "network_acls_public")
+    assert {rule["rule_no"] for rule in acl["ingress"]} and acl["egress"]  # not `ingres` / `egres`
+    function = _values(prod, "aws_lambda_function", "process_payment_function")
+    assert function["function_name"].startswith("process-payment-") and "name" not in function
+    permission = _values(prod, "aws_lambda_permission", "alb_api_elb_invoke")
+    assert "function_name" in permission and "function" not in permission
+    subscription = next(
+        r["values"]
+        for r in prod.conversion.plan["planned_values"]["root_module"]["resources"]
+        if r["type"] == "aws_sns_topic_subscription"
+    )
+    assert subscription["topic_arn"].startswith("arn:aws:sns:") and "topic" not in subscription
+    stage = _values(prod, "aws_api_gateway_stage", "api_stage")
+    assert "rest_api_id" in stage and "deployment_id" in stage and "rest_api" not in stage
+    trail = _values(prod, "aws_cloudtrail", "audit_trail_trail")
+    selector = next(s for s in trail["advanced_event_selector"] if s["name"].startswith("Audit bucket"))
+    assert any("starts_with" in field for field in selector["field_selector"])
+    alarm = next(
+        r["values"]
+        for r in prod.conversion.plan["planned_values"]["root_module"]["resources"]
+        if r["type"] == "aws_cloudwatch_metric_alarm"
+    )
+    assert "alarm_name" in alarm and "name" not in alarm
+
+
+def test_every_list_of_blocks_in_the_plans_has_its_terraform_name_listed(monkeypatch):
+    """A list of blocks missing from terraform_names.BLOCK_LISTS fails the conversion: no guessed name."""
+    for env in ENVIRONMENTS:
+        convert(env, planned(env))  # would raise on an unlisted list of blocks
+    nacl = "aws:ec2/networkAcl:NetworkAcl"
+    monkeypatch.setattr(terraform_names, "BLOCK_LISTS", {k: v for k, v in BLOCK_LISTS.items() if k != nacl})
+    with pytest.raises(ConversionError, match=r"ingress: a list of blocks not in .*BLOCK_LISTS"):
+        terraform_values(_prod_resource(planned("prod"), "::network-acls-public"))
+    assert all(name == name.lower() for names in RENAMED.values() for name in names.values())
+
+
 def test_terraform_names_and_shapes(scans):
     prod = scans["prod"]
     encryption = _resource(prod, "aws_s3_bucket_server_side_encryption_configuration.audit_encryption")["values"]
@@ -188,15 +311,6 @@ def test_references_connect_resources_across_layers(scans):
     assert block["bucket"]["references"] == ["aws_s3_bucket.audit_bucket.id", "aws_s3_bucket.audit_bucket"]
     database = _expressions(prod, "aws_db_instance.database_instance")  # data layer -> networking layer
     assert "aws_security_group.security_groups_database" in database["vpc_security_group_ids"]["references"]
-
-
-def test_singular_terraform_names():
-    assert [singular(n) for n in ("rules", "global_secondary_indexes", "metric_queries", "aliases")] == [
-        "rule",
-        "global_secondary_index",
-        "metric_query",
-        "alias",
-    ]
 
 
 def test_a_waiver_matches_by_id_resource_environment_and_detail():

@@ -23,6 +23,8 @@ import pytest
 import yaml
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
+from shared.environments import ENVIRONMENTS
+from tests.support import NO_SUCH_ENVIRONMENT
 from tooling.stacks.preflight import INSTANCE_PROFILE_FLAG, credential_source
 
 REPO = Path(__file__).resolve().parents[2]
@@ -349,13 +351,16 @@ def test_prod_destroy_refuses_protected_data_stores_and_says_how_to_unprotect(
 
 
 def test_missing_env_is_one_clear_line(checkout: Checkout) -> None:
-    _assert_refused(checkout.make("deploy"), "ENV is required", "dev|staging|prod")
+    _assert_refused(checkout.make("deploy"), "ENV is required", "|".join(ENVIRONMENTS))
     assert not checkout.log.exists()
 
 
 def test_unknown_env_lists_the_allowed_values(checkout: Checkout) -> None:
-    _assert_refused(checkout.make("preview", ENV="qa"), "unknown environment 'qa'", "dev, staging, prod")
-    _assert_refused(checkout.stacks("outputs", "--env", "production"), "'production'", "dev, staging, prod")
+    allowed = ", ".join(ENVIRONMENTS)
+    _assert_refused(
+        checkout.make("preview", ENV=NO_SUCH_ENVIRONMENT), f"unknown environment '{NO_SUCH_ENVIRONMENT}'", allowed
+    )
+    _assert_refused(checkout.stacks("outputs", "--env", "production"), "'production'", allowed)
     assert not checkout.log.exists()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared.environments import ENVIRONMENTS
 from tests.support import planned
 from tooling.checks import plan_files as plan_cli
 from tooling.checks import types
@@ -16,7 +17,6 @@ from tooling.checks.types import check_plan
 from tooling.checks.types.check import unchecked_types
 from tooling.plan import engine
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 FUNCTION = "aws:lambda/function:Function"
 FUNCTION_NAME = "process-payment-function"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"

@@ -1,6 +1,6 @@
 """The one environment comparator: two environments, resource by resource, property by property.
 
-`make parity` (offline plans of dev/staging and staging/prod) and `make compare` (deployed stacks,
+`make parity` (offline plans of neighbouring environments) and `make compare` (deployed stacks,
 or offline plans with SOURCE=plan) both call `compare`. Both sides have the shape of
 `pulumi stack export` grouped by layer (`{"layers": [{"name", "resources"}]}`): an offline plan is
 that already, and `tooling.stacks.automation` builds it from the layers' exports.

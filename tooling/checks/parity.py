@@ -1,20 +1,46 @@
-"""`make parity`: the offline plans of dev/staging and staging/prod differ only where declared.
+"""`make parity`: the offline plan of every environment differs from its neighbour's only where declared.
 
 A special case of `make compare SOURCE=plan` (tooling/stacks/compare.py): the same comparator
 (`tooling.checks.compare`), the same report and exit codes (0 clean, 7 an undeclared difference,
-2 usage), over both pairs of neighbouring environments.
+2 usage). Each environment after the first is compared with the environment it is promoted from
+(`platform:promotedFrom`) or, when it declares none, with the one before it in
+`shared/environments.py` (today: dev/staging and staging/prod), so a new environment is compared
+the moment it exists.
 
     python -m tooling.checks.parity [LEFT RIGHT]
 """
 
+import itertools
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from shared.contracts import DEPLOY_ORDER
+from shared.environments import ENVIRONMENTS
+from shared.stack_files import read_layer_config
 from tooling.checks.cli import FAILED, environments_parser, plan_or_report
 from tooling.checks.compare import Side, environment_report
 from tooling.checks.render import console, render
 
-PAIRS: tuple[tuple[str, str], ...] = (("dev", "staging"), ("staging", "prod"))
+
+def promoted_from(env: str) -> str | None:
+    """`platform:promotedFrom` of an environment's stack files (the same in every layer), None for none."""
+    source = str(read_layer_config(DEPLOY_ORDER[0], env).get("platform:promotedFrom", "none"))
+    return None if source == "none" else source
+
+
+def lower_environment(env: str, source_of: Callable[[str], str | None] = promoted_from) -> str | None:
+    """What `env` is compared with: the environment it is promoted from, else the one before it in
+    `shared/environments.py`; None for the first."""
+    index = ENVIRONMENTS.index(env)
+    return source_of(env) or (ENVIRONMENTS[index - 1] if index else None)
+
+
+def neighbours(
+    environments: Sequence[str] = ENVIRONMENTS, source_of: Callable[[str], str | None] = promoted_from
+) -> list[tuple[str, str]]:
+    """(left, right) per environment after the first: the environment it is promoted from, else the one before it."""
+    return [(source_of(env) or previous, env) for previous, env in itertools.pairwise(environments)]
 
 
 def main(argv: list[str]) -> int:
@@ -22,7 +48,7 @@ def main(argv: list[str]) -> int:
     chosen = parser.parse_args(argv).environments
     if chosen and len(chosen) != 2:
         parser.error(f"name two environments (LEFT RIGHT) or none, not {len(chosen)}")
-    pairs = [(chosen[0], chosen[1])] if chosen else list(PAIRS)
+    pairs = [(chosen[0], chosen[1])] if chosen else neighbours()
     plans: dict[str, dict[str, Any]] = {}
     for env in dict.fromkeys(env for pair in pairs for env in pair):
         if (plan := plan_or_report(env)) is None:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +31,7 @@ from tooling.checks.cli import environments_parser, errors
 from tooling.checks.compare import Side, declared_config, environment_report
 from tooling.checks.cost.__main__ import side_by_side
 from tooling.checks.cost.estimate import LineItem, line_items, total
+from tooling.checks.parity import lower_environment, neighbours
 from tooling.checks.policy import Violation
 from tooling.checks.record import planned
 from tooling.checks.render import console as report_console
@@ -44,23 +44,6 @@ from tooling.checks.types import Finding as TypeFinding
 
 T = TypeVar("T")
 ALL = "all"
-
-
-def lower_environment(env: str, config: Mapping[str, Any] | None = None) -> str | None:
-    """The environment `env` is promoted from (`platform:promotedFrom`), else the one before it in
-    ENVIRONMENTS; None for the first."""
-    config = declared_config(env) if config is None else config
-    source = str(config.get("platform:promotedFrom", "none"))
-    if source != "none":
-        return source
-    index = ENVIRONMENTS.index(env)
-    return ENVIRONMENTS[index - 1] if index else None
-
-
-def neighbours(envs: Sequence[str]) -> list[tuple[str, str]]:
-    """The parity pairs among `envs`: each environment with the next one in ENVIRONMENTS."""
-    ordered = [e for e in ENVIRONMENTS if e in envs]
-    return list(pairwise(ordered))
 
 
 @dataclass
@@ -114,14 +97,14 @@ def evaluate(
         except ValueError as exc:  # a resource the price table cannot price: said, never left out
             result.cost_errors[env] = str(exc)
     result.scans = _timed(seconds, "scan", ALL, partial(scan_plans, checked, load_waivers(), scan_dir))
-    for left, right in neighbours(list(plans)):
-        if left not in envs and right not in envs:
+    for left, right in neighbours():
+        if left not in plans or right not in plans or (left not in envs and right not in envs):
             continue
         sides = (Side(left, "plan", plans[left], configs[left]), Side(right, "plan", plans[right], configs[right]))
         pair = f"{left}/{right}"
         result.parity.append(_timed(seconds, "parity", pair, partial(environment_report, "parity", *sides)))
     for env in envs:
-        lower = lower_environment(env, configs[env])
+        lower = lower_environment(env)
         if lower is None or lower not in plans:
             continue
         before = Snapshot(lower, f"{lower}:plan", plans[lower]["layers"], configs[lower])

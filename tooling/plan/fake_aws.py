@@ -307,7 +307,6 @@ _BUILDERS: dict[str, Builder] = {
     "aws:sqs/queue:Queue": _queue,
     "aws:sns/topic:Topic": _named("sns", lambda n: n),
     "aws:secretsmanager/secret:Secret": _named("secretsmanager", lambda n: f"secret:{n}-{_hex(n, length=6)}"),
-    "aws:ssm/parameter:Parameter": _named("ssm", lambda n: f"parameter{n}"),
     "aws:lambda/function:Function": _function,
     "aws:apigateway/restApi:RestApi": _rest_api,
     "aws:apigateway/stage:Stage": _stage,

@@ -10,6 +10,8 @@ fails refuses the deploy with one line (exit 2):
 4. clean       the source was deployed from a clean working tree;
 5. artifact    the artifact the source runs (its application output) is the record's, and the one the
                target's preview would deploy;
+   image       the web tier's image release the target's preview would launch (its launch templates'
+               ImageName tag) is the one the source runs (`make bump-image ENV=<target>` carries it);
 6. drift       `make drift ENV=<source>` finds nothing (tooling.stacks.assess.detect);
 7. parity      the target's preview differs from the source's deployed stacks only by declared
                variations (the one comparator, tooling.checks.compare), layer by layer for the layers
@@ -21,7 +23,7 @@ deployer, failed conditions) is written into the target's own promotion record.
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,8 @@ from tooling.stacks.record import read_record
 from tooling.stacks.types import LayerFailure, Refusal, Stack, Stopped
 
 FUNCTION = "aws:lambda/function:Function"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+IMAGE_TAG = "ImageName"  # application/web_tier.py: the image's release, the same in every region
 
 
 @dataclass
@@ -116,6 +120,20 @@ class Gate:
             )
         return None
 
+    def check_image(self) -> str | None:
+        try:
+            exported = self.cli.read_json(self.application_stack, "stack", "export") or {}
+        except LayerFailure:
+            exported = {}
+        runs = image_names((exported.get("deployment") or {}).get("resources") or [])
+        planned = image_names(resource for layer in self.assessment.preview for resource in layer["resources"])
+        if planned and planned != runs:
+            return (
+                f"image: {self.target} would launch {', '.join(sorted(planned))}, {self.source} runs "
+                f"{', '.join(sorted(runs)) or '(none)'}: make bump-image ENV={self.target} carries its image"
+            )
+        return None
+
     def check_drift(self) -> str | None:
         try:
             report = detect(self.source)
@@ -159,6 +177,7 @@ class Gate:
             (self.check_commit, True),
             (self.check_clean, True),
             (self.check_artifact, True),
+            (self.check_image, False),
             (self.check_drift, False),
             (self.check_parity, False),
         )
@@ -173,6 +192,16 @@ class Gate:
                 raise Refusal(f'{line} (or, in an emergency, OVERRIDE="<reason>", which is recorded)')
             self.failed.append(problem)
         return self.failed
+
+
+def image_names(resources: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The image releases launch templates name (their ImageName tag)."""
+    return {
+        str(tags[IMAGE_TAG])
+        for resource in resources
+        if resource.get("type") == LAUNCH_TEMPLATE
+        and IMAGE_TAG in (tags := (resource.get("inputs") or {}).get("tags") or {})
+    }
 
 
 def planned_artifacts(preview: Sequence[dict[str, Any]]) -> set[str]:

@@ -14,8 +14,8 @@ start).
 
 from __future__ import annotations
 
-import functools
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +23,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
 
-from payments import aws_clients
+from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, header_values
 from payments.api_keys import API_KEY_HEADER, api_key_id
+from payments.card_numbers import contains_card_number
 from payments.errors import ApiError, ErrorCode
 from payments.handlers import process_payment, verify_payment
 from payments.key_hashing import KeyHasher, load_key_hasher
@@ -35,6 +36,8 @@ from payments.settings import AlbApiSettings
 
 PREFIX = "/api"
 HEALTH_PATH = f"{PREFIX}/health"
+# An X-Ray trace id: version 1, the epoch second in 8 hex digits, 24 random hex digits.
+_TRACE_ID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", f"{PREFIX}/process-payment"): process_payment.handler,
@@ -48,7 +51,7 @@ class _Door:
     merchants: MerchantDirectory
 
 
-@functools.cache
+@execution_environment.cached
 def _door() -> _Door:
     """What checks `x-api-key`, built on the first request of an execution environment (the merchants'
     answers themselves expire: payments.merchants)."""
@@ -57,6 +60,26 @@ def _door() -> _Door:
         load_key_hasher(settings.key_hash_parameter_name, aws_clients.client("ssm")),
         merchant_directory(settings.merchants_table_name, settings.merchants_max_age_seconds),
     )
+
+
+def request_id(event: dict[str, Any]) -> str:
+    """The ALB's own trace id of the request, or a new UUID: the request id every log line carries.
+
+    The ALB forwards `X-Amzn-Trace-Id` with whatever the client wrote in it (custom fields, and
+    `Root` when the client sent one) and adds its own id: `Self` when the client sent the header,
+    `Root` when it did not. Only that id is used, and only in the X-Ray form and holding no card
+    number; anything else gets a generated id, so no client-chosen text reaches the logs.
+    """
+    values = header_values(event, "x-amzn-trace-id")
+    if len(values) == 1 and isinstance(values[0], str):
+        fields: dict[str, list[str]] = {}
+        for part in values[0].split(";"):
+            name, _, value = part.strip().partition("=")
+            fields.setdefault(name, []).append(value)
+        own = fields.get("Self") or fields.get("Root") or []
+        if len(own) == 1 and _TRACE_ID.fullmatch(own[0]) and not contains_card_number(own[0]):
+            return own[0]
+    return str(uuid.uuid4())
 
 
 def api_gateway_event(event: dict[str, Any], api_key_id: str | None) -> dict[str, Any]:
@@ -68,7 +91,6 @@ def api_gateway_event(event: dict[str, Any], api_key_id: str | None) -> dict[str
     path = str(event.get("path", ""))
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != API_KEY_HEADER}
     query = event.get("queryStringParameters") or {}
-    trace = header_values(event, "x-amzn-trace-id")
     forwarded = header_values(event, "x-forwarded-for")
     return {
         "resource": path.removeprefix(PREFIX),
@@ -78,7 +100,7 @@ def api_gateway_event(event: dict[str, Any], api_key_id: str | None) -> dict[str
         "multiValueHeaders": None,
         "queryStringParameters": {unquote_plus(k): unquote_plus(str(v)) for k, v in query.items()} or None,
         "requestContext": {
-            "requestId": str(trace[0]) if len(trace) == 1 else str(uuid.uuid4()),
+            "requestId": request_id(event),
             "identity": {
                 "apiKeyId": api_key_id,
                 "sourceIp": str(forwarded[0]).split(",")[0].strip() if forwarded else None,

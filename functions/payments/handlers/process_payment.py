@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,14 +24,14 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import aws_clients, metric_names
+from payments import aws_clients, execution_environment, metric_names
 from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
 from payments.intake import PaymentSubmission, parse_payment
 from payments.key_hashing import KeyHasher, load_key_hasher
 from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
 from payments.models import PaymentAccepted, PaymentCommand
-from payments.observability import logger, metrics, tracer
+from payments.observability import logger, metrics
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ProcessPaymentSettings
 from payments.storage_schema import IDEMPOTENCY, TransactionStatus
@@ -61,7 +60,7 @@ class _Runtime:
         )
 
 
-@functools.cache
+@execution_environment.cached
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = ProcessPaymentSettings.from_environ(os.environ)
@@ -112,18 +111,18 @@ def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
     return response
 
 
-@tracer.capture_method
 def _record_and_enqueue(
     store: TransactionStore, settings: ProcessPaymentSettings, command: PaymentCommand
 ) -> PaymentAccepted:
     """Runs once per merchant and Idempotency-Key; an exception here releases the key so the client can retry."""
     transaction_id = command.transaction_id
     logger.append_keys(transaction_id=str(transaction_id))
-    if store.record_pending(transaction_id, command.payment, utc_now()) == TransactionStatus.SETTLED:
+    transaction = store.record_pending(transaction_id, command.payment, utc_now())
+    if transaction.status == TransactionStatus.SETTLED:
         logger.info("payment already settled by an earlier attempt with this key")
         return PaymentAccepted(transaction_id=transaction_id)
     try:
-        enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction_id)
+        enqueue_settlement(aws_clients.client("sqs"), settings.payment_queue_url, transaction.accepted())
     except EnqueueError:
         logger.exception("enqueue failed; marking the transaction FAILED")
         if store.mark_enqueue_failed(transaction_id, utc_now()):
@@ -166,7 +165,6 @@ def _accept(runtime: _Runtime, command: PaymentCommand) -> PaymentAccepted:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()

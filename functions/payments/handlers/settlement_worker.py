@@ -8,26 +8,26 @@ writer and never migrates: the deploy runs `payments.handlers.migrate_ledger` fi
 
 from __future__ import annotations
 
-import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from payments import aws_clients, metric_names
+from payments import aws_clients, execution_environment, metric_names
 from payments.database import Database
-from payments.models import SettlementMessage
-from payments.observability import logger, metrics, tracer
+from payments.models import AcceptedPayment, SettlementMessage
+from payments.observability import logger, metrics
+from payments.queue import PAYMENT_ATTRIBUTE
 from payments.settings import SettlementWorkerSettings
 from payments.settlement import Settler
 from payments.transactions import TransactionStore
 
-# A 10-message batch makes at most 20 concurrent calls (DynamoDB status + S3 audit per message).
+# Concurrent AWS calls: the claims of messages without the payment (one each), the SETTLED request beside the
+# audit object, the PublishBatch requests of a batch larger than 10.
 PARALLEL_CALLS = 20
 
 
@@ -48,7 +48,7 @@ def build_settler() -> Settler:
     )
 
 
-@functools.cache
+@execution_environment.cached
 def _settler() -> Settler:
     """Built on the first invocation of an execution environment and reused after."""
     return build_settler()
@@ -56,22 +56,40 @@ def _settler() -> Settler:
 
 def settle(event: dict[str, Any], settler: Settler) -> dict[str, Exception]:
     """Settle the event's messages; return the failed ones' errors by message id."""
-    messages: dict[str, SettlementMessage] = {}
+    messages: dict[str, UUID] = {}
+    carried: dict[UUID, AcceptedPayment] = {}
     failures: dict[str, Exception] = {}
-    for record in SQSEvent(event).records:
+    for record in event["Records"]:
+        message_id = record["messageId"]
         try:
-            messages[record.message_id] = SettlementMessage.model_validate_json(record.body)
+            message = SettlementMessage.model_validate_json(record["body"])
         except ValidationError:
-            failures[record.message_id] = PoisonMessageError(f"message {record.message_id} is not a settlement message")
+            failures[message_id] = PoisonMessageError(f"message {message_id} is not a settlement message")
+            continue
+        messages[message_id] = message.transaction_id
+        payment = _carried_payment(record)
+        if payment is not None and payment.transaction_id == message.transaction_id:
+            carried[message.transaction_id] = payment
     if messages:
-        failures |= settler.settle_batch(messages)
+        failures |= settler.settle_batch(messages, carried)
     return failures
 
 
+def _carried_payment(record: dict[str, Any]) -> AcceptedPayment | None:
+    """The payment the message carries (payments.queue); None without one or with one that does not parse,
+    which is settled from the table instead."""
+    value = ((record.get("messageAttributes") or {}).get(PAYMENT_ATTRIBUTE) or {}).get("stringValue")
+    if not isinstance(value, str):
+        return None
+    try:
+        return AcceptedPayment.model_validate_json(value)
+    except ValidationError:
+        return None
+
+
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[dict[str, str]]]:
     failures = settle(event, _settler())  # a configuration error fails the invocation before any message
     for message_id, error in failures.items():
         logger.error(
@@ -81,7 +99,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         )
     if failures:
         metrics.add_metric(name=metric_names.SETTLEMENT_FAILED, unit=MetricUnit.Count, value=len(failures))
-    # In the order of the batch, as SQS gave it.
+    # The partial batch response (ReportBatchItemFailures), in the order of the batch as SQS gave it.
     return {
         "batchItemFailures": [
             {"itemIdentifier": record["messageId"]} for record in event["Records"] if record["messageId"] in failures

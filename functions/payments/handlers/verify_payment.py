@@ -6,7 +6,6 @@ whether an id exists is not shown to anyone but its merchant.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ from uuid import UUID
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments import aws_clients
+from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
 from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
 from payments.models import TransactionView
-from payments.observability import logger, tracer
+from payments.observability import logger
 from payments.settings import VerifyPaymentSettings
 from payments.transactions import TransactionStore
 
@@ -37,7 +36,7 @@ class _Runtime:
     store: TransactionStore
 
 
-@functools.cache
+@execution_environment.cached
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = VerifyPaymentSettings.from_environ(os.environ)
@@ -60,7 +59,6 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()  # a configuration error fails the invocation loudly
     try:

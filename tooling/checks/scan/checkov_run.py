@@ -1,12 +1,13 @@
 """checkov (pinned, in its own virtualenv `.venv-checkov`) over Terraform-plan JSON files, offline.
 
 checkov pins boto3 to a version the project's tests cannot share, so it runs as a subprocess of its
-own interpreter: `checkov -f <plan> --framework terraform_plan -o json --skip-download` (no download of
-external checks or guidelines, no API key: nothing leaves the machine). One process per plan, all
-started at once: checkov builds one graph per run, and plans of several environments in one run share
-addresses, which would connect one environment's resources to another's. Results are cached next to
-each plan, named by the hash of its content and checkov's version: a plan scanned before (this commit's,
-or a review's base) is not scanned again.
+own interpreter: `checkov_driver.py` runs `checkov -f <plan> --framework terraform_plan -o json
+--skip-download` (no download of external checks or guidelines, no API key: nothing leaves the
+machine) and adds the checks checkov could not decide, which its report leaves out. One process per
+plan, all started at once: checkov builds one graph per run, and plans of several environments in one
+run share addresses, which would connect one environment's resources to another's. Results are cached
+next to each plan under the hash of its content, the driver's and checkov's version: a plan
+scanned before (this commit's, or a review's base) is not scanned again.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +23,20 @@ from tooling.checks.scan.findings import Finding
 from tooling.checks.scan.tftypes import CHECKOV_VENV
 
 CHECKOV_VERSION = "3.3.30"  # as pinned in constraints-checkov.txt and pyproject's `scanner` extra
+DRIVER = Path(__file__).with_name("checkov_driver.py")
+# Meta-arguments checkov's checks probe on every resource; never attributes of the resource itself.
+CHECKOV_META_ATTRIBUTES = frozenset({"count", "dynamic", "for_each"})
 
 
 class CheckovError(RuntimeError):
     pass
 
 
-def checkov_binary(venv: Path = CHECKOV_VENV) -> Path:
+def checkov_python(venv: Path = CHECKOV_VENV) -> Path:
     binary = venv / "bin" / "checkov"
     if not binary.exists():
         raise CheckovError(f"{binary} is missing: `make setup` installs checkov {CHECKOV_VERSION} into {venv}")
-    return binary
+    return venv / "bin" / "python"
 
 
 def _offline_environment() -> dict[str, str]:
@@ -41,11 +46,12 @@ def _offline_environment() -> dict[str, str]:
 
 
 def _key(plan_text: str) -> str:
-    return hashlib.sha256(f"{CHECKOV_VERSION}\n{plan_text}".encode()).hexdigest()
+    return hashlib.sha256(f"{CHECKOV_VERSION}\n{DRIVER.read_text()}\n{plan_text}".encode()).hexdigest()
 
 
 def scan_files(plans: Mapping[str, Path]) -> dict[str, dict[str, Any]]:
-    """{environment: checkov's JSON report} for each Terraform-plan file, scanned in parallel (or cached)."""
+    """{environment: checkov's JSON report, with `unknown`: the checks it could not decide} for each
+    Terraform-plan file, scanned in parallel (or cached)."""
     reports: dict[str, dict[str, Any]] = {}
     running: dict[str, tuple[subprocess.Popen[str], Path, str]] = {}
     for env, path in plans.items():
@@ -56,8 +62,7 @@ def scan_files(plans: Mapping[str, Path]) -> dict[str, dict[str, Any]]:
             if cached.get("key") == key:
                 reports[env] = cached["report"]
                 continue
-        command = [str(checkov_binary()), "-f", path.name, "--framework", "terraform_plan", "-o", "json",
-                   "--skip-download", "--quiet", "--compact"]  # fmt: skip
+        command = [str(checkov_python()), str(DRIVER), path.name]
         process = subprocess.Popen(
             command,
             cwd=path.parent,
@@ -71,7 +76,8 @@ def scan_files(plans: Mapping[str, Path]) -> dict[str, dict[str, Any]]:
         stdout, stderr = process.communicate()
         if process.returncode not in (0, 1):  # 1: some check failed
             raise CheckovError(f"checkov failed on {env} (exit {process.returncode}): {stderr.strip()[-2000:]}")
-        report = _only_report(json.loads(stdout), env)
+        output = json.loads(stdout)
+        report = _only_report(output["report"], env) | {"unknown": output["unknown"]}
         cache.write_text(json.dumps({"key": key, "report": report}))
         reports[env] = report
     return reports
@@ -99,7 +105,7 @@ def failed(report: Mapping[str, Any], env: str) -> list[Finding]:
             detail=str(f.get("guideline") or ""),
             severity=str(f.get("severity") or ""),
         )
-        for f in report["results"]["failed_checks"]
+        for f in report["results"].get("failed_checks", [])
     ]
 
 
@@ -108,6 +114,29 @@ def counts(report: Mapping[str, Any]) -> tuple[int, int]:
     return int(report["summary"]["passed"]), int(report["summary"]["failed"])
 
 
-def scanned_resources(report: Mapping[str, Any]) -> Sequence[str]:
+@dataclass(frozen=True)
+class Undecided:
+    """A check checkov ran on a resource and could not decide (it leaves those out of its report)."""
+
+    check: str
+    resource: str
+    missing: tuple[str, ...]  # the attributes it looked for and did not find; empty: another reason
+
+
+def undecided(report: Mapping[str, Any]) -> list[Undecided]:
+    return [
+        Undecided(u["check_id"], u["resource"], tuple(sorted(set(u["missing"]) - CHECKOV_META_ATTRIBUTES)))
+        for u in report.get("unknown", [])
+    ]
+
+
+def evaluated(report: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(check, resource) of every check checkov decided, passed or failed."""
     results = report["results"]
-    return sorted({r["resource"] for kind in ("passed_checks", "failed_checks") for r in results[kind]})
+    return {
+        (r["check_id"], r["resource"]) for kind in ("passed_checks", "failed_checks") for r in results.get(kind, [])
+    }
+
+
+def scanned_resources(report: Mapping[str, Any]) -> Sequence[str]:
+    return sorted({resource for _, resource in evaluated(report)})

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tooling.checks.scan.checkov_run import CHECKOV_VERSION, counts, failed, scan_files
+from tooling.checks.scan.checkov_run import CHECKOV_VERSION, Undecided, counts, failed, scan_files, undecided
 from tooling.checks.scan.findings import Finding, Verdict, Waiver, judge, load_waivers, stale
 from tooling.checks.scan.iam_lint import lint, parliament_version
 from tooling.checks.scan.tfplan import Conversion, convert
@@ -35,6 +35,10 @@ class EnvironmentScan:
     @property
     def checkov_counts(self) -> tuple[int, int]:
         return counts(self.checkov_report)
+
+    @property
+    def undecided(self) -> list[Undecided]:
+        return undecided(self.checkov_report)
 
 
 def write_terraform_plan(conversion: Conversion, directory: Path = SCAN_DIR) -> Path:
@@ -83,11 +87,16 @@ def report(scan: EnvironmentScan, console: Console) -> int:
         f"{scan.environment}: {len(scan.conversion.addresses)} of {scan.resources.resources_text()} converted to "
         f"Terraform (the aws ones); no Terraform AWS twin: {others}"
     )
+    missing = [u for u in scan.undecided if u.missing]
     console.print(
-        f"  checkov {CHECKOV_VERSION}: {passed} passed, {failed_checks} failed; parliament {parliament_version()}: "
+        f"  checkov {CHECKOV_VERSION}: {passed} passed, {failed_checks} failed, {len(scan.undecided)} not evaluated "
+        f"({len(missing)} for a missing attribute); parliament {parliament_version()}: "
         f"{scan.policy_documents} policy documents, {len(iam)} finding(s); {waived} waived, "
         f"{len(scan.verdict.open)} open"
     )
+    for u in scan.undecided:
+        why = f"missing {', '.join(u.missing)}" if u.missing else "undecided by the check"
+        console.print(f"    not evaluated: {u.check} {u.resource} ({why})")
     if scan.verdict.open:
         console.print(_open_table(scan))
         return 1

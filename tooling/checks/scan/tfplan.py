@@ -2,11 +2,12 @@
 
 pulumi-aws is bridged from the Terraform AWS provider, so each planned AWS resource has a Terraform twin:
 - its type comes from `tftypes` (the bridge's naming rule, verified against a list; unmapped types fail);
-- its values are the plan's inputs over its outputs, each key renamed to the Python SDK's own name
-  (`pulumi._types.resource_pulumi_to_py_names` and, for nested objects, the output classes' name tables);
-  where the bridge reshaped a Terraform block, the shape is put back: an object (a Terraform block with
-  at most one item, which the bridge flattens) becomes a one-item list, and a list of objects the bridge
-  pluralised (`rules`, `defaultActions`) gets its singular Terraform name back (`rule`, `default_action`);
+- its values are the plan's inputs over its outputs, each key renamed to its Terraform attribute: the
+  Python SDK's own name (`pulumi._types.resource_pulumi_to_py_names` and, for nested objects, the output
+  classes' name tables) where the bridge kept Terraform's, the name `terraform_names.py` lists where it
+  did not (every list of blocks, and the bridge's renames by hand); a list of blocks missing there fails
+  the conversion. An object (a Terraform block with at most one item, which the bridge flattens) becomes
+  a one-item list again;
 - a value that is another planned resource's id, ARN or name (a bucket name in a public-access block, a
   KMS key ARN in an encryption rule, a security group id in a rule, across layers too) becomes a
   reference to that resource's address in `configuration`, so checkov's graph checks see the connection.
@@ -17,13 +18,14 @@ are counted in `Conversion.not_converted`, never dropped silently.
 import collections.abc as cabc
 import re
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from pulumi import _types as pulumi_types
 
+from tooling.checks.scan.terraform_names import UnlistedBlockList, nested_token, terraform_name
 from tooling.checks.scan.tftypes import UnmappedType, snake, terraform_type
 from tooling.checks.types.sdk import sdk_class
 from tooling.plan.mock_runtime import UNKNOWN_PLACEHOLDER
@@ -32,28 +34,11 @@ FORMAT_VERSION = "1.2"
 TERRAFORM_VERSION = "1.9.8"
 PROVIDER_NAME = "registry.terraform.io/hashicorp/aws"
 
-# Lists of objects whose Terraform name is itself plural (the bridge leaves those names alone).
-PLURAL_IN_TERRAFORM = frozenset(
-    {
-        "api_stages",
-        "block_device_mappings",
-        "tag_specifications",
-        "network_interfaces",
-        "license_specifications",
-        "elastic_gpu_specifications",
-        "elastic_inference_accelerators",
-        "redacted_fields",
-        "domain_validation_options",
-        "managed_rule_group_configs",
-    }
-)
-# Lists of scalars the bridge pluralised (most Terraform string lists are plural already).
-SINGULAR_SCALAR_LISTS = {"vpc_zone_identifiers": "vpc_zone_identifier"}
-
 # Outputs that identify a resource when another resource's input holds them, strongest first: a value
 # that is the id, ARN or URL of exactly one resource refers to it; only otherwise may a name decide
 # (an S3 bucket's sub-resources all repeat its name in `bucket`, its id).
-IDENTIFYING_OUTPUTS = (("arn", "url"), ("name", "bucket", "stageName"))
+IDENTIFYING_OUTPUTS = (("arn", "url", "dnsName"), ("name", "bucket", "stageName"))
+WILDCARD_SUFFIXES = (":*", "/*")
 
 
 class ConversionError(ValueError):
@@ -66,13 +51,6 @@ class Conversion:
     plan: dict[str, Any]
     addresses: dict[str, str]  # Pulumi URN -> Terraform address
     not_converted: dict[str, int] = field(default_factory=dict)  # Pulumi type -> count
-
-
-def singular(name: str) -> str:
-    for plural, one in (("indexes", "index"), ("aliases", "alias"), ("addresses", "address"), ("ies", "y")):
-        if name.endswith(plural):
-            return name.removesuffix(plural) + one
-    return name.removesuffix("s")
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -106,14 +84,10 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _terraform_key(py_name: str, annotation: Any) -> str:
-    name = py_name.rstrip("_")
-    if typing.get_origin(annotation) in (cabc.Sequence, list):
-        item = _unwrap(typing.get_args(annotation)[0])
-        if _is_object(item):
-            return name if name in PLURAL_IN_TERRAFORM or not name.endswith("s") else singular(name)
-        return SINGULAR_SCALAR_LISTS.get(name, name)
-    return name
+def _is_block_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) not in (cabc.Sequence, list):
+        return False
+    return _is_object(_unwrap(typing.get_args(annotation)[0]))
 
 
 def _convert(value: Any, annotation: Any, where: str) -> Any:
@@ -126,14 +100,14 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
         return {k: _convert(v, typing.get_args(annotation)[-1], where) for k, v in value.items()}
     if _is_object(annotation) and isinstance(value, dict):
         names, types = _object_names(annotation)
-        return _object(value, names, types, where)
+        return _object(value, names, types, where, nested_token(annotation))
     if isinstance(value, list):
         return [_scalar(v) for v in value]
     return _scalar(value)
 
 
 def _object(
-    values: Mapping[str, Any], names: Mapping[str, str], types: Mapping[str, Any], where: str
+    values: Mapping[str, Any], names: Mapping[str, str], types: Mapping[str, Any], where: str, token: str
 ) -> dict[str, Any]:
     converted: dict[str, Any] = {}
     for key, value in values.items():
@@ -145,7 +119,11 @@ def _object(
         tf_value = _convert(value, annotation, f"{where}.{key}")
         if _is_object(annotation) and isinstance(tf_value, dict):
             tf_value = [tf_value]  # a block of at most one item, flattened by the bridge
-        converted[_terraform_key(names[key], annotation)] = tf_value
+        try:
+            name = terraform_name(token, key, names[key], block_list=_is_block_list(annotation))
+        except UnlistedBlockList as exc:
+            raise ConversionError(f"{where}: {exc}") from exc
+        converted[name] = tf_value
     return converted
 
 
@@ -153,7 +131,7 @@ def terraform_values(record: Mapping[str, Any]) -> dict[str, Any]:
     """A planned resource's inputs over its known outputs, in Terraform's names and shapes."""
     names, types = _resource_names(record["type"])
     outputs = {k: v for k, v in record["outputs"].items() if k in names and k not in record["inputs"]}
-    return _object({**outputs, **record["inputs"]}, names, types, record["urn"])
+    return _object({**outputs, **record["inputs"]}, names, types, record["urn"], record["type"])
 
 
 def _identifier(text: str) -> str:
@@ -185,7 +163,9 @@ class _References:
     def of(self, value: Any, own_address: str) -> list[str] | None:
         if not isinstance(value, str) or value in self._own.get(own_address, ()):
             return None  # not an identifier, or the resource's own (a proxy's name is its target group's id)
-        targets = {t for t in self._by_value.get(value, set()) if t[1] != own_address}
+        # An ARN with a wildcard appended names the resource too (`"${aws_cloudwatch_log_group.x.arn}:*"`).
+        identifier = next((value.removesuffix(s) for s in WILDCARD_SUFFIXES if value.endswith(s)), value)
+        targets = {t for t in self._by_value.get(identifier, set()) if t[1] != own_address}
         for tier in (0, 1):
             resources = {address for t, address, _ in targets if t == tier}
             if len(resources) == 1:
@@ -302,7 +282,3 @@ def convert(environment: str, plan: Mapping[str, Any]) -> Conversion:
         },
     }
     return conversion
-
-
-def resources_of(tf_plan: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
-    return list(tf_plan["planned_values"]["root_module"]["resources"])
