@@ -107,7 +107,7 @@ class Checkout:
 
 def _copy_repo(root: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+    for name in ("Makefile", "pyproject.toml", "uv.lock", ".python-version"):
         shutil.copy2(REPO / name, root / name)
     for package in ("tooling", "shared"):
         shutil.copytree(REPO / package, root / package, ignore=ignore)
