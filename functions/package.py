@@ -2,7 +2,7 @@
 
     .venv/bin/python functions/package.py        (or: make package)
 
-One zip for the three functions: the `payments` package plus the `lambda` dependency list of
+One zip for the three functions: the `payments` package plus the `lambda` dependency group of
 pyproject.toml, at the versions uv.lock pins, from manylinux2014 aarch64 / CPython 3.11 wheels only.
 What the Lambda Python runtime already ships (boto3 and its dependencies) is left out. The zip is
 deterministic: sorted entries, fixed timestamps and modes, no bin/ or bytecode, so the same inputs
@@ -51,10 +51,10 @@ APP_SUFFIXES = (".py", ".sql", ".typed")
 
 
 def lambda_requirements() -> list[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["optional-dependencies"]["lambda"]
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    requirements = groups.get("lambda")
     if not requirements:
-        raise SystemExit("pyproject.toml [project.optional-dependencies] lambda is empty")
+        raise SystemExit("pyproject.toml [dependency-groups] lambda is missing or empty")
     return list(requirements)
 
 

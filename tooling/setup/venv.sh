@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates or repairs a virtualenv with uv (usage: venv.sh UV project|checkov DIR).
-#   project: DIR gets the packages of uv.lock (every extra), the project itself editable;
+#   project: DIR gets the packages of uv.lock (every dependency group), the project itself editable;
 #   checkov: DIR gets constraints-checkov.txt, checkov's own lock (it cannot share the project's boto3).
 # The interpreter is the Python of .python-version (or PYTHON=, if set) that uv finds on PATH or among
 # the Pythons it manages, or else downloads where it has internet. A virtualenv built with any other
@@ -43,7 +43,7 @@ if [ -e "$dir" ] && [ "$(minor_of "$dir/bin/python")" != "$wanted" ]; then
 fi
 case "$kind" in
 project)
-    UV_PROJECT_ENVIRONMENT="$dir" "$uv" sync --quiet --locked --all-extras --python "$interpreter"
+    UV_PROJECT_ENVIRONMENT="$dir" "$uv" sync --quiet --locked --python "$interpreter"
     ;;
 checkov)
     [ -x "$dir/bin/python" ] || "$uv" venv --quiet --python "$interpreter" "$dir"
