@@ -30,7 +30,7 @@ SETUP_STAMP := $(VENV)/.setup-complete
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
 # A virtualenv whose Python is gone or is not .python-version's is rebuilt, whatever its stamp says.
-PYTHON_VERSION := $(shell cat .python-version)
+PYTHON_VERSION := $(shell read -r version < .python-version && echo $$version)
 venv_python = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 ifneq ($(call venv_python,$(VENV)),$(PYTHON_VERSION))
 .PHONY: $(SETUP_STAMP)
@@ -46,7 +46,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
 
-setup: $(SETUP_STAMP) $(CHECKOV_STAMP) postgres ## Create .venv with the pinned packages, and install PostgreSQL (idempotent)
+setup: $(SETUP_STAMP) $(CHECKOV_STAMP) postgres ## Create or repair .venv (uv: Python 3.11, uv.lock) and .venv-checkov, and install PostgreSQL (idempotent)
 
 # Only the suites that start a real database need the server; `make plan` does not.
 postgres:

@@ -5,15 +5,21 @@ from functools import cache
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
+from shared.projects import qualified_stack_name
 from shared.stack_files import DEFAULT_ORG
+from tests.across_workers import computed_once
 from tooling.plan import plan_environment, stack_config
+from tooling.plan.engine import offline_record
 from tooling.plan.mock_runtime import LayerRun, run_program
 
 
 @cache
 def planned(env: str) -> dict[str, Any]:
-    """The offline plan of one environment (all four layers), computed once per test session."""
-    return plan_environment(env)
+    """The offline plan of one environment (all four layers), computed once per test run: one
+    pytest-xdist worker plans it, the others read its JSON (the shape `make plan` writes)."""
+    plan: dict[str, Any] = computed_once(f"plan-{env}", lambda: plan_environment(env))
+    offline_record(env, plan)  # what planning leaves behind for the environments promoted from this one
+    return plan
 
 
 def layer_of(plan: dict[str, Any], name: str) -> dict[str, Any]:
@@ -50,7 +56,7 @@ def run_layer(
     config = {k: v for k, v in {**config, **(overrides or {})}.items() if k not in drop}
     upstream: dict[str, dict[str, Any]] = {}
     for below in DEPLOY_ORDER[: DEPLOY_ORDER.index(layer)]:
-        upstream[f"{DEFAULT_ORG}/{below}/{env}"] = layer_of(planned(env), below)["outputs"]
+        upstream[qualified_stack_name(DEFAULT_ORG, below, env)] = layer_of(planned(env), below)["outputs"]
     upstream |= extra_upstream or {}
     region = str(config.get("platform:region", ""))
     return run_program(

@@ -10,6 +10,7 @@ import pytest
 from observability.database_alarms import GB
 from payments import metric_names
 from shared.contracts import EDGE_METRIC_KEYS
+from shared.projects import qualified_stack_name
 from shared.stack_files import DEFAULT_ORG
 from tests.observability.common import (
     ALARM,
@@ -130,7 +131,9 @@ def test_database_alarms_on_the_instance(env):
 
 def test_database_alarms_follow_an_aurora_cluster():
     data = {**upstream("staging", "data"), "databaseEngine": "aurora-postgresql", "databaseIdentifier": "aurora-x"}
-    run = run_layer("observability", "staging", extra_upstream={f"{DEFAULT_ORG}/data/staging": data})
+    run = run_layer(
+        "observability", "staging", extra_upstream={qualified_stack_name(DEFAULT_ORG, "data", "staging"): data}
+    )
     by_name = {a["inputs"]["name"]: a["inputs"] for a in resources(run, ALARM)}
     for alarm_type in ("database-cpu", "database-connections", "database-headroom"):
         assert by_name[f"{alarm_type}-staging-s01"]["dimensions"] == {"DBClusterIdentifier": "aurora-x"}

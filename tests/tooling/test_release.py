@@ -46,7 +46,7 @@ def _colors(checkout: Checkout, env: str = "dev") -> tuple[Any, Any]:
 
 def _ups(checkout: Checkout) -> list[dict[str, Any]]:
     ups = checkout.operations("up")
-    assert all(c["layer"] == "application" and c["stack"] == "organization/application/dev" for c in ups)
+    assert all(c["layer"] == "application" and c["stack"] == "organization/payments-application/dev" for c in ups)
     return ups
 
 

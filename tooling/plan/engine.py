@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
+from shared.projects import project_name, qualified_stack_name
 from shared.stack_files import DEFAULT_ORG, REPO, read_layer_config
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER, run_program
 
@@ -56,7 +57,7 @@ def in_stack_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
     """The fully qualified name the layer's stack has, and the one StackReferences read."""
-    return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
+    return qualified_stack_name(str(config.get("platform:stackOrg", DEFAULT_ORG)), layer, env)
 
 
 # Offline promotion records by environment, built from each environment's offline plan as it is planned.
@@ -88,7 +89,7 @@ def promotion_upstream(env: str) -> dict[str, dict[str, Any]]:
         return {}
     from shared.promotion import RECORD_PROJECT  # noqa: PLC0415
 
-    return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": offline_record(source)}
+    return {stack_name(RECORD_PROJECT, source, config): offline_record(source)}
 
 
 def plan_environment(env: str) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def plan_environment(env: str) -> dict[str, Any]:
         )
         fqn = stack_name(layer, env, config)
         upstream[fqn] = run.outputs
-        layers.append(LayerPlan(layer, layer, fqn, in_stack_order(run.resources), run.outputs))
+        layers.append(LayerPlan(layer, project_name(layer), fqn, in_stack_order(run.resources), run.outputs))
     plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
     _OFFLINE_RECORDS.pop(env, None)
     offline_record(env, plan)

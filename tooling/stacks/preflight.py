@@ -18,6 +18,7 @@ import yaml
 
 from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
+from shared.projects import qualified_stack_name
 from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, stack_file
 
 LOCAL_STATE = REPO / ".pulumi-state"
@@ -46,7 +47,7 @@ class Stack:
 
     @property
     def name(self) -> str:
-        return f"{self.org}/{self.layer}/{self.env}"
+        return qualified_stack_name(self.org, self.layer, self.env)
 
     @property
     def cwd(self) -> Path:

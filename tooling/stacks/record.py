@@ -1,6 +1,6 @@
 """The promotion record on the backend: written after a successful `make deploy`, read by the gate.
 
-Where: the outputs of the stack `<org>/promotion/<env>` (project `tooling/stacks/record_stack/`), next
+Where: the outputs of the stack `<org>/payments-promotion/<env>` (project `tooling/stacks/record_stack/`), next
 to the layers' stacks on the same backend. Why a stack and not a file or a tag: outputs are kept by
 every backend (file, s3, gs, azblob, postgres, Pulumi Cloud) with their history (`pulumi stack
 history`), they need no cloud SDK of their own, and a StackReference can read them (stack tags
