@@ -31,7 +31,7 @@ class VpcPeering(pulumi.ComponentResource):
         peer_env = args.settings.peer_environment
         peer = pulumi.StackReference(
             f"{name}-peer",
-            stack_name=qualified_stack_name(ctx.platform.stack_org, "networking", peer_env),
+            stack_name=qualified_stack_name(ctx.platform.stack_org, "networking", str(peer_env)),
             opts=ctx.child(self),
         )
         self.peer_cidr = peer.require_output("vpcCidr")
