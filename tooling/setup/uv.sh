@@ -17,7 +17,7 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
 fi
 staging="$dir.partial"
 rm -rf "$staging"
-if ! "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+if ! "$python" -m pip install --quiet --quiet --disable-pip-version-check --no-warn-script-location \
     --target "$staging" "uv==$version"; then
     rm -rf "$staging"
     echo "could not install uv $version from PyPI with $python -m pip: set PIP_INDEX_URL to a mirror, or install uv yourself and run make UV=uv" >&2

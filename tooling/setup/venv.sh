@@ -24,12 +24,13 @@ if [ -n "${PYTHON:-}" ]; then
         exit 1
     fi
 elif ! interpreter=$("$uv" python find --no-project "$wanted" 2>/dev/null); then
-    echo "Python $wanted is not on PATH; asking uv to download it" >&2
-    if ! "$uv" python install --quiet "$wanted" >/dev/null 2>&1 ||
+    # None installed: uv downloads one where there is internet (and says so); else one line, nothing built.
+    if ! downloaded=$("$uv" python install "$wanted" 2>&1) ||
         ! interpreter=$("$uv" python find --no-project "$wanted" 2>/dev/null); then
-        echo "Python $wanted is needed and uv could not download it (no internet?): $install_hint" >&2
+        echo "Python $wanted is needed: none is on PATH and uv could not download one (no internet?): $install_hint" >&2
         exit 1
     fi
+    echo "$downloaded" >&2
 fi
 found=$(minor_of "$interpreter")
 if [ "$found" != "$wanted" ]; then
