@@ -92,7 +92,7 @@ package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, pyth
 lock: | $(UV_BOOTSTRAP) ## Re-resolve uv.lock from pyproject.toml, and checkov's constraints-checkov.txt (needs PyPI)
 	$(UV) lock
 	@# checkov 3.3.30's pins need Python >= 3.11.5 (soupsieve 4.1.3)
-	$(UV) pip compile tooling/setup/checkov.in --python-version 3.11.5 --universal --no-annotate --custom-compile-command "make lock" -o constraints-checkov.txt
+	$(UV) pip compile --quiet tooling/setup/checkov.in --python-version 3.11.5 --universal --no-annotate --custom-compile-command "make lock" -o constraints-checkov.txt
 
 preview: $(SETUP_STAMP) ## pulumi preview of every layer in deploy order (ENV= required)
 	$(PY) -m tooling.stacks preview --env "$(ENV)" --confirm "$(CONFIRM)"
