@@ -43,7 +43,7 @@ def run_per_environment(argv: Sequence[str], action: PlanAction) -> int:
         try:
             plan = plan_environment(env)
         except (pulumi.RunError, FileNotFoundError, KeyError, ValueError) as exc:
-            console.print(f"[red]plan {env} failed:[/red] {exc}")
+            console.print(f"[red]plan {env} failed:[/red] {exc}", soft_wrap=True)  # one line, however long
             return FAILED
         worst = max(worst, action(env, plan, console))
     return worst

@@ -5,11 +5,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from application import artifact
 from tests.support import run_layer
+from tooling.plan import command as plan_command
 
 UNRESOLVABLE_INDEX = "http://pypi.invalid/simple"  # .invalid never resolves (RFC 2606)
 
@@ -70,17 +70,22 @@ def stale_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return builder
 
 
-def test_without_a_package_index_the_plan_stops_in_one_line(
-    stale_builder: Any, monkeypatch: pytest.MonkeyPatch
+def test_without_a_package_index_make_plan_stops_in_one_line(
+    stale_builder: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _offline_pip(monkeypatch)
+    monkeypatch.setenv("COLUMNS", "80")  # a narrow terminal must not fold the line
 
-    with pytest.raises(pulumi.RunError) as refused:
-        run_layer("application", "dev")
+    assert plan_command.main(["dev"]) == 1
 
-    message = str(refused.value)
-    assert "\n" not in message
-    assert message.startswith("cannot build the Lambda artifact payments.zip: pip could not install its dependencies")
-    assert UNRESOLVABLE_INDEX in message and "PIP_INDEX_URL" in message and "PyPI" in message
+    *progress, line = capsys.readouterr().out.strip().splitlines()
+    assert progress == [
+        "artifact: payments.zip is missing or was built from other sources; building it",
+        f"dependencies: installing {', '.join(stale_builder.lambda_requirements())} for linux arm64 / CPython 3.11",
+    ]
+    assert line.startswith(
+        "plan dev failed: cannot build the Lambda artifact payments.zip: pip could not install its dependencies"
+    )
+    assert UNRESOLVABLE_INDEX in line and "PIP_INDEX_URL" in line and "PyPI" in line
     assert not stale_builder.OUTPUT.exists()
     assert list(stale_builder.DEPS_CACHE.iterdir()) == []  # nothing half-installed is taken for a cache
