@@ -172,6 +172,8 @@ def test_the_api_key_never_reaches_the_handlers() -> None:
         json.dumps({"hmacKey": HMAC_KEY, "keys": [{"apiKeyId": "k", "hmac": "zz"}]}),
         json.dumps({"hmacKey": HMAC_KEY, "keys": [{"apiKeyId": "", "hmac": "00" * 32}]}),
     ],
+    # named, not shown: the key is random per process, and parallel workers must collect the same ids
+    ids=["not-json", "short-hmac-key", "malformed-hmac", "empty-api-key-id"],
 )
 def test_an_unusable_secret_is_a_configuration_error_that_names_no_value(secret: str) -> None:
     with pytest.raises(ConfigurationError) as raised:
