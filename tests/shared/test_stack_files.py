@@ -16,7 +16,7 @@ def config_of(layer: str, env: str) -> dict[str, object]:
 @pytest.mark.parametrize("layer", DEPLOY_ORDER)
 def test_every_layer_has_one_stack_file_per_environment(layer):
     assert sorted(stack_files(REPO / layer)) == sorted(ENVIRONMENTS)
-    assert (REPO / layer / "Pulumi.yaml").read_text().startswith(f"name: {layer}\n")
+    assert (REPO / layer / "Pulumi.yaml").read_text().startswith(f"name: payments-{layer}\n")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
