@@ -24,7 +24,7 @@ def checkout_is(monkeypatch: pytest.MonkeyPatch, head: str = HEAD, clean: bool =
 
 
 def record_of(world: World, env: str) -> dict[str, Any]:
-    return json.loads((world.root / "organization" / "promotion" / env / "outputs.json").read_text())
+    return json.loads((world.root / "organization" / "payments-promotion" / env / "outputs.json").read_text())
 
 
 def deploy(env: str, *extra: str) -> int:
