@@ -14,7 +14,7 @@ from application.merchant_directory import MerchantDirectory, MerchantDirectoryA
 from application.settings import ApplicationSettings
 from shared.bootstrap import start_layer
 from shared.context import LayerContext
-from shared.stack_files import REPO, read_layer_config, read_stack_file
+from shared.stack_files import read_layer_config
 from tests.support import layer_of, per_environment, planned, resources
 
 ACCOUNT = "123456789012"

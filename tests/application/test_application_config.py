@@ -10,7 +10,7 @@ import pytest
 from application.settings import ApplicationSettings
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO, read_layer_config, read_stack_file
+from shared.stack_files import REPO, read_layer_config
 from tests.support import planned, run_layer
 
 
