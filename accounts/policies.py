@@ -25,6 +25,7 @@ from typing import Any
 
 import pulumi
 
+from payments.storage_schema import MERCHANTS_TABLE_TYPE
 from shared import iam
 from shared.contracts import DEPLOY_ORDER
 from shared.naming import Namer
@@ -39,12 +40,12 @@ from shared.providers import (
 # Regional services the four layers deploy, and the ones their workloads (Lambda, EC2 web tier,
 # RDS roles) call at run time. Each is granted `<service>:*`, in the allowed regions only.
 DEPLOY_SERVICES: tuple[str, ...] = (
-    "ec2", "rds", "dynamodb", "s3", "kms", "secretsmanager", "lambda", "apigateway", "sqs", "sns",
+    "ec2", "rds", "dynamodb", "s3", "kms", "secretsmanager", "ssm", "lambda", "apigateway", "sqs", "sns",
     "elasticloadbalancing", "autoscaling", "acm", "wafv2", "logs", "cloudwatch", "xray", "cloudtrail",
 )  # fmt: skip
-# Read-only calls outside the layers' services: `make bump-image` looks up AWS's public AL2023 image
-# parameter (the launch templates carry the pinned id), and the tagging API.
-DEPLOY_READS: tuple[str, ...] = ("ssm:GetParameter", "ssm:GetParameters", "tag:GetResources")
+# Read-only calls outside the layers' services: the tagging API. (`make bump-image` reads AWS's public
+# AL2023 image parameter with ssm:GetParameter, one of the deploy services.)
+DEPLOY_READS: tuple[str, ...] = ("tag:GetResources",)
 WORKLOAD_SERVICES: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "rds-db")
 # Global services: their calls are made in us-east-1 (aws:RequestedRegion), whatever the region.
 GLOBAL_ACTIONS: tuple[str, ...] = ("iam:*", "sts:*", "route53:*", "health:*", "support:*")
@@ -144,6 +145,8 @@ REFRESH_READS: dict[str, tuple[str, ...]] = {
     "sns": ("sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTagsForResource",
             "sns:ListSubscriptionsByTopic"),
     "sqs": ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:ListDeadLetterSourceQueues"),
+    # (a parameter's value is read back too: `ReadParameterValuesTheStateHolds`)
+    "ssm": ("ssm:DescribeParameters", "ssm:ListTagsForResource"),
     "vpc": ("ec2:Describe*",),
     "wafv2": ("wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:GetLoggingConfiguration",
               "wafv2:ListTagsForResource", "wafv2:ListResourcesForWebACL"),
@@ -349,13 +352,16 @@ def entry_permissions(target: DeployTarget, assumes: Sequence[str], *, writes_st
 
 def drift_permissions(target: DeployTarget) -> dict[str, Any]:
     """What the drift role may do: read the configuration of every kind of resource the layers
-    declare (`REFRESH_READS`), and the secret values Pulumi's state already holds (refresh reads a
-    `SecretVersion` back); never the data itself (`DATA_READS`)."""
+    declare (`REFRESH_READS`), and the values Pulumi's state already holds, which a refresh reads back
+    (a `SecretVersion`, a SecureString `Parameter`, the merchants table's items); never the data
+    itself (`DATA_READS`)."""
     regional = sorted({a for module, actions in REFRESH_READS.items() if module not in GLOBAL_MODULES for a in actions})
     global_reads = sorted({a for module in GLOBAL_MODULES for a in REFRESH_READS[module]})
-    secrets = [
-        f"arn:aws:secretsmanager:{region}:{target.account_id}:secret:{target.layer_names}" for region in target.regions
-    ]
+    account = target.account_id
+    secrets = [f"arn:aws:secretsmanager:{region}:{account}:secret:{target.layer_names}" for region in target.regions]
+    parameters = [f"arn:aws:ssm:{region}:{account}:parameter/{target.layer_names}" for region in target.regions]
+    merchants = Namer(target.environment, target.suffix).name(MERCHANTS_TABLE_TYPE, "dynamodb")
+    merchant_tables = [f"arn:aws:dynamodb:{region}:{account}:table/{merchants}" for region in target.regions]
     return iam.document(
         {
             "Sid": "ReadLayerResourcesInRegion",
@@ -372,19 +378,43 @@ def drift_permissions(target: DeployTarget) -> dict[str, Any]:
             "Resource": secrets,
         },
         {
+            "Sid": "ReadParameterValuesTheStateHolds",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": parameters,
+        },
+        {
             "Sid": "DecryptThoseSecretsOnly",
             "Effect": "Allow",
             "Action": "kms:Decrypt",
             "Resource": "*",
             "Condition": {
-                "StringEquals": {"kms:ViaService": [f"secretsmanager.{r}.amazonaws.com" for r in target.regions]}
+                "StringEquals": {
+                    "kms:ViaService": [
+                        f"{service}.{r}.amazonaws.com" for service in ("secretsmanager", "ssm") for r in target.regions
+                    ]
+                }
             },
+        },
+        # The application layer's deploy writes the merchants table's items: key id -> merchant, and the ALB
+        # door's digests of the keys (a Pulumi secret); a refresh reads each back.
+        {
+            "Sid": "ReadMerchantEntriesTheStateHolds",
+            "Effect": "Allow",
+            "Action": "dynamodb:GetItem",
+            "Resource": merchant_tables,
         },
         {
             "Sid": "NeverTheData",
             "Effect": "Deny",
-            "Action": [a for a in DATA_READS if a != "kms:Decrypt"],
+            "Action": [a for a in DATA_READS if a not in ("kms:Decrypt", "dynamodb:GetItem")],
             "Resource": "*",
+        },
+        {
+            "Sid": "NeverTheItemsOfOtherTables",
+            "Effect": "Deny",
+            "Action": "dynamodb:GetItem",
+            "NotResource": merchant_tables,
         },
     )
 
@@ -439,7 +469,8 @@ def boundary_policy(target: DeployTarget) -> dict[str, Any]:
         {
             "Sid": "LayerServicesInRegion",
             "Effect": "Allow",
-            "Action": [f"{service}:*" for service in (*DEPLOY_SERVICES, *WORKLOAD_SERVICES)] + ["tag:GetResources"],
+            "Action": [f"{service}:*" for service in dict.fromkeys((*DEPLOY_SERVICES, *WORKLOAD_SERVICES))]
+            + ["tag:GetResources"],
             "Resource": "*",
             "Condition": _in_regions(target.regions),
         },

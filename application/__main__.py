@@ -16,6 +16,7 @@ from application.certificate import Certificate, CertificateArgs
 from application.edge import Alb, AlbArgs, Listeners, ListenersArgs
 from application.environment import function_environments
 from application.functions import PaymentFunction, PaymentFunctionArgs, QueueTrigger, role_arn
+from application.merchant_directory import MerchantDirectory, MerchantDirectoryArgs
 from application.migration import LedgerMigration, LedgerMigrationArgs
 from application.notifications import NotificationTopic, NotificationTopicArgs
 from application.permissions import audit_records, function_statements
@@ -39,7 +40,6 @@ kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
 database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
 ledger_writer_secret_arn = data.require("ledgerWriterSecretArn")  # the settlement worker's
-key_hash_secret_arn = data.require("keyHashSecretArn")
 artifact = lambda_artifact()  # rebuilt first when missing or stale
 opts = ctx.component_opts()
 (settlement_worker,) = functions_invoked_by("queue")  # the payment queue's consumer, the notifications' publisher
@@ -64,8 +64,14 @@ notifications = NotificationTopic(
     opts,
 )
 
-# --- merchants: one API key each; the functions map the key id API Gateway accepted to the merchant ---
-api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants, kms_key_arn), ctx, opts)
+# --- merchants: one API key each, and their entries in the merchants table the functions read ---
+api_keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.all_merchants), ctx, opts)
+merchant_directory = MerchantDirectory(
+    "merchant-directory",
+    MerchantDirectoryArgs(data.require("merchantsTableName"), api_keys.keys, data.require("keyHashKey")),
+    ctx,
+    opts,
+)
 
 # --- what the functions read: each handler gets the variables payments.settings says it reads ---
 environments = function_environments(
@@ -86,9 +92,8 @@ environments = function_environments(
         "DB_PROXY_ENDPOINT": data.require("proxyEndpoint"),
         "DB_PORT": data.require("databasePort").apply(lambda port: str(int(port))),
         "DB_NAME": data.require("databaseName"),
-        "MERCHANTS_BY_API_KEY_ID": api_keys.merchants_by_api_key_id,
-        "KEY_HASH_SECRET_ARN": key_hash_secret_arn,
-        "ALB_API_KEYS_SECRET_ARN": api_keys.hashes_secret.arn,
+        "MERCHANTS_TABLE_NAME": data.require("merchantsTableName"),
+        "KEY_HASH_PARAMETER_NAME": data.require("keyHashParameterName"),
     },
 )
 # --- what the functions may do: each role grants its row's statements (shared/functions.py) on these ---
@@ -98,8 +103,8 @@ statements = function_statements(
         "transactionsTable": transactions_table_arn,
         "idempotencyTable": data.require("idempotencyTableArn"),
         "paymentQueue": queues.payments.arn,
-        "keyHashSecret": key_hash_secret_arn,
-        "merchantKeyHashes": api_keys.hashes_secret.arn,
+        "keyHashParameter": data.require("keyHashParameterArn"),
+        "merchantsTable": data.require("merchantsTableArn"),
         "auditRecords": audit_records(data.require("auditBucketArn")),
         "notificationTopic": notifications.arn,
         "ledgerOwnerSecret": database_secret_arn,
@@ -180,7 +185,14 @@ api = PaymentApi(
 )
 MerchantUsagePlan(
     "api-usage-plan",
-    MerchantUsagePlanArgs(api.api_id, api.stage_name, api_keys.keys, settings.api_throttle, settings.api_quota),
+    MerchantUsagePlanArgs(
+        api.api_id,
+        api.stage_name,
+        api_keys.keys,
+        settings.api_throttle,
+        settings.api_quota,
+        after=merchant_directory.entries,
+    ),
     ctx,
     opts,
 )
@@ -276,7 +288,6 @@ pulumi.export("albUrl", certificate.domain_name.apply(lambda name: f"https://{na
 pulumi.export("certificateArn", certificate.arn)
 pulumi.export("wafWebAclArn", waf.arn if waf else None)
 pulumi.export("lambdaTargetGroupArnSuffix", alb_api.target_group.arn_suffix)
-pulumi.export("albApiKeysSecretArn", api_keys.hashes_secret.arn)
 pulumi.export("webActiveColor", settings.active_color)
 pulumi.export("webTargetGroupArns", {color: web_targets.groups[color].arn for color in COLORS})
 pulumi.export("webTargetGroupArnSuffixes", {color: web_targets.groups[color].arn_suffix for color in COLORS})

@@ -1,17 +1,17 @@
-"""One API key per merchant (`application:merchants`) in one usage plan on the payments API stage.
+"""One API key per merchant (`application:merchants` and `application:environmentMerchants`) in one
+usage plan on the payments API stage.
 
 The key identifies the merchant: API Gateway checks it and hands its id to the function
-(`requestContext.identity.apiKeyId`), and the functions map key ids to merchant ids with
-`MERCHANTS_BY_API_KEY_ID` (`merchants_by_api_key_id` below: ids only, never key values).
+(`requestContext.identity.apiKeyId`); the merchants table maps key ids to merchants
+(`application/merchant_directory.py`: ids and keyed digests only, never key values).
 
 AWS generates the key values. They stay out of plain state: `ApiKey.value` and
 `UsagePlanKey.value` (the same key, repeated by the provider) are registered as secret outputs.
 Nothing exports a value; a merchant gets its key with `aws apigateway get-api-key --api-key <id>
 --include-value` (application/README.md). Rotating a key is replacing its ApiKey
-(`pulumi up --replace <urn>`): a new value, and a new id that the mapping picks up.
+(`pulumi up --replace <urn>`): a new value, and a new id, which the merchants table follows.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,18 +27,14 @@ SECRET_VALUE = ["value"]
 @dataclass(frozen=True)
 class MerchantApiKeysArgs:
     merchants: Sequence[str]
-    kms_key_arn: pulumi.Input[str]
 
 
 class MerchantApiKeys(pulumi.ComponentResource):
-    """The keys alone, so the functions can receive the key-id mapping before the API that calls them exists;
-    and the secret of their keyed hashes, against which the ALB door checks `x-api-key` (API Gateway checks
-    keys itself). Onboarding writes that secret's value (README): no key and no hash is ever in state."""
+    """The keys alone, before the API that checks them exists: the merchants table is written from them
+    (the ALB door checks `x-api-key` against it; API Gateway checks keys itself)."""
 
     keys: dict[str, aws.apigateway.ApiKey]
-    hashes_secret: aws.secretsmanager.Secret
     api_key_ids: dict[str, pulumi.Output[str]]
-    merchants_by_api_key_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: MerchantApiKeysArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
@@ -55,22 +51,8 @@ class MerchantApiKeys(pulumi.ComponentResource):
                 tags={**ctx.tags(key_name), "MerchantId": merchant},
                 opts=ctx.tagged_child(self, additional_secret_outputs=SECRET_VALUE),
             )
-        hashes_name = ctx.name("alb-api-keys")
-        self.hashes_secret = aws.secretsmanager.Secret(
-            f"{name}-hashes",
-            name=ctx.namer.check(hashes_name, "secrets"),
-            description="HMAC-SHA256 of each merchant API key, with its key id (written by onboarding)",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=0,  # clean teardown; onboarding writes it again from the keys (docs/design.md)
-            tags=ctx.tags(hashes_name),
-            opts=ctx.tagged_child(self),
-        )
         self.api_key_ids = {merchant: key.id for merchant, key in self.keys.items()}
-        merchants = list(self.keys)
-        self.merchants_by_api_key_id = pulumi.Output.all(*self.api_key_ids.values()).apply(
-            lambda ids: json.dumps(dict(zip(ids, merchants, strict=True)), sort_keys=True)
-        )
-        self.register_outputs({"apiKeyIds": self.api_key_ids, "merchantsByApiKeyId": self.merchants_by_api_key_id})
+        self.register_outputs({"apiKeyIds": self.api_key_ids})
 
 
 @dataclass(frozen=True)
@@ -80,6 +62,9 @@ class MerchantUsagePlanArgs:
     keys: Mapping[str, aws.apigateway.ApiKey]  # merchant -> its key
     throttle: ApiThrottle  # per API key
     quota: ApiQuota  # per API key
+    # merchant -> what must exist before its key is accepted (its merchants-table entry, so that no request
+    # with a new key finds no merchant and has that answer kept)
+    after: Mapping[str, pulumi.Resource]
 
 
 class MerchantUsagePlan(pulumi.ComponentResource):
@@ -111,6 +96,6 @@ class MerchantUsagePlan(pulumi.ComponentResource):
                 key_type="API_KEY",
                 usage_plan_id=self.usage_plan.id,
                 # The provider copies the key's value into this resource's state: keep it secret there too.
-                opts=ctx.child(self, additional_secret_outputs=SECRET_VALUE),
+                opts=ctx.child(self, additional_secret_outputs=SECRET_VALUE, depends_on=[args.after[merchant]]),
             )
         self.register_outputs({"usagePlanId": self.usage_plan.id})

@@ -3,7 +3,7 @@
 What every function needs is here (`common_statements`); what each one needs besides is its row's
 grants in `shared/functions.py`, turned into statements on the ARNs this layer supplies by name.
 Pure functions of ARNs (plain strings or Outputs), so tests read them without a deployment. Every
-statement names the one table, queue, topic, bucket prefix, secret or key it is about; the only
+statement names the one table, queue, topic, bucket prefix, secret, parameter or key it is about; the only
 `"Resource": "*"` statements are the actions in `RESOURCELESS_ACTIONS`, which AWS does not let an
 IAM policy scope to a resource.
 """
@@ -61,8 +61,9 @@ LAMBDA_SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
 # service calls KMS with the caller's credentials. Recorded action -> KMS actions on that resource's
 # key (the key the plan gives the resource, or the one the request names, e.g. S3 SSEKMSKeyId).
 IMPLIED_KMS_ACTIONS: dict[str, tuple[str, ...]] = {
-    # Secrets Manager decrypts the secret value for the caller.
+    # Secrets Manager decrypts the secret value for the caller; so does Parameter Store a SecureString.
     "secretsmanager:GetSecretValue": ("kms:Decrypt",),
+    "ssm:GetParameter": ("kms:Decrypt",),
     # SQS SSE-KMS: a producer needs both (SQS generates and caches data keys), a consumer Decrypt.
     "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
     "sqs:ReceiveMessage": ("kms:Decrypt",),

@@ -208,8 +208,16 @@ class ApplicationSettings(StrictModel):
         description="API Gateway execution logging level (INFO or ERROR); data tracing is always off."
     )
     merchants: Annotated[list[MerchantIdSetting], AfterValidator(unique_merchants)] = Field(
-        min_length=1,
-        description="Merchant ids; each gets its own API key in the usage plan (the functions map key id -> merchant).",
+        description=(
+            "Merchants of every environment, declared once in application/Pulumi.yaml; each gets its own API key in "
+            "the usage plan and its entries in the merchants table (docs/configuration.md: onboarding a merchant)."
+        ),
+    )
+    environment_merchants: Annotated[list[MerchantIdSetting], AfterValidator(unique_merchants)] = Field(
+        description=(
+            "Merchants of this environment only (a test merchant in dev, a pilot in prod), on top of "
+            "application:merchants; [] when none."
+        ),
     )
     owns_api_gateway_account: bool = Field(
         description=(
@@ -273,6 +281,27 @@ class ApplicationSettings(StrictModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the functions' JSON logs (POWERTOOLS_LOG_LEVEL)."
     )
+
+    @field_validator("environment_merchants")
+    @classmethod
+    def _merchants_listed_once(cls, merchants: list[str], info: ValidationInfo) -> list[str]:
+        everywhere = info.data.get("merchants")
+        if everywhere is None:  # application:merchants is invalid itself: its own problem is reported
+            return merchants
+        shared = [merchant for merchant in merchants if merchant in everywhere]
+        if shared:
+            raise ValueError(
+                f"{', '.join(shared)} already in application:merchants (every environment's, application/Pulumi.yaml): "
+                "list a merchant in one of the two"
+            )
+        if not everywhere and not merchants:
+            raise ValueError("no merchant at all: declare at least one in application:merchants or here")
+        return merchants
+
+    @property
+    def all_merchants(self) -> list[str]:
+        """Every merchant of this environment: those of every environment, then its own."""
+        return [*self.merchants, *self.environment_merchants]
 
     # Rules between keys: each is a validator of the later key, reading the earlier ones from info.data.
 

@@ -1,8 +1,9 @@
 """Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
 the functions' secrets and optional DR copies. Reads networking; exports the DATA contract.
 
-No SSM parameters: every setting the functions read is an environment variable the application
-layer sets from this layer's exports (one source of truth)."""
+The functions find what they read through environment variables the application layer sets from
+this layer's exports (one source of truth): names and ARNs, never a value; the one value they
+read from Parameter Store is the key of their keyed hashes (a SecureString)."""
 
 import pulumi
 
@@ -124,7 +125,9 @@ pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", settings.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
 pulumi.export("ledgerWriterSecretArn", function_secrets.ledger_writer_arn)
-pulumi.export("keyHashSecretArn", function_secrets.key_hash_arn)
+pulumi.export("keyHashParameterName", function_secrets.key_hash_parameter.name)
+pulumi.export("keyHashParameterArn", function_secrets.key_hash_parameter.arn)
+pulumi.export("keyHashKey", function_secrets.key_hash_key)
 pulumi.export("proxyEndpoint", proxy.endpoint)
 for logical, table in tables.tables.items():
     pulumi.export(f"{logical}TableName", table.name)

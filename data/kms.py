@@ -15,7 +15,7 @@ from shared.context import LayerContext
 
 # AWS services that may use the key on behalf of this account's roles (kms:ViaService):
 # the data stores of this layer and the application layer's queue, topic and functions.
-KEY_SERVICES: tuple[str, ...] = ("rds", "secretsmanager", "dynamodb", "s3", "sqs", "sns", "lambda")
+KEY_SERVICES: tuple[str, ...] = ("rds", "secretsmanager", "ssm", "dynamodb", "s3", "sqs", "sns", "lambda")
 # Service principals that encrypt on their own behalf (no ViaService), confined to this account.
 KEY_SERVICE_PRINCIPALS: dict[str, str] = {
     "SnsDeliversToEncryptedQueues": "sns.amazonaws.com",

@@ -1,4 +1,5 @@
-"""DynamoDB tables for transactions and idempotency records, built from the functions' own schema.
+"""DynamoDB tables for transactions, idempotency records and the merchant directory, built from the
+functions' own schema.
 
 `payments.storage_schema` (functions/payments/storage_schema.py) is the one definition of table
 keys and the TTL attribute; the handlers read and write with the same constants, so the tables
@@ -11,11 +12,23 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
+from payments.storage_schema import (
+    IDEMPOTENCY_TABLE,
+    MERCHANTS_TABLE,
+    MERCHANTS_TABLE_TYPE,
+    TRANSACTIONS_TABLE,
+    TableSchema,
+)
 from shared.context import LayerContext
 
 # logical table -> its schema; the logical name is also the physical name's resource type.
-TABLES: dict[str, TableSchema] = {"transactions": TRANSACTIONS_TABLE, "idempotency": IDEMPOTENCY_TABLE}
+TABLES: dict[str, TableSchema] = {
+    "transactions": TRANSACTIONS_TABLE,
+    "idempotency": IDEMPOTENCY_TABLE,
+    # API key -> merchant, for both front doors: written by the application layer's deploy (one item per
+    # merchant, and the ALB door's key digests), so onboarding a merchant needs no step by hand.
+    MERCHANTS_TABLE_TYPE: MERCHANTS_TABLE,
+}
 
 
 @dataclass(frozen=True)

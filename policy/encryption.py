@@ -67,6 +67,17 @@ def _secure_string_cmk(args: ResourceValidationArgs) -> str | None:
     return None
 
 
+def _secure_string(args: ResourceValidationArgs) -> str | None:
+    kind = value(args.props, "type")
+    if kind != "SecureString":
+        return (
+            f"a {kind} parameter is readable by anyone who may describe the account's configuration: Parameter "
+            "Store holds only sensitive values here (type SecureString); pass a plain setting through the layer "
+            "contracts as an environment variable"
+        )
+    return None
+
+
 def _secret_cmk(args: ResourceValidationArgs) -> str | None:
     return None if is_set(args.props, "kmsKeyId") else "the secret uses the AWS-managed key: set kmsKeyId"
 
@@ -91,6 +102,11 @@ POLICIES = (
         "cloudwatch-log-group-retention (CKV_AWS_66)",
         "CloudWatch log groups keep logs for an allowed period, a year or more in prod (PCI DSS 10.5.1).",
         {LOG_GROUP: _log_retention},
+    ),
+    resource_policy(
+        "ssm-parameter-is-secure-string (CKV2_AWS_34)",
+        "SSM parameters are SecureStrings: Parameter Store holds the platform's static sensitive configuration only.",
+        {PARAMETER: _secure_string},
     ),
     resource_policy(
         "ssm-secure-string-encrypted-with-cmk (CKV_AWS_337)",

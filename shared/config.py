@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from shared.environments import ENVIRONMENT_NAMES, LOG_RETENTION_DAYS, Environment, Region
 from shared.errors import PlatformConfigError, StackFileError
-from shared.stack_files import DEFAULT_ORG, REPO, read_stack_file, shown_path, stack_files
+from shared.stack_files import DEFAULT_ORG, REPO, read_effective_config, shown_path, stack_files
 
 PLATFORM_NAMESPACE = "platform"
 # Namespaces Pulumi itself owns; anything else outside `platform:` and the project is a typo.
@@ -299,8 +299,9 @@ def _raise_if_any(problems: list[str], stack_file: str) -> None:
 
 
 def masked_stack_file(path: Path) -> tuple[dict[str, Any], set[str]]:
-    """A stack file's config with encrypted values replaced by a placeholder, and the keys replaced."""
-    raw = read_stack_file(path)
+    """A stack's config (its project's values under its stack file's) with encrypted values replaced by a
+    placeholder, and the keys replaced."""
+    raw = read_effective_config(path)
     secret_keys = {key for key, value in raw.items() if isinstance(value, dict)}
     return {k: ("[secret]" if k in secret_keys else v) for k, v in raw.items()}, secret_keys
 

@@ -84,12 +84,24 @@ DATA = _contract(
             "Secrets Manager secret (username/password, generated, CMK-encrypted) of the ledger writer role the "
             "settlement worker connects as (DB_SECRET_ARN; the migration step's DB_WRITER_SECRET_ARN)."
         ),
-        "keyHashSecretArn": "Secrets Manager secret (64-character generated key, CMK-encrypted): KEY_HASH_SECRET_ARN.",
+        "keyHashParameterName": (
+            "SSM SecureString parameter (64-character generated key, CMK-encrypted): KEY_HASH_PARAMETER_NAME."
+        ),
+        "keyHashParameterArn": "ARN of the key-hash parameter (IAM scoping of ssm:GetParameter).",
+        "keyHashKey": (
+            "The key-hash key itself, as a Pulumi secret (encrypted in state, shown as [secret]): the application "
+            "layer keys the ALB door's API-key digests with it."
+        ),
         "proxyEndpoint": "Host name of the RDS Proxy the Lambdas connect to (TLS required).",
         "transactionsTableName": "DynamoDB table of payment transactions (key schema: payments.storage_schema).",
         "transactionsTableArn": "ARN of the transactions table (IAM scoping; promotable: in the promotion record).",
         "idempotencyTableName": "DynamoDB table of idempotency records (TTL attribute from payments.storage_schema).",
         "idempotencyTableArn": "ARN of the idempotency table (promotable: in the promotion record).",
+        "merchantsTableName": (
+            "DynamoDB table of API key -> merchant, written by the application layer's deploy "
+            "(layout: payments.storage_schema)."
+        ),
+        "merchantsTableArn": "ARN of the merchants table (IAM scoping: the functions' GetItem).",
         "auditBucketName": "S3 bucket of the audit trail (SSE-KMS with kmsKeyArn, versioned, TLS only).",
         "auditBucketArn": "ARN of the audit bucket.",
         "albLogsBucketName": "S3 bucket for ALB access logs (SSE-S3, ELB log delivery allowed).",
@@ -141,7 +153,6 @@ APPLICATION = _contract(
         "wafWebAclArn": "ARN of the regional WAF web ACL (associate the API Gateway stage with it), or null.",
         # --- API behind the ALB (/api/*) ---
         "lambdaTargetGroupArnSuffix": "ARN suffix of the Lambda target group behind /api/* (CloudWatch TargetGroup).",
-        "albApiKeysSecretArn": "Secrets Manager secret of the merchants' API-key HMACs the ALB path checks.",
         # --- web tier, blue/green ---
         "webActiveColor": "Colour the 443 listener sends traffic to (blue or green).",
         "webTargetGroupArns": "Target group ARN per colour ({blue, green}): make release reads their health.",
@@ -174,7 +185,11 @@ APPLICATION = _contract(
             "auditBucketArn",
             "databaseSecretArn",
             "ledgerWriterSecretArn",
-            "keyHashSecretArn",
+            "keyHashParameterName",
+            "keyHashParameterArn",
+            "keyHashKey",
+            "merchantsTableName",
+            "merchantsTableArn",
             "proxyEndpoint",
             "databasePort",
             "databaseName",

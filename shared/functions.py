@@ -65,8 +65,11 @@ class FunctionSpec:
         return API_TIMEOUT_LIMIT_SECONDS if self.api_facing else LAMBDA_TIMEOUT_LIMIT_SECONDS
 
 
+# Who is calling: the API functions read the merchants table one item at a time.
+_READ_MERCHANTS = Grant("ReadMerchants", ("dynamodb:GetItem",), ("merchantsTable",))
 _PROCESS_PAYMENT_GRANTS = (
-    Grant("ReadKeyHashSecret", ("secretsmanager:GetSecretValue",), ("keyHashSecret",)),
+    _READ_MERCHANTS,
+    Grant("ReadKeyHashParameter", ("ssm:GetParameter",), ("keyHashParameter",)),
     Grant("RecordTransactions", ("dynamodb:PutItem", "dynamodb:UpdateItem"), ("transactionsTable",)),
     # No GetItem: a conditional put that fails returns the existing record
     # (ReturnValuesOnConditionCheckFailure), so Powertools never reads it separately.
@@ -75,7 +78,7 @@ _PROCESS_PAYMENT_GRANTS = (
     ),
     Grant("EnqueuePayments", ("sqs:SendMessage",), ("paymentQueue",)),
 )
-_VERIFY_PAYMENT_GRANTS = (Grant("ReadTransactions", ("dynamodb:GetItem",), ("transactionsTable",)),)
+_VERIFY_PAYMENT_GRANTS = (_READ_MERCHANTS, Grant("ReadTransactions", ("dynamodb:GetItem",), ("transactionsTable",)))
 
 # In the order of the contract's exports.
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -141,13 +144,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="The payments API behind the ALB (/api/*): the same handlers; x-api-key checked here",
         invoked_by="alb",
         timeout_seconds=10,
-        # The ALB door runs process-payment and verify-payment and checks `x-api-key` against the
-        # merchants' keyed hashes.
-        grants=(
-            *_PROCESS_PAYMENT_GRANTS,
-            *_VERIFY_PAYMENT_GRANTS,
-            Grant("ReadMerchantKeyHashes", ("secretsmanager:GetSecretValue",), ("merchantKeyHashes",)),
-        ),
+        # The ALB door runs process-payment and verify-payment, and checks `x-api-key` against the
+        # merchants table with the key-hash parameter, which process-payment reads already: the same
+        # grants, once each.
+        grants=tuple(dict.fromkeys((*_PROCESS_PAYMENT_GRANTS, *_VERIFY_PAYMENT_GRANTS))),
         alarms=True,
     ),
 )

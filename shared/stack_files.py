@@ -2,8 +2,10 @@
 
 Layers, the offline plan, the checks over plans and the real-CLI driver all read
 `<layer>/Pulumi.<env>.yaml` through these functions, so they see the same flat config the Pulumi
-engine hands to a program. A file that is not valid YAML, repeats a key, or is not shaped like a
-Pulumi stack file is refused with one line per problem naming the file, line and column.
+engine hands to a program: the project's own `config:` values from `<layer>/Pulumi.yaml`, which every
+stack inherits, replaced key by key by what the stack file sets. A file that is not valid YAML,
+repeats a key, or is not shaped like a Pulumi stack file is refused with one line per problem naming
+the file, line and column.
 """
 
 import json
@@ -99,24 +101,75 @@ def read_stack_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def read_stack_file(path: Path) -> dict[str, Any]:
-    """The `config:` block of a Pulumi.<stack>.yaml as flat `namespace:key` -> value strings.
+def _flat(value: Any) -> Any:
+    """A config value as the Pulumi engine passes it: structured values as JSON strings, booleans as
+    `true`/`false`, encrypted values as `{"secure": ...}` (only the Pulumi CLI can decrypt them)."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
-    Structured values become JSON strings, exactly as the Pulumi engine passes them; encrypted
-    values stay `{"secure": ...}` (only the Pulumi CLI can decrypt them).
-    """
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` block of a Pulumi.<stack>.yaml alone, as flat `namespace:key` -> value strings."""
     config = read_stack_document(path).get("config") or {}
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            flat[str(key)] = value
-        elif isinstance(value, dict | list):
-            flat[str(key)] = json.dumps(value, default=str)
-        elif isinstance(value, bool):
-            flat[str(key)] = "true" if value else "false"
-        else:
-            flat[str(key)] = str(value)
-    return flat
+    return {str(key): _flat(value) for key, value in config.items()}
+
+
+# What a project-level config entry may say (Pulumi's project file reference, `config` options).
+_PROJECT_CONFIG_ATTRIBUTES = frozenset({"type", "description", "items", "default", "value", "secret"})
+
+
+def read_project_config(project_dir: Path) -> dict[str, Any]:
+    """The values `<project_dir>/Pulumi.yaml` gives every stack of the project, flat like a stack file.
+
+    Read as the Pulumi CLI reads a project's `config:` block: a key without a namespace belongs to the
+    project (`<name>:<key>`); a scalar or a list is the value itself; a mapping is an entry whose `value`
+    (or, for the project's own keys, `default`) is the value, and an entry with neither declares a key
+    without giving it a value. An entry Pulumi refuses is refused here, naming the key and why.
+    """
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():  # a directory of stack files alone (a scratch copy): nothing to inherit
+        return {}
+    where, text = shown_path(path), path.read_text()
+    try:
+        document = yaml.load(text, Loader=_StrictLoader) or {}  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise StackFileError([_yaml_problem(where, text, error)]) from None
+    project = str(document.get("name", ""))
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for raw_key, entry in (document.get("config") or {}).items():
+        key = str(raw_key) if ":" in str(raw_key) else f"{project}:{raw_key}"
+        if not isinstance(entry, dict):
+            values[key] = _flat(entry)
+            continue
+        unknown = sorted(set(entry) - _PROJECT_CONFIG_ATTRIBUTES)
+        if unknown:
+            problems.append(
+                f"{where}: config: {raw_key}: {', '.join(unknown)} is not an attribute of a project config entry; "
+                f"allowed: {', '.join(sorted(_PROJECT_CONFIG_ATTRIBUTES))} (a structured value goes under value:)"
+            )
+        elif "value" in entry and "default" in entry:
+            problems.append(f"{where}: config: {raw_key}: give either value or default, not both")
+        elif "default" in entry and not key.startswith(f"{project}:"):
+            problems.append(
+                f"{where}: config: {raw_key}: a key of another namespace than {project!r} takes value:, not default:"
+            )
+        elif "value" in entry or "default" in entry:
+            values[key] = _flat(entry.get("value", entry.get("default")))
+    if problems:
+        raise StackFileError(problems)
+    return values
+
+
+def read_effective_config(path: Path) -> dict[str, Any]:
+    """What the Pulumi CLI hands the program of the stack whose file is `path`: the project's values
+    (its Pulumi.yaml, next to the stack file), each replaced as a whole by the stack file's own."""
+    return {**read_project_config(path.parent), **read_stack_file(path)}
 
 
 def stack_file(layer: str, env: str) -> Path:
@@ -124,11 +177,11 @@ def stack_file(layer: str, env: str) -> Path:
 
 
 def read_layer_config(layer: str, env: str) -> dict[str, Any]:
-    """One layer's stack file of one environment; a missing file says what every layer needs."""
+    """One layer's configuration in one environment; a missing stack file says what every layer needs."""
     path = stack_file(layer, env)
     if not path.is_file():
         raise StackFileError([f"{shown_path(path)} is missing: every layer needs a stack file per environment"])
-    return read_stack_file(path)
+    return read_effective_config(path)
 
 
 def stack_files(project_dir: Path) -> dict[str, Path]:

@@ -43,6 +43,13 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 API_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings.settings"
 USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TABLE_ITEM = "aws:dynamodb/tableItem:TableItem"
+# A merchant is its API key, the key's place in the usage plan and its entry in the merchants table; the
+# ALB door's digest shards are rewritten (their content, a secret, follows the merchants).
+MERCHANT_VARIATION = Variation(
+    properties=(f"{TABLE_ITEM}.item",),
+    counts=("aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlanKey:UsagePlanKey", TABLE_ITEM),
+)
 SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule"
 
 VARIATIONS: Mapping[str, Variation] = MappingProxyType(
@@ -162,6 +169,10 @@ VARIATIONS: Mapping[str, Variation] = MappingProxyType(
         "application:apiThrottle": Variation(properties=(API_METHOD_SETTINGS, f"{USAGE_PLAN}.throttleSettings")),
         "application:apiQuota": Variation(properties=(f"{USAGE_PLAN}.quotaSettings",)),
         "application:apiLoggingLevel": Variation(properties=(API_METHOD_SETTINGS,)),
+        # Declared once in application/Pulumi.yaml; a stack file that replaces the list, and the merchants of
+        # one environment only, add or remove merchants there.
+        "application:merchants": MERCHANT_VARIATION,
+        "application:environmentMerchants": MERCHANT_VARIATION,
         # --- observability ---
         "observability:alarmEmails": Variation(properties=(f"{SUBSCRIPTION}.endpoint",), counts=(SUBSCRIPTION,)),
         # the threshold, and the description that states it (what the notification says)

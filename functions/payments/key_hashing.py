@@ -1,12 +1,17 @@
-"""Keyed hashes of Idempotency-Keys: what is stored, and the transaction id, never the raw key.
+"""Keyed hashes: of Idempotency-Keys (what is stored, and the transaction id, never the raw key) and
+of merchant API keys (the ALB door's lookup digests).
 
-Both are HMAC-SHA256 under a secret key read from Secrets Manager (`KEY_HASH_SECRET_ARN`), over
-(purpose, merchant id, Idempotency-Key), so
+All are HMAC-SHA256 under one secret key, a SecureString parameter (`KEY_HASH_PARAMETER_NAME`),
+over a purpose and the hashed values, so that the purposes never collide. For Idempotency-Keys,
+over (purpose, merchant id, Idempotency-Key), so
 - the stored idempotency record and the transaction id reveal nothing about the key without the
   secret (a key that held card data cannot be brute-forced from them);
 - the same key used by two merchants gives two unrelated records and transactions;
 - the transaction id is still deterministic: the same merchant and key always give the same id,
   so a request re-run after its idempotency record was lost finds the transaction it made.
+
+The application layer computes the API-key digests with the same class at deploy time (it holds the
+key as a Pulumi secret), which is why reading the parameter imports Powertools only when called.
 
 Changing the secret changes every derived id: a client retrying across the change would make a
 second payment. The secret is created once and never rotated in place.
@@ -21,14 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
+from payments import execution_environment
 from payments.settings import ConfigurationError
 
 MIN_SECRET_LENGTH = 32
 _IDEMPOTENCY_PURPOSE = "idempotency-record"
 _TRANSACTION_PURPOSE = "transaction-id"
+_API_KEY_PURPOSE = "api-key"
 _UUID_VERSION_8 = 0x80  # RFC 9562 UUIDv8: application-defined layout (here, a truncated HMAC)
 _RFC_VARIANT = 0x80
 
@@ -39,9 +43,13 @@ class KeyHasher:
 
     _secret: bytes = field(repr=False)
 
-    def _mac(self, purpose: str, merchant_id: str, idempotency_key: str) -> bytes:
-        message = json.dumps([purpose, merchant_id, idempotency_key], separators=(",", ":")).encode()
+    def _mac(self, purpose: str, *values: str) -> bytes:
+        message = json.dumps([purpose, *values], separators=(",", ":")).encode()
         return hmac.new(self._secret, message, hashlib.sha256).digest()
+
+    def api_key_digest(self, api_key: str) -> str:
+        """Hex HMAC of a merchant API key value: what the merchants table files the key's id under."""
+        return self._mac(_API_KEY_PURPOSE, api_key).hex()
 
     def idempotency_digest(self, merchant_id: str, idempotency_key: str) -> str:
         """Hex HMAC that keys the merchant's idempotency record for this key."""
@@ -55,18 +63,23 @@ class KeyHasher:
         return UUID(bytes=bytes(raw))
 
 
-def load_key_hasher(secret_arn: str, client: Any) -> KeyHasher:
-    """Read the secret once (Powertools parameters, cached) and check it; ConfigurationError if unusable."""
+@execution_environment.cached
+def load_key_hasher(parameter_name: str, client: Any) -> KeyHasher:
+    """Read the key (Powertools parameters, decrypted) once per execution environment, whichever handlers
+    of a function need it, and check it; ConfigurationError if unusable."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415 (see the module docstring)
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError  # noqa: PLC0415
+
     try:
-        secret = SecretsProvider(boto3_client=client).get(secret_arn)
+        secret = SSMProvider(boto3_client=client).get(parameter_name, decrypt=True)
     except GetParameterError:
         raise ConfigurationError(
-            "KEY_HASH_SECRET_ARN: the secret could not be read; check that it exists and that the function's role "
-            "may call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)"
+            "KEY_HASH_PARAMETER_NAME: the parameter could not be read; check that it exists and that the function's "
+            "role may call ssm:GetParameter on it (and kms:Decrypt on its key)"
         ) from None
     if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
         raise ConfigurationError(
-            f"KEY_HASH_SECRET_ARN: the secret must be a SecretString of at least {MIN_SECRET_LENGTH} random "
+            f"KEY_HASH_PARAMETER_NAME: the parameter must be a SecureString of at least {MIN_SECRET_LENGTH} random "
             "characters (for example 64 hex digits); create it once and never rotate it in place"
         )
     return KeyHasher(secret.encode("utf-8"))

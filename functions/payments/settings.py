@@ -9,19 +9,20 @@ missing or invalid variable.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from payments.models import MerchantId
-
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-ApiKeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 
 POSTGRES_BIGINT_MAX = 2**63 - 1
 """Largest PostgreSQL `bigint`: the type of `ledger_entries.amount_minor` (payments/migrations)."""
+
+# How long the API functions keep an answer of the merchants table, and the most they may: the bound on
+# how long a revoked API key keeps working on the ALB door (API Gateway refuses a deleted key at once).
+MERCHANTS_MAX_AGE_SECONDS = 60
+MERCHANTS_MAX_AGE_LIMIT_SECONDS = 300
 
 # Amazon Linux's system trust store: it holds the Amazon roots that sign RDS Proxy's (ACM) certificates.
 DEFAULT_DB_CA_BUNDLE_PATH = "/etc/pki/tls/certs/ca-bundle.crt"
@@ -83,27 +84,25 @@ class CoreSettings(_EnvironmentModel):
 class MerchantScopedSettings(CoreSettings):
     """Read by the handlers behind API Gateway: who the caller is (payments.merchants)."""
 
-    merchants_by_api_key_id: dict[ApiKeyId, MerchantId] = Field(
-        alias="MERCHANTS_BY_API_KEY_ID",
-        min_length=1,
+    merchants_table_name: str = Field(
+        alias="MERCHANTS_TABLE_NAME",
+        min_length=3,
         description=(
-            'JSON object mapping API Gateway API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"} '
-            "(key ids, never key values); a request whose key is not mapped gets 403."
+            "DynamoDB table of API key -> merchant (payments.storage_schema.MERCHANTS_TABLE), written by the deploy "
+            "and read with GetItem only; a request whose key has no merchant there gets 403."
         ),
     )
-
-    @field_validator("merchants_by_api_key_id", mode="before")
-    @classmethod
-    def _parse_mapping(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            mapping = json.loads(value)
-        except ValueError:
-            mapping = None
-        if not isinstance(mapping, dict):
-            raise ValueError('must be a JSON object of API key id -> merchant id, e.g. {"a1b2c3d4e5": "merchant-001"}')
-        return mapping
+    merchants_max_age_seconds: int = Field(
+        MERCHANTS_MAX_AGE_SECONDS,
+        alias="MERCHANTS_MAX_AGE_SECONDS",
+        ge=0,
+        le=MERCHANTS_MAX_AGE_LIMIT_SECONDS,
+        description=(
+            f"How long an answer of the merchants table is kept before it is read again (default "
+            f"{MERCHANTS_MAX_AGE_SECONDS}, at most {MERCHANTS_MAX_AGE_LIMIT_SECONDS}): the longest a revoked key "
+            "keeps working on the ALB door (functions/README.md)."
+        ),
+    )
 
 
 class VerifyPaymentSettings(MerchantScopedSettings):
@@ -152,12 +151,12 @@ class ProcessPaymentSettings(MerchantScopedSettings):
         description="Largest accepted request body in bytes; larger bodies get 413 (default 4096).",
     )
 
-    key_hash_secret_arn: str = Field(
-        alias="KEY_HASH_SECRET_ARN",
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+    key_hash_parameter_name: str = Field(
+        alias="KEY_HASH_PARAMETER_NAME",
+        pattern=r"^/[A-Za-z0-9/_.-]+$",
         description=(
-            "Secrets Manager secret whose SecretString (random, at least 32 characters) keys the HMAC of "
-            "Idempotency-Keys and derived transaction ids; never rotate it in place (see functions/README.md)."
+            "SSM SecureString parameter (random, at least 32 characters) keying the HMAC of Idempotency-Keys, "
+            "derived transaction ids and API-key digests; never rotate it in place (see functions/README.md)."
         ),
     )
 
@@ -268,17 +267,8 @@ class MigrateLedgerSettings(_EnvironmentModel):
 
 
 class AlbApiSettings(ProcessPaymentSettings):
-    """Read by the ALB entry point: everything process-payment and verify-payment read (it runs them),
-    and the merchants' API-key hashes it checks `x-api-key` against."""
-
-    alb_api_keys_secret_arn: str = Field(
-        alias="ALB_API_KEYS_SECRET_ARN",
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-        description=(
-            'Secrets Manager secret {"hmacKey": "<32+ random characters>", "keys": [{"apiKeyId": "<API Gateway '
-            'key id>", "hmac": "<hex HMAC-SHA256 of the key value>"}]}: the ALB path\'s merchant API keys.'
-        ),
-    )
+    """Read by the ALB entry point: everything process-payment and verify-payment read (it runs them), the
+    key-hash parameter and the merchants table included, against which it checks `x-api-key`."""
 
 
 _HANDLER_SETTINGS: dict[str, type[_EnvironmentModel]] = {

@@ -6,9 +6,11 @@ pulling boto3 or Powertools. Every table and attribute name the handlers use com
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 KeyType = Literal["S", "N", "B"]
 
@@ -80,3 +82,64 @@ IDEMPOTENCY = IdempotencyAttributes()
 
 TRANSACTIONS_TABLE = TableSchema(hash_key=TRANSACTION.transaction_id, hash_key_type="S")
 IDEMPOTENCY_TABLE = TableSchema(hash_key=IDEMPOTENCY.key, hash_key_type="S", ttl_attribute=IDEMPOTENCY.expiry)
+
+
+@dataclass(frozen=True)
+class MerchantAttributes:
+    """Attribute names of an item in the merchants table: what a front door looks up, and the answer."""
+
+    lookup: str = "lookup"
+    value: str = "value"
+
+
+MERCHANT = MerchantAttributes()
+MERCHANTS_TABLE_TYPE = "merchants"  # its physical name: merchants-<environment>-<suffix> (data/tables.py)
+MERCHANTS_TABLE = TableSchema(hash_key=MERCHANT.lookup, hash_key_type="S")
+"""Written by the application layer's deploy, read by the API functions with GetItem only:
+- `api-key/<API Gateway key id>` -> the merchant id (`merchant_lookup`);
+- `api-key-digests/<0-f>` -> a JSON object of keyed digest -> key id for the ALB door
+  (`digest_shard_lookup`): the digests in 16 shards by their first hex digit, never a digest as
+  an item's key (a key is visible wherever the item is named)."""
+
+DIGEST_SHARDS: tuple[str, ...] = tuple("0123456789abcdef")
+
+
+def merchant_lookup(api_key_id: str) -> str:
+    """The merchants-table key of the item naming the merchant of an API key id."""
+    return f"api-key/{api_key_id}"
+
+
+def digest_shard_lookup(shard: str) -> str:
+    """The merchants-table key of the shard holding the digests that start with `shard`."""
+    return f"api-key-digests/{shard}"
+
+
+def digest_shard(digest: str) -> str:
+    """The shard of a hex digest: its first digit."""
+    return digest[0]
+
+
+def merchant_item(api_key_id: str, merchant_id: str) -> dict[str, Any]:
+    """The item naming the merchant of an API key, in DynamoDB's attribute-value form."""
+    return {MERCHANT.lookup: {"S": merchant_lookup(api_key_id)}, MERCHANT.value: {"S": merchant_id}}
+
+
+def digest_shard_items(key_ids_by_digest: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every shard's item (one per `DIGEST_SHARDS`, in that order, an empty one included), each holding
+    its digests -> key ids as a JSON object with sorted keys (the same merchants, the same items)."""
+    return [
+        {
+            MERCHANT.lookup: {"S": digest_shard_lookup(shard)},
+            MERCHANT.value: {
+                "S": json.dumps(
+                    {
+                        digest: key_ids_by_digest[digest]
+                        for digest in sorted(key_ids_by_digest)
+                        if digest_shard(digest) == shard
+                    },
+                    separators=(",", ":"),
+                )
+            },
+        }
+        for shard in DIGEST_SHARDS
+    ]

@@ -9,8 +9,8 @@ before (to create resources, read queues, look at results) stay out of the recor
 Each call is turned into the IAM action it needs (service signing name + operation, with the
 few operations whose IAM action has another name mapped explicitly, e.g. SNS `PublishBatch`
 needs `sns:Publish`, and DynamoDB `TransactWriteItems` the action of each of its entries) and the
-resource the request names (table name, queue URL, topic or secret
-ARN, bucket/key, the SSE key the request asks for).
+resource the request names (table name, queue URL, topic or secret ARN, parameter name, bucket/key, the
+SSE key the request asks for).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ RESOURCE_PARAMETER = {
     "sns": "TopicArn",
     "s3": "Bucket",
     "secretsmanager": "SecretId",
+    "ssm": "Name",
     "kms": "KeyId",
 }
 

@@ -29,17 +29,32 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE, TableSchema
+from payments.key_hashing import KeyHasher
+from payments.storage_schema import (
+    IDEMPOTENCY_TABLE,
+    MERCHANT,
+    MERCHANTS_TABLE,
+    TRANSACTIONS_TABLE,
+    TableSchema,
+    digest_shard_items,
+    merchant_item,
+    merchant_lookup,
+)
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 TRANSACTIONS_TABLE_NAME = "transactions-test"
 IDEMPOTENCY_TABLE_NAME = "idempotency-test"
+MERCHANTS_TABLE_NAME = "merchants-test"
 MAX_RECEIVE_COUNT = 2
-# API Gateway API key id -> merchant (MERCHANTS_BY_API_KEY_ID): what the application layer maps.
+# The merchants the application layer would declare: API Gateway key id -> merchant, and each key's value
+# (test values: what a merchant presents in x-api-key on the ALB door).
 MERCHANT_API_KEY_ID = "test-key"
 OTHER_MERCHANT_API_KEY_ID = "other-key"
 MERCHANTS_BY_API_KEY_ID = {MERCHANT_API_KEY_ID: "merchant-001", OTHER_MERCHANT_API_KEY_ID: "merchant-002"}
+MERCHANT_API_KEY = "merchant-one-api-key-value-0001"
+OTHER_MERCHANT_API_KEY = "merchant-two-api-key-value-0002"
+API_KEY_VALUES = {MERCHANT_API_KEY_ID: MERCHANT_API_KEY, OTHER_MERCHANT_API_KEY_ID: OTHER_MERCHANT_API_KEY}
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -126,7 +141,8 @@ class AwsResources:
     bucket: str
     secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
     writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
-    key_hash_secret_arn: str
+    key_hash_parameter_name: str
+    key_hash_key: str  # the parameter's value (a test value)
 
     def client(self, service: str) -> Any:
         return self.clients[service]
@@ -151,10 +167,14 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
 
     `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
     """
-    clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager")}
+    clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager", "ssm")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     _create_table(clients["dynamodb"], TRANSACTIONS_TABLE_NAME, TRANSACTIONS_TABLE, kms_key_arn)
     _create_table(clients["dynamodb"], IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE, kms_key_arn)
+    _create_table(clients["dynamodb"], MERCHANTS_TABLE_NAME, MERCHANTS_TABLE, kms_key_arn)
+    key_hash_key = secrets.token_hex(32)
+    key_hash_parameter_name = create_key_hash_parameter(clients["ssm"], kms_key_arn, key_hash_key)
+    write_merchant_directory(clients["dynamodb"], KeyHasher(key_hash_key.encode()), MERCHANTS_BY_API_KEY_ID)
 
     sqs = clients["sqs"]
     dlq_url = sqs.create_queue(QueueName="payments-dlq-test", Attributes={"KmsMasterKeyId": kms_key_arn})["QueueUrl"]
@@ -188,7 +208,6 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
     writer_secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
-    key_hash_secret_arn = create_key_hash_secret(clients["secretsmanager"], kms_key_arn)
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -199,19 +218,34 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
         bucket=bucket,
         secret_arn=secret_arn,
         writer_secret_arn=writer_secret_arn,
-        key_hash_secret_arn=key_hash_secret_arn,
+        key_hash_parameter_name=key_hash_parameter_name,
+        key_hash_key=key_hash_key,
     )
 
 
-def create_key_hash_secret(secretsmanager: Any, kms_key_arn: str, value: str | None = None) -> str:
-    """The HMAC key of Idempotency-Keys (KEY_HASH_SECRET_ARN): random per test unless `value` is given."""
-    return str(
-        secretsmanager.create_secret(
-            Name=f"payments/key-hash-{secrets.token_hex(4)}",
-            SecretString=secrets.token_hex(32) if value is None else value,
-            KmsKeyId=kms_key_arn,
-        )["ARN"]
-    )
+def create_key_hash_parameter(ssm: Any, kms_key_arn: str, value: str) -> str:
+    """The key of the keyed hashes (KEY_HASH_PARAMETER_NAME), a SecureString under the key; its name."""
+    name = f"/key-hash-test-{secrets.token_hex(4)}"
+    ssm.put_parameter(Name=name, Value=value, Type="SecureString", KeyId=kms_key_arn, Tier="Standard")
+    return name
+
+
+def write_merchant_directory(dynamodb: Any, hasher: KeyHasher, merchants_by_api_key_id: Mapping[str, str]) -> None:
+    """What the application layer's deploy writes into the merchants table for these merchants (key id ->
+    merchant), with the ALB door's digest shards of their keys' values (`API_KEY_VALUES`)."""
+    digests = {hasher.api_key_digest(API_KEY_VALUES[key_id]): key_id for key_id in merchants_by_api_key_id}
+    items = [merchant_item(key_id, merchant) for key_id, merchant in merchants_by_api_key_id.items()]
+    for item in [*items, *digest_shard_items(digests)]:
+        dynamodb.put_item(TableName=MERCHANTS_TABLE_NAME, Item=item)
+
+
+def revoke_api_key(resources: AwsResources, api_key_id: str) -> None:
+    """What the deploy does when a merchant's key goes (offboarding, a leaked key replaced): its items leave
+    the merchants table."""
+    remaining = {key_id: merchant for key_id, merchant in MERCHANTS_BY_API_KEY_ID.items() if key_id != api_key_id}
+    dynamodb = resources.client("dynamodb")
+    dynamodb.delete_item(TableName=MERCHANTS_TABLE_NAME, Key={MERCHANT.lookup: {"S": merchant_lookup(api_key_id)}})
+    write_merchant_directory(dynamodb, KeyHasher(resources.key_hash_key.encode()), remaining)
 
 
 def handler_environment(
@@ -238,8 +272,8 @@ def handler_environment(
         "DB_NAME": db_name,
         "DB_CA_BUNDLE_PATH": ca_file,
         "DB_CONNECT_TIMEOUT_SECONDS": "10",
-        "KEY_HASH_SECRET_ARN": resources.key_hash_secret_arn,
-        "MERCHANTS_BY_API_KEY_ID": json.dumps(MERCHANTS_BY_API_KEY_ID),
+        "KEY_HASH_PARAMETER_NAME": resources.key_hash_parameter_name,
+        "MERCHANTS_TABLE_NAME": MERCHANTS_TABLE_NAME,
     }
 
 

@@ -1,68 +1,45 @@
-"""The ALB door (`/api/*`): x-api-key checked against keyed hashes, then the very handlers of API Gateway."""
+"""The ALB door (`/api/*`): x-api-key checked against keyed digests, then the very handlers of API Gateway."""
 
 from __future__ import annotations
 
+import datetime
 import json
-import secrets
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parameters import base as parameters_base
 from card_support import generated_pan
 from conftest import CapturedOutput
 from payment_support import VALID_BODY, assert_nothing_written, error_code
 
 from payments import execution_environment
-from payments.api_keys import api_key_hmac, parse_keyring
+from payments.api_keys import api_key_id
 from payments.handlers import alb_api
-from payments.settings import ConfigurationError
+from payments.key_hashing import KeyHasher
+from payments.merchants import merchant_directory
+from payments.settings import MERCHANTS_MAX_AGE_SECONDS
+from payments.storage_schema import MERCHANT, digest_shard_lookup
 from testkit.aws_support import (
-    MERCHANT_API_KEY_ID,
-    OTHER_MERCHANT_API_KEY_ID,
+    MERCHANT_API_KEY,
+    MERCHANTS_TABLE_NAME,
+    OTHER_MERCHANT_API_KEY,
     TRANSACTIONS_TABLE_NAME,
     AwsResources,
+    revoke_api_key,
     table_items,
 )
 from testkit.lambda_support import FakeLambdaContext, body_of
 from testkit.lambda_support import alb_event as lambda_event_for_alb
 
-HMAC_KEY = secrets.token_hex(32)
-MERCHANT_KEY = "merchant-one-api-key-value-0001"
-OTHER_MERCHANT_KEY = "merchant-two-api-key-value-0002"
 WITHOUT_MERCHANT = {name: value for name, value in VALID_BODY.items() if name != "merchant_id"}
-
-
-def keyring_document(*pairs: tuple[str, str]) -> str:
-    return json.dumps(
-        {
-            "hmacKey": HMAC_KEY,
-            "keys": [{"apiKeyId": key_id, "hmac": api_key_hmac(HMAC_KEY, key)} for key_id, key in pairs],
-        }
-    )
-
-
-@pytest.fixture
-def alb_env(aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """The handlers' environment plus the ALB door's API-key secret (in moto, KMS-encrypted)."""
-    arn = aws.client("secretsmanager").create_secret(
-        Name=f"alb-api-keys-{secrets.token_hex(4)}",
-        SecretString=keyring_document(
-            (MERCHANT_API_KEY_ID, MERCHANT_KEY), (OTHER_MERCHANT_API_KEY_ID, OTHER_MERCHANT_KEY)
-        ),
-        KmsKeyId=aws.kms_key_arn,
-    )["ARN"]
-    monkeypatch.setenv("ALB_API_KEYS_SECRET_ARN", arn)
-    execution_environment.clear_caches()
-    yield {**env, "ALB_API_KEYS_SECRET_ARN": arn}
-    execution_environment.clear_caches()
 
 
 def alb_event(
     method: str,
     path: str,
     *,
-    api_key: str | None = MERCHANT_KEY,
+    api_key: str | None = MERCHANT_API_KEY,
     body: dict[str, Any] | None = None,
     idempotency_key: str | None = "alb-key-0001-test",
     query: str | None = None,
@@ -87,15 +64,16 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def test_health_answers_200_without_reading_any_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ALB_API_KEYS_SECRET_ARN", raising=False)
+def test_health_answers_200_without_reading_any_parameter_or_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KEY_HASH_PARAMETER_NAME", raising=False)
+    monkeypatch.delenv("MERCHANTS_TABLE_NAME", raising=False)
     execution_environment.clear_caches()
     response = call(alb_event("GET", "/api/health", api_key=None))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "ok"}
 
 
-def test_a_payment_through_the_alb_is_the_api_gateway_payment(aws: AwsResources, alb_env: dict[str, str]) -> None:
+def test_a_payment_through_the_alb_is_the_api_gateway_payment(aws: AwsResources, env: dict[str, str]) -> None:
     response = call(alb_event("POST", "/api/process-payment", body=VALID_BODY))
 
     assert response["statusCode"] == 202
@@ -110,17 +88,17 @@ def test_a_payment_through_the_alb_is_the_api_gateway_payment(aws: AwsResources,
     verified = call(alb_event("GET", "/api/verify-payment", query=transaction_id))
     assert verified["statusCode"] == 200
     assert body_of(verified)["transaction_id"] == transaction_id
-    foreign = call(alb_event("GET", "/api/verify-payment", api_key=OTHER_MERCHANT_KEY, query=transaction_id))
+    foreign = call(alb_event("GET", "/api/verify-payment", api_key=OTHER_MERCHANT_API_KEY, query=transaction_id))
     assert (foreign["statusCode"], error_code(foreign)) == (404, "TRANSACTION_NOT_FOUND")
 
 
 @pytest.mark.parametrize(
     "api_key",
-    [None, "", "not-a-merchant-key", MERCHANT_KEY + "x", MERCHANT_KEY[:-1]],
+    [None, "", "not-a-merchant-key", MERCHANT_API_KEY + "x", MERCHANT_API_KEY[:-1]],
     ids=["none", "empty", "unknown", "longer", "shorter"],
 )
 def test_a_missing_or_unknown_key_is_the_same_403_and_writes_nothing(
-    aws: AwsResources, alb_env: dict[str, str], api_key: str | None
+    aws: AwsResources, env: dict[str, str], api_key: str | None
 ) -> None:
     response = call(alb_event("POST", "/api/process-payment", api_key=api_key, body=VALID_BODY))
 
@@ -128,16 +106,16 @@ def test_a_missing_or_unknown_key_is_the_same_403_and_writes_nothing(
     assert_nothing_written(aws)
 
 
-def test_the_merchant_is_the_keys_never_the_bodys(aws: AwsResources, alb_env: dict[str, str]) -> None:
-    other = call(alb_event("POST", "/api/process-payment", api_key=OTHER_MERCHANT_KEY, body=VALID_BODY))
+def test_the_merchant_is_the_keys_never_the_bodys(aws: AwsResources, env: dict[str, str]) -> None:
+    other = call(alb_event("POST", "/api/process-payment", api_key=OTHER_MERCHANT_API_KEY, body=VALID_BODY))
     assert (other["statusCode"], error_code(other)) == (403, "MERCHANT_NOT_AUTHORIZED")
-    own = call(alb_event("POST", "/api/process-payment", api_key=OTHER_MERCHANT_KEY, body=WITHOUT_MERCHANT))
+    own = call(alb_event("POST", "/api/process-payment", api_key=OTHER_MERCHANT_API_KEY, body=WITHOUT_MERCHANT))
     assert own["statusCode"] == 202
     (item,) = table_items(aws, TRANSACTIONS_TABLE_NAME)
     assert item["merchant_id"] == {"S": "merchant-002"}
 
 
-def test_the_same_validation_refuses_a_card_number(aws: AwsResources, alb_env: dict[str, str]) -> None:
+def test_the_same_validation_refuses_a_card_number(aws: AwsResources, env: dict[str, str]) -> None:
     response = call(
         alb_event("POST", "/api/process-payment", body={**VALID_BODY, "payment_method_token": "4111111111111111"})
     )
@@ -172,7 +150,7 @@ def _correlation_ids(captured: CapturedOutput, context: FakeLambdaContext) -> se
 )
 def test_the_request_id_is_the_albs_trace_id_never_what_the_client_wrote(
     aws: AwsResources,
-    alb_env: dict[str, str],
+    env: dict[str, str],
     captured_logs: CapturedOutput,
     trace_header: str,
     expected: str | None,
@@ -193,15 +171,15 @@ def test_the_request_id_is_the_albs_trace_id_never_what_the_client_wrote(
     assert PAN not in captured_logs.text()
 
 
-def test_two_api_key_headers_are_refused(aws: AwsResources, alb_env: dict[str, str]) -> None:
+def test_two_api_key_headers_are_refused(aws: AwsResources, env: dict[str, str]) -> None:
     event = alb_event("POST", "/api/process-payment", body=VALID_BODY)
-    event["headers"]["X-Api-Key"] = OTHER_MERCHANT_KEY  # same header, other case: two values
+    event["headers"]["X-Api-Key"] = OTHER_MERCHANT_API_KEY  # same header, other case: two values
     response = call(event)
     assert (response["statusCode"], error_code(response)) == (403, "MERCHANT_NOT_AUTHORIZED")
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/process-payment"), ("POST", "/api/other"), ("GET", "/")])
-def test_other_routes_are_404(alb_env: dict[str, str], method: str, path: str) -> None:
+def test_other_routes_are_404(env: dict[str, str], method: str, path: str) -> None:
     response = call(alb_event(method, path))
     assert (response["statusCode"], error_code(response)) == (404, "ROUTE_NOT_FOUND")
 
@@ -214,24 +192,63 @@ def test_the_api_key_never_reaches_the_handlers() -> None:
     assert translated["path"] == "/verify-payment"
 
 
-@pytest.mark.parametrize(
-    "secret",
-    [
-        "not json",
-        json.dumps({"hmacKey": "short", "keys": []}),
-        json.dumps({"hmacKey": HMAC_KEY, "keys": [{"apiKeyId": "k", "hmac": "zz"}]}),
-        json.dumps({"hmacKey": HMAC_KEY, "keys": [{"apiKeyId": "", "hmac": "00" * 32}]}),
-    ],
-)
-def test_an_unusable_secret_is_a_configuration_error_that_names_no_value(secret: str) -> None:
-    with pytest.raises(ConfigurationError) as raised:
-        parse_keyring(secret)
-    assert HMAC_KEY not in str(raised.value)
+def test_an_unreadable_digest_shard_is_an_error_not_a_403(aws: AwsResources, env: dict[str, str]) -> None:
+    digest = KeyHasher(aws.key_hash_key.encode()).api_key_digest(MERCHANT_API_KEY)
+    aws.client("dynamodb").put_item(
+        TableName=MERCHANTS_TABLE_NAME,
+        Item={MERCHANT.lookup: {"S": digest_shard_lookup(digest[0])}, MERCHANT.value: {"S": "not json"}},
+    )
+
+    response = call(alb_event("POST", "/api/process-payment", body=VALID_BODY))
+
+    assert (response["statusCode"], error_code(response)) == (500, "INTERNAL_ERROR")
+    assert_nothing_written(aws)
 
 
-def test_a_key_matches_only_its_own_hash() -> None:
-    keyring = parse_keyring(keyring_document(("one", MERCHANT_KEY), ("two", OTHER_MERCHANT_KEY)))
-    assert keyring.api_key_id(alb_event("GET", "/api/health")) == "one"
-    assert keyring.api_key_id(alb_event("GET", "/api/health", api_key=OTHER_MERCHANT_KEY)) == "two"
-    assert keyring.api_key_id(alb_event("GET", "/api/health", api_key="nope")) is None
-    assert "hmac" not in repr(keyring).lower().replace("apikeyring", "")
+def test_a_key_matches_only_its_own_digest(aws: AwsResources, env: dict[str, str]) -> None:
+    hasher, directory = KeyHasher(aws.key_hash_key.encode()), merchant_directory(MERCHANTS_TABLE_NAME, 60)
+    assert api_key_id(alb_event("GET", "/api/health"), hasher, directory) == "test-key"
+    assert api_key_id(alb_event("GET", "/api/health", api_key=OTHER_MERCHANT_API_KEY), hasher, directory) == "other-key"
+    assert api_key_id(alb_event("GET", "/api/health", api_key="nope"), hasher, directory) is None
+    other_hasher = KeyHasher(b"another key-hash key of 32 characters or more")
+    assert api_key_id(alb_event("GET", "/api/health"), other_hasher, directory) is None, "the digest is keyed"
+
+
+# --- revocation: a key the deploy removed stops working within the merchants' max age -------------
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Time as Powertools' parameter caches see it, moved forward on demand."""
+    offset = [datetime.timedelta(0)]
+
+    class Shifted(datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.datetime.now(tz) + offset[0]
+
+    monkeypatch.setattr(parameters_base, "datetime", Shifted)
+
+    def advance(seconds: float) -> None:
+        offset[0] += datetime.timedelta(seconds=seconds)
+
+    return advance
+
+
+def _pay(key: str, idempotency_key: str) -> dict[str, Any]:
+    return call(
+        alb_event("POST", "/api/process-payment", api_key=key, body=WITHOUT_MERCHANT, idempotency_key=idempotency_key)
+    )
+
+
+def test_a_revoked_key_stops_working_in_a_warm_environment(aws: AwsResources, env: dict[str, str], clock: Any):
+    """Defect 4 of the review: the ALB door cached the keys for the life of the environment."""
+    assert _pay(MERCHANT_API_KEY, "alb-key-0001-test")["statusCode"] == 202  # warm: the key's answers are kept
+    revoke_api_key(aws, "test-key")
+
+    clock(MERCHANTS_MAX_AGE_SECONDS - 1)
+    assert _pay(MERCHANT_API_KEY, "alb-key-0002-test")["statusCode"] == 202, "within the max age: the documented delay"
+    clock(2)
+    response = _pay(MERCHANT_API_KEY, "alb-key-0003-test")
+    assert (response["statusCode"], error_code(response)) == (403, "MERCHANT_NOT_AUTHORIZED")
+    assert _pay(OTHER_MERCHANT_API_KEY, "alb-key-0004-test")["statusCode"] == 202, "the other merchant is unaffected"

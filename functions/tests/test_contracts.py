@@ -79,8 +79,8 @@ def test_currency_allow_list_is_parsed_from_a_comma_separated_list() -> None:
             "TRANSACTIONS_TABLE_NAME": "transactions-dev",
             "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
             "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
-            "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
-            "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
+            "KEY_HASH_PARAMETER_NAME": "/key-hash-dev-d01",
+            "MERCHANTS_TABLE_NAME": "merchants-dev-d01",
             "ALLOWED_CURRENCIES": " USD, EUR ,CHF",
         }
     )
@@ -102,8 +102,8 @@ PROCESS_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",
     "IDEMPOTENCY_TABLE_NAME": "idempotency-dev",
     "PAYMENT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/payments-dev",
-    "KEY_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-hash-dev-AbCdEf",
-    "MERCHANTS_BY_API_KEY_ID": '{"a1b2c3d4e5": "merchant-001"}',
+    "KEY_HASH_PARAMETER_NAME": "/key-hash-dev-d01",
+    "MERCHANTS_TABLE_NAME": "merchants-dev-d01",
 }
 
 

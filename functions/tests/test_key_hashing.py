@@ -1,10 +1,11 @@
-"""Stored Idempotency-Key hashes and transaction ids are keyed (HMAC under a Secrets Manager secret)."""
+"""Stored Idempotency-Key hashes and transaction ids are keyed (HMAC under a SecureString parameter)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -17,7 +18,7 @@ from testkit.aws_support import (
     IDEMPOTENCY_TABLE_NAME,
     TRANSACTIONS_TABLE_NAME,
     AwsResources,
-    create_key_hash_secret,
+    create_key_hash_parameter,
     table_items,
 )
 from testkit.lambda_support import body_of
@@ -26,8 +27,12 @@ KEY = "key-0001-test"
 
 
 def _secret(aws: AwsResources) -> bytes:
-    value = aws.client("secretsmanager").get_secret_value(SecretId=aws.key_hash_secret_arn)["SecretString"]
-    return str(value).encode()
+    parameter = aws.client("ssm").get_parameter(Name=aws.key_hash_parameter_name, WithDecryption=True)["Parameter"]
+    return str(parameter["Value"]).encode()
+
+
+def _new_parameter(aws: AwsResources, value: str = "") -> str:
+    return create_key_hash_parameter(aws.client("ssm"), aws.kms_key_arn, value or secrets.token_hex(32))
 
 
 def _hmac_transaction_id(secret: bytes, merchant_id: str, key: str) -> str:
@@ -68,7 +73,7 @@ def test_another_secret_gives_other_record_keys_and_transaction_ids(
     """Whoever lacks the secret cannot recompute (or brute-force a card-shaped key from) what is stored."""
     first = body_of(submit(key=KEY))["transaction_id"]
     first_records = {item["id"]["S"] for item in table_items(aws, IDEMPOTENCY_TABLE_NAME)}
-    monkeypatch.setenv("KEY_HASH_SECRET_ARN", create_key_hash_secret(aws.client("secretsmanager"), aws.kms_key_arn))
+    monkeypatch.setenv("KEY_HASH_PARAMETER_NAME", _new_parameter(aws))
     execution_environment.clear_caches()
 
     second = body_of(submit(key=KEY))["transaction_id"]
@@ -80,36 +85,41 @@ def test_another_secret_gives_other_record_keys_and_transaction_ids(
 
 def test_the_secret_is_read_once_per_execution_environment(aws: AwsResources, env: dict[str, str]) -> None:
     assert submit(key=KEY)["statusCode"] == 202
-    aws.client("secretsmanager").delete_secret(SecretId=aws.key_hash_secret_arn, ForceDeleteWithoutRecovery=True)
+    aws.client("ssm").delete_parameter(Name=aws.key_hash_parameter_name)
 
     assert submit(key="key-0002-test")["statusCode"] == 202
 
 
-def _missing_secret_arn(aws: AwsResources) -> str:
-    arn = create_key_hash_secret(aws.client("secretsmanager"), aws.kms_key_arn)
-    aws.client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
-    return arn
+def _missing_parameter(aws: AwsResources) -> str:
+    name = _new_parameter(aws)
+    aws.client("ssm").delete_parameter(Name=name)
+    return name
+
+
+def _plain_string_parameter(aws: AwsResources) -> str:
+    """A String parameter (not SecureString): readable, but not decrypted from anything; still a usable key."""
+    name = f"/test-{secrets.token_hex(4)}/plain-key-hash"
+    aws.client("ssm").put_parameter(Name=name, Value="k" * 31, Type="String")
+    return name
 
 
 BAD_SECRETS: dict[str, Any] = {
-    "deleted secret": _missing_secret_arn,
-    "31 characters": lambda aws: create_key_hash_secret(aws.client("secretsmanager"), aws.kms_key_arn, "k" * 31),
-    "empty string": lambda aws: create_key_hash_secret(aws.client("secretsmanager"), aws.kms_key_arn, " "),
-    "binary secret": lambda aws: aws.client("secretsmanager").create_secret(
-        Name="payments/key-hash-binary", SecretBinary=b"\x01" * 64
-    )["ARN"],
+    "deleted parameter": _missing_parameter,
+    "31 characters": lambda aws: _new_parameter(aws, "k" * 31),
+    "blank": lambda aws: _new_parameter(aws, " "),
+    "31 characters, not secure": _plain_string_parameter,
 }
 
 
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")  # the invocation failed first
-@pytest.mark.parametrize("make_arn", BAD_SECRETS.values(), ids=BAD_SECRETS.keys())
+@pytest.mark.parametrize("make_parameter", BAD_SECRETS.values(), ids=BAD_SECRETS.keys())
 def test_an_unusable_secret_refuses_to_start(
-    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, make_arn: Any
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, make_parameter: Any
 ) -> None:
-    monkeypatch.setenv("KEY_HASH_SECRET_ARN", make_arn(aws))
+    monkeypatch.setenv("KEY_HASH_PARAMETER_NAME", make_parameter(aws))
     execution_environment.clear_caches()
 
-    with pytest.raises(ConfigurationError, match="KEY_HASH_SECRET_ARN") as raised:
+    with pytest.raises(ConfigurationError, match="KEY_HASH_PARAMETER_NAME") as raised:
         submit()
     assert "k" * 31 not in str(raised.value), "the secret is never echoed"
 
@@ -118,8 +128,8 @@ def test_an_unusable_secret_refuses_to_start(
 def test_a_missing_secret_variable_refuses_to_start(
     aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("KEY_HASH_SECRET_ARN")
+    monkeypatch.delenv("KEY_HASH_PARAMETER_NAME")
     execution_environment.clear_caches()
 
-    with pytest.raises(ConfigurationError, match="KEY_HASH_SECRET_ARN"):
+    with pytest.raises(ConfigurationError, match="KEY_HASH_PARAMETER_NAME"):
         submit()

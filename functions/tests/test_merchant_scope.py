@@ -10,7 +10,7 @@ from payment_support import VALID_BODY, assert_nothing_written, error_code, subm
 
 from payments import execution_environment
 from payments.handlers import verify_payment
-from payments.merchants import api_gateway_api_key_id, merchant_of
+from payments.merchants import api_gateway_api_key_id, merchant_directory, merchant_of
 from payments.settings import ConfigurationError
 from testkit.aws_support import (
     MERCHANT_API_KEY_ID,
@@ -121,31 +121,53 @@ def test_verify_shows_a_transaction_only_to_its_merchant(aws: AwsResources, env:
 
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")  # the invocation failed first
 @pytest.mark.parametrize(
-    "mapping",
-    [None, "", "not json", "[]", "{}", '{"key-1": "m 1"}', '{"": "merchant-001"}', '{"key-1": 5}'],
-    ids=["unset", "empty", "not json", "array", "empty object", "bad merchant", "empty key id", "number"],
+    ("variable", "value"),
+    [
+        ("MERCHANTS_TABLE_NAME", None),
+        ("MERCHANTS_TABLE_NAME", ""),
+        ("MERCHANTS_MAX_AGE_SECONDS", "-1"),
+        ("MERCHANTS_MAX_AGE_SECONDS", "301"),
+        ("MERCHANTS_MAX_AGE_SECONDS", "a minute"),
+    ],
+    ids=["table unset", "table empty", "negative age", "age above the bound", "age not a number"],
 )
-def test_an_invalid_merchant_mapping_fails_both_handlers_at_start_naming_the_variable(
-    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, mapping: str | None
+def test_an_invalid_merchant_setting_fails_both_handlers_at_start_naming_the_variable(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, variable: str, value: str | None
 ) -> None:
-    if mapping is None:
-        monkeypatch.delenv("MERCHANTS_BY_API_KEY_ID")
+    if value is None:
+        monkeypatch.delenv(variable)
     else:
-        monkeypatch.setenv("MERCHANTS_BY_API_KEY_ID", mapping)
+        monkeypatch.setenv(variable, value)
     execution_environment.clear_caches()
 
-    with pytest.raises(ConfigurationError, match="MERCHANTS_BY_API_KEY_ID"):
+    with pytest.raises(ConfigurationError, match=variable):
         submit()
-    with pytest.raises(ConfigurationError, match="MERCHANTS_BY_API_KEY_ID"):
+    with pytest.raises(ConfigurationError, match=variable):
         _verify_as(MERCHANT_API_KEY_ID, "00000000-0000-4000-8000-000000000000")
 
 
-def test_merchant_resolution_takes_any_front_door_reader() -> None:
-    """An ALB front door (x-api-key checked there) plugs in its own key-id reader; the rule is the same."""
-    mapping = {"alb-key-id": "merchant-009"}
-    alb_event = {"headers": {"x-api-key-id": "alb-key-id"}}
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_an_unreadable_merchants_table_is_an_error_not_a_403(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key that cannot be checked is never reported as a bad key: the client retries, nothing is written."""
+    monkeypatch.setenv("MERCHANTS_TABLE_NAME", "no-such-table")
+    execution_environment.clear_caches()
 
-    assert merchant_of(alb_event, mapping, lambda event: event["headers"].get("x-api-key-id")) == "merchant-009"
+    response = _pay_as(MERCHANT_API_KEY_ID)
+    verified = _verify_as(MERCHANT_API_KEY_ID, "00000000-0000-4000-8000-000000000000")
+
+    assert (response["statusCode"], error_code(response)) == (500, "INTERNAL_ERROR")
+    assert (verified["statusCode"], error_code(verified)) == (500, "INTERNAL_ERROR")
+    assert_nothing_written(aws)
+
+
+def test_merchant_resolution_takes_any_front_door_reader(aws: AwsResources, env: dict[str, str]) -> None:
+    """An ALB front door (x-api-key checked there) plugs in its own key-id reader; the rule is the same."""
+    directory = merchant_directory(env["MERCHANTS_TABLE_NAME"], 60)
+    alb_event = {"headers": {"x-api-key-id": OTHER_MERCHANT_API_KEY_ID}}
+
+    assert merchant_of(alb_event, directory, lambda event: event["headers"].get("x-api-key-id")) == "merchant-002"
     assert api_gateway_api_key_id(alb_event) is None
     assert api_gateway_api_key_id({"requestContext": {"identity": {"apiKeyId": "k1"}}}) == "k1"
     assert api_gateway_api_key_id({"requestContext": "garbage"}) is None

@@ -24,7 +24,7 @@ from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError
 from shared.providers import ROLE_CHOICE_VARIABLE, SESSION_TAG_KEYS, session_tags
 from shared.stack_files import REPO, read_stack_file
-from tests.support import one, resources, run_layer
+from tests.support import layer_of, one, resources, run_layer
 from tests.support import planned as planned_environment
 from tooling.checks.policy import check_plan
 from tooling.plan.mock_runtime import LayerRun, run_program
@@ -34,7 +34,12 @@ OIDC_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubuserc
 MANAGED_POLICY_LIMIT = 6144  # characters, whitespace excluded
 READ_VERBS = ("Describe", "Get", "List")
 # The drift role's one reach past configuration, scoped and tested on its own below.
-SECRET_STATEMENTS = ("ReadSecretValuesTheStateHolds", "DecryptThoseSecretsOnly")
+SECRET_STATEMENTS = (
+    "ReadSecretValuesTheStateHolds",
+    "ReadParameterValuesTheStateHolds",
+    "DecryptThoseSecretsOnly",
+    "ReadMerchantEntriesTheStateHolds",
+)
 
 
 def config_of(env: str) -> dict[str, Any]:
@@ -319,18 +324,38 @@ def test_the_drift_role_only_reads(env):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_drift_role_reads_secret_values_only_where_the_state_holds_them(env):
-    """A refresh reads a SecretVersion back (GetSecretValue): only the environment's own secrets,
-    whose values Pulumi's state already holds; decryption only through Secrets Manager."""
+    """A refresh reads a SecretVersion and a SecureString parameter back: only the environment's own, whose
+    values Pulumi's state already holds; decryption only through Secrets Manager and Parameter Store."""
     doc = document(policy_named(planned(env), "drift-policy"))
     region = config_of(env)["platform:region"]
     secrets = statement(doc, "ReadSecretValuesTheStateHolds")
     assert secrets["Action"] == "secretsmanager:GetSecretValue"
     assert secrets["Resource"] == [f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:*-{tail(env)}*"]
+    parameters = statement(doc, "ReadParameterValuesTheStateHolds")
+    assert parameters["Action"] == "ssm:GetParameter"
+    assert parameters["Resource"] == [f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/*-{tail(env)}*"]
     decrypt = statement(doc, "DecryptThoseSecretsOnly")
-    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": [f"secretsmanager.{region}.amazonaws.com"]}}
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": [f"secretsmanager.{region}.amazonaws.com", f"ssm.{region}.amazonaws.com"]}
+    }
     regional = statement(doc, "ReadLayerResourcesInRegion")
     assert regional["Condition"] == {"StringEquals": {"aws:RequestedRegion": [region]}}
     assert not any(a.startswith(tuple(f"{m}:" for m in GLOBAL_MODULES)) for a in regional["Action"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_drift_role_reads_the_items_of_the_merchants_table_only(env):
+    """A refresh reads back each item the application layer's deploy wrote (the state holds their content);
+    every other table's items stay denied, whatever another statement allows."""
+    doc = document(policy_named(planned(env), "drift-policy"))
+    region = config_of(env)["platform:region"]
+    merchants = [f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/merchants-{tail(env)}"]
+    entries = statement(doc, "ReadMerchantEntriesTheStateHolds")
+    assert (entries["Action"], entries["Resource"]) == ("dynamodb:GetItem", merchants)
+    others = statement(doc, "NeverTheItemsOfOtherTables")
+    assert (others["Effect"], others["Action"], others["NotResource"]) == ("Deny", "dynamodb:GetItem", merchants)
+    assert "dynamodb:Scan" in statement(doc, "NeverTheData")["Action"]
+    assert layer_of(planned_environment(env), "data")["outputs"]["merchantsTableName"] == f"merchants-{tail(env)}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -10,10 +10,11 @@ from application.api import ApiFunction, PaymentApi, PaymentApiArgs
 from application.api_account import ApiGatewayAccount
 from application.api_definition import PAYMENTS_API, ApiDefinition
 from application.api_keys import MerchantApiKeys, MerchantApiKeysArgs, MerchantUsagePlan, MerchantUsagePlanArgs
+from application.merchant_directory import MerchantDirectory, MerchantDirectoryArgs
 from application.settings import ApplicationSettings
 from shared.bootstrap import start_layer
 from shared.context import LayerContext
-from shared.stack_files import REPO, read_stack_file
+from shared.stack_files import read_layer_config
 from tests.support import layer_of, per_environment, planned, resources
 
 ACCOUNT = "123456789012"
@@ -64,6 +65,7 @@ TYPES = {
     "usage_plan": "aws:apigateway/usagePlan:UsagePlan",
     "api_key": "aws:apigateway/apiKey:ApiKey",
     "usage_plan_key": "aws:apigateway/usagePlanKey:UsagePlanKey",
+    "table_item": "aws:dynamodb/tableItem:TableItem",
     "account": "aws:apigateway/account:Account",
     "permission": "aws:lambda/permission:Permission",
     "key": "aws:kms/key:Key",
@@ -115,8 +117,8 @@ def role_policy(layer: Any, name: str) -> dict[str, Any]:
 
 
 def stack_settings(env: str) -> dict[str, Any]:
-    """The `application:` keys of an environment's stack file, decoded."""
-    raw = read_stack_file(REPO / "application" / f"Pulumi.{env}.yaml")
+    """The `application:` keys of an environment (its stack file over application/Pulumi.yaml's), decoded."""
+    raw = read_layer_config("application", env)
     return {k.split(":", 1)[1]: json.loads(v) if v[:1] in "[{" else v for k, v in raw.items() if k.startswith("app")}
 
 
@@ -127,9 +129,15 @@ def function_stand_ins(ctx: LayerContext, definition: ApiDefinition, suffix: str
     }
 
 
+# What the data layer's exports would be for the API components alone: the merchants table and the key of
+# the keyed hashes (a secret).
+STAND_IN_TABLE = "merchants-stand-in"
+STAND_IN_KEY_HASH_KEY = "stand-in key of the keyed hashes, 64 characters long, for tests!!"
+
+
 def api_program(definition: ApiDefinition = PAYMENTS_API, function_suffix: str = "") -> Callable[[], None]:
-    """A program declaring only the API components, as application/__main__.py does; it exports the
-    key-id -> merchant mapping the functions receive."""
+    """A program declaring only the API components and the merchants' entries, as application/__main__.py
+    does."""
 
     def body() -> None:
         config, ctx = start_layer("application", ApplicationSettings)
@@ -149,14 +157,25 @@ def api_program(definition: ApiDefinition = PAYMENTS_API, function_suffix: str =
             ctx,
             opts,
         )
-        stand_in_key = f"arn:aws:kms:{ctx.region}:{ctx.account_id}:key/stand-in"
-        keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.merchants, stand_in_key), ctx, opts)
-        MerchantUsagePlan(
-            "api-usage-plan",
-            MerchantUsagePlanArgs(api.api_id, api.stage_name, keys.keys, settings.api_throttle, settings.api_quota),
+        keys = MerchantApiKeys("api-keys", MerchantApiKeysArgs(settings.all_merchants), ctx, opts)
+        directory = MerchantDirectory(
+            "merchant-directory",
+            MerchantDirectoryArgs(STAND_IN_TABLE, keys.keys, pulumi.Output.secret(STAND_IN_KEY_HASH_KEY)),
             ctx,
             opts,
         )
-        pulumi.export("merchantsByApiKeyId", keys.merchants_by_api_key_id)  # what the functions receive
+        MerchantUsagePlan(
+            "api-usage-plan",
+            MerchantUsagePlanArgs(
+                api.api_id,
+                api.stage_name,
+                keys.keys,
+                settings.api_throttle,
+                settings.api_quota,
+                after=directory.entries,
+            ),
+            ctx,
+            opts,
+        )
 
     return body

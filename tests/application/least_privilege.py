@@ -1,10 +1,10 @@
 """Least privilege, checked: what each role must be granted, from recorded calls and the plan.
 
 A recorded call (`testkit.aws_actions`) names a concrete resource: a table name, a queue URL, a
-secret ARN. It becomes an environment-independent `Access` by the function variable that named it
-(`TRANSACTIONS_TABLE_NAME`, `KEY_HASH_SECRET_ARN`, ...) or, for the worker's queue polled by the
-event source mapping, `EVENT_SOURCE`. In each environment's plan that variable's value leads to
-the planned resource and its ARN and encryption key. The role must then grant exactly:
+secret ARN, a parameter name. It becomes an environment-independent `Access` by the function
+variable that named it (`TRANSACTIONS_TABLE_NAME`, `KEY_HASH_PARAMETER_NAME`, ...) or, for the
+worker's queue polled by the event source mapping, `EVENT_SOURCE`. In each environment's plan that
+variable's value leads to the planned resource and its ARN and encryption key. The role must then grant exactly:
 
 - each recorded action on the resource it touched (S3 objects: `<bucket arn>/<key>`);
 - the KMS actions the service calls for the caller on that resource's key (`IMPLIED_KMS_ACTIONS`);
@@ -95,6 +95,8 @@ def _targets(plan: Mapping[str, Any]) -> dict[str, Target]:
                 found[inputs["bucket"]] = Target(outputs["arn"], bucket_keys.get(inputs["bucket"]))
             case "aws:secretsmanager/secret:Secret":
                 found[outputs["arn"]] = Target(outputs["arn"], inputs.get("kmsKeyId"))
+            case "aws:ssm/parameter:Parameter":
+                found[inputs["name"]] = Target(outputs["arn"], inputs.get("keyId"))
             case "aws:rds/instance:Instance" | "aws:rds/cluster:Cluster":
                 for managed in outputs.get("masterUserSecrets") or []:
                     found[managed["secretArn"]] = Target(managed["secretArn"], inputs["masterUserSecretKmsKeyId"])

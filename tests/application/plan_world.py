@@ -11,7 +11,11 @@ What cannot exist offline is substituted, and only that (`PlanWorld.substituted`
   (127.0.0.1, a free port), which serves the plan's `DB_NAME` over TLS (verify-full);
 - `DB_CA_BUNDLE_PATH` (not set by the plan: the handlers default to the Lambda trust store, which
   signs RDS Proxy's certificate): the test CA that signed the local server's certificate;
-- the secrets' values (the plan never holds them): credentials of the local server's roles.
+- the secrets' values (the plan never holds them): credentials of the local server's roles, a
+  random key-hash key in the plan's SecureString parameter, and the merchants table's digest
+  shards (the plan masks them, digests of key values it never holds): the world writes them for
+  a test key value of the first merchant's API key (`ALB_MERCHANT_KEY`); the table's other items
+  are the plan's own.
 Lambda's own process environment (region, credentials) is the plan's region with fake
 credentials, and every AWS call goes to moto.
 """
@@ -32,9 +36,10 @@ import jsonschema
 
 from application.api_definition import PAYMENTS_API
 from payments import execution_environment
-from payments.api_keys import api_key_hmac
+from payments.key_hashing import KeyHasher
 from payments.observability import logger, metrics
 from payments.settings import ENVIRONMENT_VARIABLES
+from payments.storage_schema import DIGEST_SHARDS, digest_shard_items
 from shared.functions import FUNCTIONS
 from testkit.lambda_support import FakeLambdaContext, alb_event, api_event, sqs_event
 from testkit.pg_server import APP_USER, WRITER_USER, PostgresServer
@@ -51,9 +56,12 @@ def _entry_point(handler: str) -> Callable[[dict[str, Any], Any], Any]:
 HANDLERS = {function.name: _entry_point(function.handler) for function in FUNCTIONS}
 # API Gateway's routes: each goes to the function named like its path.
 ROUTES = {(route.method, f"/{route.path}"): route.path for route in PAYMENTS_API.routes}
-# What merchant onboarding writes for the ALB door: one merchant's key value (a test value), keyed-hashed.
+# The first merchant's API key value (a test value; AWS generates the real one), which the world's digest
+# shards name, and the key of the keyed hashes (the plan's parameter holds a secret the plan never shows).
 ALB_MERCHANT_KEY = "plan-world-merchant-api-key-value"
-ALB_HMAC_KEY = secrets.token_urlsafe(48)
+KEY_HASH_KEY = secrets.token_urlsafe(48)
+TABLE_ITEM = "aws:dynamodb/tableItem:TableItem"
+MASKED = "[secret]"
 
 
 def all_resources(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -318,22 +326,10 @@ def _create_queues(plan: Mapping[str, Any], sqs: Any) -> dict[str, str]:
 
 def _create_secrets(plan: dict[str, Any], secretsmanager: Any, postgres: PostgresServer) -> dict[str, str]:
     """The secrets the functions read, under the plan's names and keys; plan ARN -> moto ARN."""
-    data, application = layer_of(plan, "data")["outputs"], layer_of(plan, "application")["outputs"]
+    data = layer_of(plan, "data")["outputs"]
     values = {
         data["databaseSecretArn"]: json.dumps({"username": APP_USER, "password": postgres.app_password}),
         data["ledgerWriterSecretArn"]: json.dumps({"username": WRITER_USER, "password": postgres.writer_password}),
-        data["keyHashSecretArn"]: secrets.token_urlsafe(48),
-        application["albApiKeysSecretArn"]: json.dumps(
-            {
-                "hmacKey": ALB_HMAC_KEY,
-                "keys": [
-                    {
-                        "apiKeyId": sorted(application["apiKeyIds"].values())[0],
-                        "hmac": api_key_hmac(ALB_HMAC_KEY, ALB_MERCHANT_KEY),
-                    }
-                ],
-            }
-        ),
     }
     keys = {s["outputs"]["arn"]: s["inputs"]["kmsKeyId"] for s in of_type(plan, "aws:secretsmanager/secret:Secret")}
     for database in of_type(plan, "aws:rds/instance:Instance") + of_type(plan, "aws:rds/cluster:Cluster"):
@@ -347,13 +343,38 @@ def _create_secrets(plan: dict[str, Any], secretsmanager: Any, postgres: Postgre
     }
 
 
+def _create_parameters(plan: Mapping[str, Any], ssm: Any) -> None:
+    """The plan's one parameter, the key-hash key, under its name, type and key, with a test value."""
+    (parameter,) = [p["inputs"] for p in of_type(plan, "aws:ssm/parameter:Parameter")]
+    assert parameter["value"] == MASKED, "the plan never holds the key"
+    ssm.put_parameter(
+        Name=parameter["name"], Value=KEY_HASH_KEY, Type=parameter["type"], KeyId=parameter["keyId"], Tier="Standard"
+    )
+
+
+def _write_merchant_entries(plan: dict[str, Any], dynamodb: Any) -> None:
+    """The merchants table's items as the plan writes them; its masked ones, the digest shards, for the world's
+    key value of the first merchant's key."""
+    items = [item["inputs"] for item in of_type(plan, TABLE_ITEM)]
+    masked = [item for item in items if item["item"] == MASKED]
+    assert len(masked) == len(DIGEST_SHARDS), "only the digest shards are secret"
+    first_key_id = sorted(layer_of(plan, "application")["outputs"]["apiKeyIds"].values())[0]
+    digest = KeyHasher(KEY_HASH_KEY.encode()).api_key_digest(ALB_MERCHANT_KEY)
+    shards = digest_shard_items({digest: first_key_id})
+    for item in [json.loads(item["item"]) for item in items if item not in masked] + shards:
+        dynamodb.put_item(TableName=items[0]["tableName"], Item=item)
+
+
 def build_world(plan: dict[str, Any], postgres: PostgresServer) -> PlanWorld:
     """Create the plan's resources on moto (the caller reset it) and work out each function's variables."""
     region = str(layer_of(plan, "application")["outputs"]["region"])
     clients = {
-        name: boto3.client(name, region_name=region) for name in ("dynamodb", "sqs", "sns", "s3", "secretsmanager")
+        name: boto3.client(name, region_name=region)
+        for name in ("dynamodb", "sqs", "sns", "s3", "secretsmanager", "ssm")
     }
     _create_tables(plan, clients["dynamodb"])
+    _write_merchant_entries(plan, clients["dynamodb"])
+    _create_parameters(plan, clients["ssm"])
     queue_urls = _create_queues(plan, clients["sqs"])
 
     # the notification topic: the application layer's only topic (the observability layer has the alarm topic)

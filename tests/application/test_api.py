@@ -238,10 +238,13 @@ def test_one_api_key_per_merchant_whose_value_never_reaches_plain_state(env):
     assert set(exported) == set(merchants)
 
 
-def test_merchants_by_api_key_id_maps_each_key_id_to_its_merchant():
+def test_the_merchants_table_maps_each_key_id_to_its_merchant():
     run = run_layer("application", "staging", body=api_program())
     keys = {k["inputs"]["tags"]["MerchantId"]: k["id"] for k in resources(run, TYPES["api_key"])}
-    assert json.loads(run.outputs["merchantsByApiKeyId"]) == {key_id: merchant for merchant, key_id in keys.items()}
+    entries = [
+        json.loads(i["inputs"]["item"]) for i in resources(run, TYPES["table_item"]) if i["inputs"]["item"][0] == "{"
+    ]
+    assert {e["lookup"]["S"]: e["value"]["S"] for e in entries} == {f"api-key/{k}": m for m, k in keys.items()}
     assert set(keys) == set(stack_settings("staging")["merchants"])
 
 

@@ -1,6 +1,7 @@
 """Invalid API configuration is refused before any resource exists, naming the key and what is allowed."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from application.settings import ApplicationSettings
 from payments.models import MerchantId
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO, read_stack_file
+from shared.stack_files import REPO, read_effective_config, read_layer_config, read_project_config, read_stack_file
 from tests.support import planned, run_layer
 
 
@@ -33,7 +34,11 @@ CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
     ("merchant-trailing-hyphen", {"application:merchants": '["acme-"]'}, (), ("application:merchants.0", "inner hyphens")),
     ("merchant-not-a-string", {"application:merchants": "[42]"}, (), ("application:merchants.0", "valid string")),
     ("merchants-duplicated", {"application:merchants": '["acme", "globex", "acme"]'}, (), ("application:merchants", "unique; repeated: acme")),
-    ("merchants-empty", {"application:merchants": "[]"}, (), ("application:merchants", "at least 1")),
+    ("merchants-none-anywhere", {"application:merchants": "[]"}, (), ("application:environmentMerchants", "no merchant at all")),
+    ("environment-merchant-also-everywhere", {"application:environmentMerchants": '["merchant-002"]'}, (), ("application:environmentMerchants", "merchant-002 already in application:merchants", "list a merchant in one of the two")),
+    ("environment-merchants-duplicated", {"application:environmentMerchants": '["pilot", "pilot"]'}, (), ("application:environmentMerchants", "unique; repeated: pilot")),
+    ("environment-merchant-invalid", {"application:environmentMerchants": '["Pilot"]'}, (), ("application:environmentMerchants.0", "lowercase")),
+    ("environment-merchants-missing", {}, ("application:environmentMerchants",), ("application:environmentMerchants: missing",)),
     ("merchants-not-a-list", {"application:merchants": "acme"}, (), ("application:merchants", "valid list")),
     ("merchants-missing", {}, ("application:merchants",), ("application:merchants: missing",)),
     ("burst-below-rate", {"application:apiThrottle": throttle(100, 50)}, (), ("application:apiThrottle.burstLimit: 50 is below rateLimit (100)",)),
@@ -55,7 +60,7 @@ CASES: list[tuple[str, dict[str, str], tuple[str, ...], tuple[str, ...]]] = [
 
 
 def base_config(env: str) -> dict[str, object]:
-    return read_stack_file(REPO / "application" / f"Pulumi.{env}.yaml")
+    return read_layer_config("application", env)
 
 
 @pytest.mark.parametrize(("case", "overrides", "drop", "expected"), CASES, ids=[c[0] for c in CASES])
@@ -89,8 +94,16 @@ def test_bad_api_config_stops_the_layer_before_any_resource_is_declared(override
 def test_configured_merchant_ids_are_ids_the_functions_accept():
     functions_merchant_id = TypeAdapter(MerchantId)
     for env in ENVIRONMENTS:
-        for merchant in json.loads(str(base_config(env)["application:merchants"])):
-            functions_merchant_id.validate_python(merchant)
+        for key in ("application:merchants", "application:environmentMerchants"):
+            for merchant in json.loads(str(base_config(env)[key])):
+                functions_merchant_id.validate_python(merchant)
+
+
+def test_the_merchants_are_declared_once_for_every_environment():
+    """Onboarding a merchant is one line in application/Pulumi.yaml: no stack file repeats the list."""
+    for env in ENVIRONMENTS:
+        assert "application:merchants" not in read_stack_file(REPO / "application" / f"Pulumi.{env}.yaml")
+    assert json.loads(str(read_project_config(REPO / "application")["application:merchants"]))
 
 
 def write_stacks(directory: Path, changes: dict[str, dict[str, object]]) -> None:
@@ -99,11 +112,12 @@ def write_stacks(directory: Path, changes: dict[str, dict[str, object]]) -> None
         document = yaml.safe_load((REPO / "application" / f"Pulumi.{env}.yaml").read_text())
         document["config"].update(changes.get(env, {}))
         (directory / f"Pulumi.{env}.yaml").write_text(yaml.safe_dump(document))
+    shutil.copy2(REPO / "application" / "Pulumi.yaml", directory / "Pulumi.yaml")
 
 
 def check(directory: Path, env: str) -> None:
     config = parse_stack_config(
-        read_stack_file(directory / f"Pulumi.{env}.yaml"),
+        read_effective_config(directory / f"Pulumi.{env}.yaml"),
         "application",
         ApplicationSettings,
         f"application/Pulumi.{env}.yaml",

@@ -2,6 +2,7 @@
 names the key and what is allowed; rules across environments included."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from application.settings import ApplicationSettings
 from shared.config import PlatformConfigError, check_across_environments, parse_stack_config
 from shared.environments import ENVIRONMENTS
-from shared.stack_files import REPO, read_stack_file
+from shared.stack_files import REPO, read_layer_config
 from tests.support import planned, run_layer
 
 
@@ -72,7 +73,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
 
 
 def base_config(env: str) -> dict[str, object]:
-    return read_stack_file(REPO / "application" / f"Pulumi.{env}.yaml")
+    return read_layer_config("application", env)
 
 
 @pytest.mark.parametrize(("case", "env", "overrides", "drop", "expected"), CASES, ids=[c[0] for c in CASES])
@@ -99,6 +100,7 @@ def write_stack(directory: Path, env: str, replacements: dict[str, str]) -> None
         assert old in text, old
         text = text.replace(old, new)
     (directory / f"Pulumi.{env}.yaml").write_text(text)
+    shutil.copy2(REPO / "application" / "Pulumi.yaml", directory / "Pulumi.yaml")
 
 
 def check(directory: Path, env: str, overrides: dict[str, str] | None = None) -> None:

@@ -170,11 +170,10 @@ def test_environment_variables_are_exactly_what_each_handler_reads(env):
     assert worker["POWERTOOLS_SERVICE_NAME"] == layer["outputs"]["metricsServiceName"] == "payments"
     assert worker["POWERTOOLS_METRICS_NAMESPACE"] == layer["outputs"]["metricsNamespace"] == "Payments"
     assert "PAYMENT_QUEUE_URL" not in worker and "DB_SECRET_ARN" not in process
-    assert process["KEY_HASH_SECRET_ARN"] == data["keyHashSecretArn"]
-    mapping = json.loads(process["MERCHANTS_BY_API_KEY_ID"])
-    assert mapping == {key_id: merchant for merchant, key_id in layer["outputs"]["apiKeyIds"].items()}
+    assert process["KEY_HASH_PARAMETER_NAME"] == data["keyHashParameterName"]
     verify = function(layer, "verify-payment")["inputs"]["environment"]["variables"]
-    assert verify["MERCHANTS_BY_API_KEY_ID"] == process["MERCHANTS_BY_API_KEY_ID"]
+    assert process["MERCHANTS_TABLE_NAME"] == verify["MERCHANTS_TABLE_NAME"] == data["merchantsTableName"]
+    assert "KEY_HASH_PARAMETER_NAME" not in verify, "verify-payment derives no id"
     migration = function(layer, "migrate-ledger")["inputs"]["environment"]["variables"]
     assert migration["DB_OWNER_SECRET_ARN"] == data["databaseSecretArn"]
     assert migration["DB_WRITER_SECRET_ARN"] == data["ledgerWriterSecretArn"]
@@ -218,8 +217,10 @@ def test_each_role_reaches_only_its_own_resources():
     assert worker[f"{data['auditBucketArn']}/settlements/*"] == {"s3:PutObject"}
     assert worker[data["ledgerWriterSecretArn"]] == {"secretsmanager:GetSecretValue"}
     assert all(data["databaseSecretArn"] not in grants for grants in (process, verify, worker))
-    assert process[data["keyHashSecretArn"]] == {"secretsmanager:GetSecretValue"}
-    assert data["keyHashSecretArn"] not in verify and data["keyHashSecretArn"] not in worker
+    assert process[data["keyHashParameterArn"]] == {"ssm:GetParameter"}
+    assert data["keyHashParameterArn"] not in verify and data["keyHashParameterArn"] not in worker
+    assert process[data["merchantsTableArn"]] == verify[data["merchantsTableArn"]] == {"dynamodb:GetItem"}
+    assert data["merchantsTableArn"] not in worker
     migrate = granted("migrate-ledger")
     assert (
         migrate[data["databaseSecretArn"]]

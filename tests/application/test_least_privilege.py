@@ -151,8 +151,10 @@ def test_the_scenarios_record_what_each_handler_calls(recorded: dict[str, set[Ac
         ("secretsmanager:GetSecretValue", "DB_OWNER_SECRET_ARN"),
         ("secretsmanager:GetSecretValue", "DB_WRITER_SECRET_ARN"),
     }
-    assert actions["process-payment"] == {
-        ("secretsmanager:GetSecretValue", "KEY_HASH_SECRET_ARN"),
+    # Who is calling: the merchants table, GetItem only; the key of the keyed hashes, one parameter.
+    merchants = {("dynamodb:GetItem", "MERCHANTS_TABLE_NAME")}
+    assert actions["process-payment"] == merchants | {
+        ("ssm:GetParameter", "KEY_HASH_PARAMETER_NAME"),
         ("dynamodb:PutItem", "IDEMPOTENCY_TABLE_NAME"),
         ("dynamodb:UpdateItem", "IDEMPOTENCY_TABLE_NAME"),
         ("dynamodb:DeleteItem", "IDEMPOTENCY_TABLE_NAME"),
@@ -160,11 +162,10 @@ def test_the_scenarios_record_what_each_handler_calls(recorded: dict[str, set[Ac
         ("dynamodb:UpdateItem", "TRANSACTIONS_TABLE_NAME"),
         ("sqs:SendMessage", "PAYMENT_QUEUE_URL"),
     }
-    assert actions["verify-payment"] == {("dynamodb:GetItem", "TRANSACTIONS_TABLE_NAME")}
-    # One code path, two front doors: the ALB's function does what both API functions do, and reads the key hashes.
-    assert actions["alb-api"] == actions["process-payment"] | actions["verify-payment"] | {
-        ("secretsmanager:GetSecretValue", "ALB_API_KEYS_SECRET_ARN")
-    }
+    assert actions["verify-payment"] == merchants | {("dynamodb:GetItem", "TRANSACTIONS_TABLE_NAME")}
+    # One code path, two front doors: the ALB's function does what both API functions do; it checks x-api-key
+    # with the same parameter and table.
+    assert actions["alb-api"] == actions["process-payment"] | actions["verify-payment"]
     assert actions["settlement-worker"] == {
         ("sqs:ReceiveMessage", EVENT_SOURCE),
         ("sqs:GetQueueAttributes", EVENT_SOURCE),

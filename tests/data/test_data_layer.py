@@ -7,7 +7,7 @@ import pytest
 from data.database import ENHANCED_MONITORING_LOG_GROUP, LOG_EXPORTS, PARAMETERS
 from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
 from data.proxy import CLIENT_IAM_AUTH
-from payments.storage_schema import IDEMPOTENCY_TABLE, TRANSACTIONS_TABLE
+from payments.storage_schema import IDEMPOTENCY_TABLE, MERCHANTS_TABLE, MERCHANTS_TABLE_TYPE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
 from shared.environments import ENVIRONMENTS
 from tests.data.common import (
@@ -152,8 +152,9 @@ def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
 def test_tables_follow_the_functions_schema_on_demand_encrypted_with_pitr_per_environment(env):
     layer = data_layer(env)
     tables = by_name(layer, "table")
-    assert set(tables) == {"tables-transactions", "tables-idempotency"}
-    for logical, schema in (("transactions", TRANSACTIONS_TABLE), ("idempotency", IDEMPOTENCY_TABLE)):
+    schemas = {"transactions": TRANSACTIONS_TABLE, "idempotency": IDEMPOTENCY_TABLE, "merchants": MERCHANTS_TABLE}
+    assert set(tables) == {f"tables-{logical}" for logical in schemas}
+    for logical, schema in schemas.items():
         table = tables[f"tables-{logical}"]["inputs"]
         assert table["name"] == f"{logical}-{env}-{EXPECTED[env]['suffix']}"
         assert table["hashKey"] == schema.hash_key
@@ -168,6 +169,9 @@ def test_tables_follow_the_functions_schema_on_demand_encrypted_with_pitr_per_en
     assert tables["tables-idempotency"]["inputs"]["ttl"] == {"attributeName": "expiration", "enabled": True}
     assert IDEMPOTENCY_TABLE.ttl_attribute == "expiration"
     assert "ttl" not in tables["tables-transactions"]["inputs"]
+    assert "ttl" not in tables[f"tables-{MERCHANTS_TABLE_TYPE}"]["inputs"], (
+        "the deploy removes what it no longer declares"
+    )
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -179,9 +183,12 @@ def test_data_stores_are_protected_in_prod_only(env):
         named(layer, "bucket", "audit-bucket"),
         named(layer, "bucket", "access-logs-bucket"),
         named(layer, "key", "data-key-key"),
+        # the key of every derived transaction id: a new one would give a retried payment a new id
+        named(layer, "random_password", "function-secrets-key-hash-key"),
+        one(layer, TYPES["parameter"]),
     ]
-    assert len(stores) == 6
-    assert [s["protect"] for s in stores] == [EXPECTED[env]["protect"]] * 6
+    assert len(stores) == 9
+    assert [s["protect"] for s in stores] == [EXPECTED[env]["protect"]] * 9
     # nothing else is protected, and nothing is retained on delete (clean teardown)
     others = [r for r in layer["resources"] if r["custom"] and r not in stores]
     assert not any(r["protect"] for r in others)
@@ -189,13 +196,21 @@ def test_data_stores_are_protected_in_prod_only(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_no_ssm_parameters_the_functions_settings_come_from_the_contract(env):
-    """Every data-layer setting the functions need reaches them as an environment variable set by the
-    application layer from this layer's exports: no SSM parameter (nothing would read it)."""
+def test_the_one_parameter_is_the_key_hash_key_a_secure_string_under_the_data_key(env):
+    """Static sensitive configuration in Parameter Store: the key of the keyed hashes, generated, encrypted with
+    the data key, its value a secret in state; every other setting the functions need reaches them as an
+    environment variable set by the application layer from this layer's exports."""
     layer = data_layer(env)
-    assert resources(layer, TYPES["parameter"]) == []
-    assert not any(r["type"].startswith("aws:ssm/") for r in layer["resources"])
-    assert "parameterPrefix" not in layer["outputs"]
+    (parameter,) = resources(layer, TYPES["parameter"])
+    inputs = parameter["inputs"]
+    assert inputs["name"] == f"/key-hash-{env}-{EXPECTED[env]['suffix']}"
+    assert (inputs["type"], inputs["tier"], inputs["keyId"]) == ("SecureString", "Standard", key_arn(layer))
+    assert inputs["value"] == parameter["outputs"]["value"] == "[secret]"
+    assert layer["outputs"]["keyHashParameterName"] == inputs["name"]
+    assert layer["outputs"]["keyHashParameterArn"] == parameter["outputs"]["arn"]
+    # its value reaches the application layer's deploy as a secret output, never in plain text
+    assert layer["outputs"]["keyHashKey"] == "[secret]"
+    assert [r["urn"] for r in layer["resources"] if r["type"].startswith("aws:ssm/")] == [parameter["urn"]]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -222,23 +237,20 @@ def test_exports_are_exactly_the_documented_contract(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_function_secrets_are_generated_encrypted_and_secret_in_state(env):
     layer = data_layer(env)
-    secrets = by_name(layer, "secret")
-    assert set(secrets) == {"function-secrets-ledger-writer", "function-secrets-key-hash"}
-    outputs = layer["outputs"]
-    for purpose, export in (("ledger-writer", "ledgerWriterSecretArn"), ("key-hash", "keyHashSecretArn")):
-        secret = secrets[f"function-secrets-{purpose}"]
-        assert secret["inputs"]["name"] == f"{purpose}-{env}-{EXPECTED[env]['suffix']}"
-        assert secret["inputs"]["kmsKeyId"] == key_arn(layer)
-        assert secret["inputs"]["recoveryWindowInDays"] == (30 if EXPECTED[env]["protect"] else 0)
-        assert outputs[export] == secret["outputs"]["arn"]
-        version = named(layer, "secret_version", f"function-secrets-{purpose}-value")["inputs"]
-        assert version["secretId"] == secret["inputs"]["name"]  # the mock id of a secret is its name
-        assert version["secretString"] == "[secret]"  # generated, and kept secret in state
+    (secret,) = by_name(layer, "secret").values()
+    assert secret["inputs"]["name"] == f"ledger-writer-{env}-{EXPECTED[env]['suffix']}"
+    assert secret["inputs"]["kmsKeyId"] == key_arn(layer)
+    assert secret["inputs"]["recoveryWindowInDays"] == (30 if EXPECTED[env]["protect"] else 0)
+    assert layer["outputs"]["ledgerWriterSecretArn"] == secret["outputs"]["arn"]
+    version = named(layer, "secret_version", "function-secrets-ledger-writer-value")["inputs"]
+    assert version["secretId"] == secret["inputs"]["name"]  # the mock id of a secret is its name
+    assert version["secretString"] == "[secret]"  # generated, and kept secret in state
     passwords = by_name(layer, "random_password")
-    writer = passwords["function-secrets-ledger-writer-password"]["inputs"]
-    assert writer["special"] is False and writer["length"] >= 32
-    hash_key = passwords["function-secrets-key-hash-key"]["inputs"]
-    assert hash_key["length"] == KEY_HASH_LENGTH == 64 and hash_key["special"] is False
+    writer = passwords["function-secrets-ledger-writer-password"]
+    assert writer["inputs"]["special"] is False and writer["inputs"]["length"] >= 32
+    hash_key = passwords["function-secrets-key-hash-key"]
+    assert hash_key["inputs"]["length"] == KEY_HASH_LENGTH == 64 and hash_key["inputs"]["special"] is False
+    assert {writer["outputs"]["result"], hash_key["outputs"]["result"]} == {"[secret]"}
     assert LEDGER_WRITER_USERNAME == "payments_ledger_writer"  # payments.ledger_roles provisions this role
 
 

@@ -86,8 +86,8 @@ def test_key_policy_grants_no_wildcard_and_use_only_through_named_services(env):
     conditions = use["Condition"]["StringEquals"]
     assert conditions["kms:CallerAccount"] == ACCOUNT
     assert conditions["kms:ViaService"] == [f"{s}.{region}.amazonaws.com" for s in KEY_SERVICES]
-    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "dynamodb", "s3", "sqs", "sns"}
-    assert "ssm" not in KEY_SERVICES  # no SSM parameter is encrypted with the data key
+    # Parameter Store encrypts and decrypts the key-hash parameter with the data key for its callers
+    assert set(KEY_SERVICES) >= {"rds", "secretsmanager", "ssm", "dynamodb", "s3", "sqs", "sns"}
     grants = statement(policy, "GrantsOnlyForAwsResources")
     assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     logs = statement(policy, "CloudWatchLogsEncrypts")

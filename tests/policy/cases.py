@@ -473,6 +473,12 @@ CASES: tuple[Case, ...] = (
         "prod keeps logs 30 days: PCI DSS 10.5.1 needs at least 365",
     ),
     Case(
+        "ssm-parameter-is-secure-string (CKV2_AWS_34)",
+        [res("aws:ssm/parameter:Parameter", type="String", value="payments-dev")],
+        [res("aws:ssm/parameter:Parameter", type="SecureString", keyId=KEY_ARN)],
+        "a String parameter is readable by anyone",
+    ),
+    Case(
         "ssm-secure-string-encrypted-with-cmk (CKV_AWS_337)",
         [res("aws:ssm/parameter:Parameter", type="SecureString")],
         [res("aws:ssm/parameter:Parameter", type="SecureString", keyId=KEY_ARN)],

@@ -12,7 +12,7 @@ from shared.config import StrictModel, parse_stack_config
 from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError, StackFileError
-from shared.stack_files import REPO, read_stack_file
+from shared.stack_files import REPO, read_effective_config, read_stack_file
 from tooling.checks import config_keys, parity, stack_config
 from tooling.checks import plan_files as plan_cli
 from tooling.plan import engine
@@ -54,7 +54,7 @@ def stack_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every project's stack files in a scratch repository that the checks and the plan read instead."""
     for project in stack_config.PROJECTS:
         (tmp_path / project).mkdir()
-        for path in (REPO / project).glob("Pulumi.*.yaml"):
+        for path in (REPO / project).glob("Pulumi*.yaml"):  # the project file too: values every stack inherits
             shutil.copy2(path, tmp_path / project / path.name)
     monkeypatch.setattr(stack_files, "REPO", tmp_path)
     monkeypatch.setattr(engine, "PLAN_DIR", tmp_path / "build" / "plan")
@@ -272,7 +272,7 @@ def test_no_settings_model_hides_a_rule_behind_its_field_errors():
     ids=["application", "data", "networking-and-platform"],
 )  # fmt: skip
 def test_rules_between_keys_are_reported_with_the_field_errors(project, env, overrides, expected):
-    raw = {**read_stack_file(REPO / project / f"Pulumi.{env}.yaml"), **overrides}
+    raw = {**read_effective_config(REPO / project / f"Pulumi.{env}.yaml"), **overrides}
     with pytest.raises(PlatformConfigError) as error:
         parse_stack_config(raw, project, stack_config.SETTINGS_MODELS[project], f"{project}/Pulumi.{env}.yaml")
     listed = str(error.value).splitlines()[1:]

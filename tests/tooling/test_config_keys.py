@@ -14,7 +14,7 @@ def repo_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stack files and READMEs in a scratch repository the checks read instead of the real one."""
     for layer in stack_config.PROJECTS:
         (tmp_path / layer).mkdir()
-        for path in (stack_files.REPO / layer).glob("Pulumi.*.yaml"):
+        for path in (stack_files.REPO / layer).glob("Pulumi*.yaml"):
             shutil.copy2(path, tmp_path / layer / path.name)
     for relative in config_keys.TABLES:
         shutil.copy2(stack_files.REPO / relative, tmp_path / relative)

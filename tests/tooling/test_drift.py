@@ -170,11 +170,11 @@ def test_secrets_are_redacted_in_the_terminal_and_the_report(
     world.set_secret_config("staging", "data", "data:apiToken", SECRET_TOKEN)
     # a value the stack marks secret, passed on unmarked, then changed in the cloud
     world.change_in_cloud("staging", "data", "database-instance", "tags", {"Note": f"token={SECRET_TOKEN}"})
-    version = next(r for r in planned("staging")["layers"][1]["resources"] if "key-hash-value" in r["urn"])
+    version = next(r for r in planned("staging")["layers"][1]["resources"] if "ledger-writer-value" in r["urn"])
     exported_secret = plaintext_secret("staging", version["urn"])
     rotated = "plaintext-rotated-in-the-console"
     world.change_in_cloud(
-        "staging", "data", "SecretVersion::function-secrets-key-hash-value", "secretString", secret(rotated)
+        "staging", "data", "SecretVersion::function-secrets-ledger-writer-value", "secretString", secret(rotated)
     )
 
     code, report = run_drift(tmp_path)

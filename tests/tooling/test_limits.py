@@ -247,7 +247,7 @@ def process_payment(resources: list[Resource]) -> Resource:
 
 def test_an_oversized_function_environment_fails_naming_the_function_and_the_limit():
     def oversize(resources: list[Resource]) -> None:
-        process_payment(resources)["inputs"]["environment"]["variables"]["MERCHANTS_BY_API_KEY_ID"] = "m" * 4096
+        process_payment(resources)["inputs"]["environment"]["variables"]["OVERSIZED"] = "m" * 4096
 
     console = Console(record=True, width=300)
     assert limits_check.report("dev", grown("dev", "application", oversize), console) == 1

@@ -180,7 +180,7 @@ def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):
 def test_plan_command_fails_with_one_clear_line_on_bad_config(tmp_path, monkeypatch, capsys):
     for project in stack_config.PROJECTS:
         (tmp_path / project).mkdir()
-        for path in (stack_files.REPO / project).glob("Pulumi.*.yaml"):
+        for path in (stack_files.REPO / project).glob("Pulumi*.yaml"):  # the project file too
             text = path.read_text()
             (tmp_path / project / path.name).write_text(text.replace("natStrategy: none", "natStrategy: nope"))
     monkeypatch.setattr(stack_files, "REPO", tmp_path)

@@ -1,5 +1,6 @@
 """`make bench`: speed and size figures, printed against their targets (reported, never asserted): plan
-wall time, `make check` against `make plan`, what the type check adds to a plan, and the functions' figures."""
+wall time, `make check` against `make plan`, what the type check adds to a plan, dev with a thousand
+merchants, and the functions' figures."""
 
 import statistics
 import subprocess
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO
+from tooling.bench.merchant_scale import merchant_scale
 from tooling.bench.type_check import type_check_cost
 from tooling.checks.cli import CommandParser
 
@@ -72,6 +74,7 @@ def main(argv: Sequence[str]) -> int:
     plan_times(console)
     check_ratio(console)
     type_check_cost(console)
+    merchant_scale(console)
     functions_bench = REPO / "functions" / "bench.py"
     return subprocess.run([sys.executable, str(functions_bench)], cwd=REPO, check=False).returncode
 

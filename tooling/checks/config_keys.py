@@ -1,10 +1,11 @@
 """Stack-config keys: declared once, set in every stack file, and every difference declared.
 
-A key is declared in its settings model (with a `description`), set in the stack files, and, when
-its value differs between environments, declared in `shared/variations.py`. This module holds the
-checks that keep those places in agreement, and renders the configuration tables of the READMEs
-from the models and the stack files, so that no table can go stale (and README.md's sample of two
-stack files side by side, as `diff -y` prints it):
+A key is declared in its settings model (with a `description`), set in the stack files (or once for
+every stack, in its project's Pulumi.yaml), and, when its value differs between environments,
+declared in `shared/variations.py`. This module holds the checks that keep those places in
+agreement, and renders the configuration tables of the READMEs from the models and the stack files,
+so that no table can go stale (and README.md's sample of two stack files side by side, as `diff -y`
+prints it):
 
     python -m tooling.checks.config_keys           check; exit 1 naming every disagreement
     python -m tooling.checks.config_keys --write   regenerate the README tables (make docs)
@@ -79,7 +80,13 @@ def undescribed_keys() -> list[str]:
     return [f"{key} has no description in its settings model" for key, text in declared_keys().items() if not text]
 
 
+# A longer list (a thousand merchants) is a count in the tables, not a wall of ids.
+LISTED_ITEMS = 10
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, list) and len(value) > LISTED_ITEMS:
+        return f"{len(value)} entries"
     text = value if isinstance(value, str) else json.dumps(value)
     return text.replace("|", "\\|")
 

@@ -4,7 +4,7 @@ No CLI, no AWS, no network. Each layer's StackReferences are answered with the o
 layer below produced in the same run. The result has the shape of `pulumi stack export`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,9 +24,12 @@ class LayerPlan:
     outputs: dict[str, Any]
 
 
-def stack_config(layer: str, env: str) -> tuple[dict[str, Any], list[str]]:
-    """A layer's stack file as the engine would pass it; secrets become a visible placeholder."""
+def stack_config(layer: str, env: str, overrides: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """A layer's configuration as the engine would pass it; secrets become a visible placeholder.
+    `overrides` (`namespace:key` -> value as the engine passes it) replace the stack files' values of the
+    layer's own and the `platform:` namespace, as `pulumi config set` would."""
     config = read_layer_config(layer, env)
+    config |= {key: value for key, value in (overrides or {}).items() if key.split(":")[0] in (layer, "platform")}
     secret_keys = [k for k, v in config.items() if isinstance(v, dict)]
     return {k: (SECRET_PLACEHOLDER if k in secret_keys else v) for k, v in config.items()}, secret_keys
 
@@ -86,12 +89,15 @@ def promotion_upstream(env: str, records: RecordBuilder | None) -> dict[str, dic
     return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": _OFFLINE_RECORDS[source]}
 
 
-def plan_environment(env: str, records: RecordBuilder | None = None) -> dict[str, Any]:
-    """`env`'s offline plan; `records` answers a promoted environment's read of its source's record."""
+def plan_environment(
+    env: str, records: RecordBuilder | None = None, overrides: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`env`'s offline plan; `records` answers a promoted environment's read of its source's record;
+    `overrides` replace stack-config values (a what-if plan, e.g. `make bench`'s thousand merchants)."""
     upstream: dict[str, dict[str, Any]] = promotion_upstream(env, records)
     layers: list[LayerPlan] = []
     for layer in DEPLOY_ORDER:
-        config, secret_keys = stack_config(layer, env)
+        config, secret_keys = stack_config(layer, env, overrides)
         region = str(config.get("platform:region", ""))
         run = run_program(
             project=layer, stack=env, config=config, region=region, upstream=upstream, secret_keys=secret_keys
@@ -100,6 +106,6 @@ def plan_environment(env: str, records: RecordBuilder | None = None) -> dict[str
         upstream[fqn] = run.outputs
         layers.append(LayerPlan(layer, layer, fqn, in_stack_order(run.resources), run.outputs))
     plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
-    if records is not None:
+    if records is not None and not overrides:  # a what-if plan is no environment's record
         _OFFLINE_RECORDS[env] = records(env, plan)
     return plan

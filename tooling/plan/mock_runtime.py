@@ -18,9 +18,8 @@ from pulumi.runtime.mocks import MockMonitor, set_mocks
 from pulumi.runtime.proto import resource_pb2
 
 from shared.stack_files import REPO
-from tooling.plan.fake_aws import FakeAws
+from tooling.plan.fake_aws import SECRET_PLACEHOLDER, FakeAws
 
-SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a mask, not a password)
 UNKNOWN_PLACEHOLDER = "[unknown]"
 
 
@@ -84,6 +83,11 @@ class RecordingMonitor(MockMonitor):
     def _record(self, request: Any, urn: str, properties: Any, custom: bool) -> None:
         inputs = rpc.deserialize_properties(properties, keep_unknowns=True)
         registration = self.resources.get(urn)
+        secret_outputs = set(getattr(request, "additionalSecretOutputs", []))
+        outputs = {  # as a stack export shows them: what the resource marks secret is never in plain text
+            key: SECRET_PLACEHOLDER if key in secret_outputs else value
+            for key, value in (registration.state if registration else {}).items()
+        }
         self.records.append(
             {
                 "urn": urn,
@@ -94,7 +98,7 @@ class RecordingMonitor(MockMonitor):
                 "provider": request.provider or None,
                 "dependencies": sorted(set(getattr(request, "dependencies", []))),
                 "inputs": _plain(inputs),
-                "outputs": _plain(registration.state if registration else {}),
+                "outputs": _plain(outputs),
                 "protect": bool(getattr(request, "protect", False)),
                 "ignoreChanges": list(getattr(request, "ignoreChanges", [])),
                 "retainOnDelete": bool(getattr(request, "retainOnDelete", False)),
@@ -146,7 +150,12 @@ def run_program(
                 body()
             root = settings.get_root_resource()
             exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
-            return pulumi.Output.from_input(exported).apply(run.outputs.update)
+
+            async def capture() -> None:  # serialized as the engine receives them: a secret stays marked
+                for key, value in exported.items():
+                    run.outputs[key] = await rpc.serialize_property(value, [], key)
+
+            return pulumi.Output.from_input(capture())
 
         pulumi.runtime.test(program)()
         run.resources = monitor.records

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
-from shared.stack_files import REPO, read_stack_file
+from shared.stack_files import REPO, read_effective_config
 
 PACKAGE_FILES = ("pyproject.toml", "constraints.txt", "constraints-checkov.txt", "uv.lock")
 DEPS_CACHE = Path("build") / "lambda" / "deps"
@@ -138,12 +138,12 @@ def _link_dependency_cache(root: Path) -> None:
 
 
 def declared_config(root: Path, env: str) -> dict[str, Any]:
-    """Every layer's stack file of one environment in another checkout (what compare.declared_config reads)."""
+    """Every layer's configuration of one environment in another checkout (what compare.declared_config reads)."""
     merged: dict[str, Any] = {}
     for layer in DEPLOY_ORDER:
         path = root / layer / f"Pulumi.{env}.yaml"
         if path.is_file():
-            merged |= read_stack_file(path)
+            merged |= read_effective_config(path)
     return merged
 
 

@@ -1,13 +1,15 @@
 """The payments API behind the ALB (`/api/*`): the API Gateway handlers, reached through a second door.
 
 One code path, two front doors: this entry point only translates. It checks the caller's
-`x-api-key` (payments.api_keys), turns the ALB event into the API Gateway proxy event the handlers
-read - with the matched key id where API Gateway would put it - and runs the same handler, so
+`x-api-key` (payments.api_keys: its keyed digest, looked up in the merchants table), turns the ALB
+event into the API Gateway proxy event the handlers read - with the matched key id where API
+Gateway would put it - and runs the same handler, so
 validation, merchant scope, idempotency, metrics and errors are exactly those of API Gateway.
 A missing or unknown key reaches the handler without a key id and gets the same 403.
 
 Routes: POST /api/process-payment, GET /api/verify-payment, GET /api/health (the target group's
-health check; it reads no secret and no table, so a health check never costs more than a cold start).
+health check; it reads no parameter and no table, so a health check never costs more than a cold
+start).
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ import os
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
 
 from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, header_values
-from payments.api_keys import API_KEY_HEADER, ApiKeyring, load_keyring
+from payments.api_keys import API_KEY_HEADER, api_key_id
 from payments.card_numbers import contains_card_number
 from payments.errors import ApiError, ErrorCode
 from payments.handlers import process_payment, verify_payment
+from payments.key_hashing import KeyHasher, load_key_hasher
+from payments.merchants import MerchantDirectory, merchant_directory
 from payments.observability import logger
 from payments.settings import AlbApiSettings
 
@@ -40,10 +45,21 @@ ROUTES: dict[tuple[str, str], Handler] = {
 }
 
 
+@dataclass(frozen=True)
+class _Door:
+    hasher: KeyHasher
+    merchants: MerchantDirectory
+
+
 @execution_environment.cached
-def _keyring() -> ApiKeyring:
+def _door() -> _Door:
+    """What checks `x-api-key`, built on the first request of an execution environment (the merchants'
+    answers themselves expire: payments.merchants)."""
     settings = AlbApiSettings.from_environ(os.environ)
-    return load_keyring(settings.alb_api_keys_secret_arn, aws_clients.client("secretsmanager"))
+    return _Door(
+        load_key_hasher(settings.key_hash_parameter_name, aws_clients.client("ssm")),
+        merchant_directory(settings.merchants_table_name, settings.merchants_max_age_seconds),
+    )
 
 
 def request_id(event: dict[str, Any]) -> str:
@@ -128,12 +144,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # a LambdaC
     if route is None:
         return alb_response(_not_found())
     try:
-        api_key_id = _keyring().api_key_id(event)
+        door = _door()
+        key_id = api_key_id(event, door.hasher, door.merchants)
     except Exception:
-        logger.exception("the ALB API keys could not be loaded")
+        logger.exception("the caller's API key could not be checked")
         return alb_response(
             error_response(
                 ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, "Unexpected error; retry shortly.")
             )
         )
-    return alb_response(route(api_gateway_event(event, api_key_id), context))
+    return alb_response(route(api_gateway_event(event, key_id), context))

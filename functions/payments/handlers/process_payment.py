@@ -29,7 +29,7 @@ from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
 from payments.intake import PaymentSubmission, parse_payment
 from payments.key_hashing import KeyHasher, load_key_hasher
-from payments.merchants import merchant_of
+from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
 from payments.models import PaymentAccepted, PaymentCommand
 from payments.observability import logger, metrics
 from payments.queue import EnqueueError, enqueue_settlement
@@ -43,6 +43,7 @@ IDEMPOTENCY_KEY_PREFIX = "process-payment"
 @dataclass(frozen=True)
 class _Runtime:
     settings: ProcessPaymentSettings
+    merchants: MerchantDirectory
     key_hasher: KeyHasher
     idempotency: IdempotencyConfig
     accept: Callable[..., PaymentAccepted]
@@ -63,7 +64,7 @@ class _Runtime:
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = ProcessPaymentSettings.from_environ(os.environ)
-    key_hasher = load_key_hasher(settings.key_hash_secret_arn, aws_clients.client("secretsmanager"))
+    key_hasher = load_key_hasher(settings.key_hash_parameter_name, aws_clients.client("ssm"))
     dynamodb = aws_clients.client("dynamodb")
     store = TransactionStore(settings.transactions_table_name, dynamodb)
     persistence = DynamoDBPersistenceLayer(
@@ -96,7 +97,13 @@ def _runtime() -> _Runtime:
         output_serializer=PydanticSerializer(PaymentAccepted),
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return _Runtime(settings=settings, key_hasher=key_hasher, idempotency=config, accept=idempotent_accept)
+    return _Runtime(
+        settings=settings,
+        merchants=merchant_directory(settings.merchants_table_name, settings.merchants_max_age_seconds),
+        key_hasher=key_hasher,
+        idempotency=config,
+        accept=idempotent_accept,
+    )
 
 
 def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
@@ -163,7 +170,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()
     runtime.idempotency.register_lambda_context(context)
     try:
-        merchant_id = merchant_of(event, runtime.settings.merchants_by_api_key_id)
+        merchant_id = merchant_of(event, runtime.merchants)
         logger.append_keys(merchant_id=merchant_id)
         submission = parse_payment(event, runtime.settings, merchant_id)
         accepted = _accept(runtime, runtime.command(submission))

@@ -20,7 +20,7 @@ from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
-from payments.merchants import merchant_of
+from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
 from payments.models import TransactionView
 from payments.observability import logger
 from payments.settings import VerifyPaymentSettings
@@ -32,6 +32,7 @@ _CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 @dataclass(frozen=True)
 class _Runtime:
     settings: VerifyPaymentSettings
+    merchants: MerchantDirectory
     store: TransactionStore
 
 
@@ -39,7 +40,11 @@ class _Runtime:
 def _runtime() -> _Runtime:
     """Built on the first invocation of an execution environment and reused after."""
     settings = VerifyPaymentSettings.from_environ(os.environ)
-    return _Runtime(settings, TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb")))
+    return _Runtime(
+        settings,
+        merchant_directory(settings.merchants_table_name, settings.merchants_max_age_seconds),
+        TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb")),
+    )
 
 
 def _transaction_id(event: dict[str, Any]) -> UUID:
@@ -57,7 +62,7 @@ def _transaction_id(event: dict[str, Any]) -> UUID:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     runtime = _runtime()  # a configuration error fails the invocation loudly
     try:
-        merchant_id = merchant_of(event, runtime.settings.merchants_by_api_key_id)
+        merchant_id = merchant_of(event, runtime.merchants)
         logger.append_keys(merchant_id=merchant_id)
         transaction_id = _transaction_id(event)
         transaction = runtime.store.get(transaction_id)
