@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from application.settings import WebImageSettings
 from shared.environments import ENVIRONMENTS
 from shared.stack_files import REPO, read_stack_file
+from tooling.checks.cli import CommandParser
 
 KEY = "application:webImage"
 LATEST_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
@@ -164,14 +165,17 @@ def write(bumped: Bumped) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="python -m tooling.bump_image",
         description="Pin the web tier's image of one environment (application:webImage). Exit 0 written, 2 refused.",
     )
-    parser.add_argument("--env", required=True, help="the environment (make: ENV=)")
+    parser.add_argument("--env", help="the environment (make: ENV=; required)")
     parser.add_argument("--image", default="", help="ami- id in the environment's region (make: IMAGE=)")
     parser.add_argument("--name", default="", help="its Amazon Linux 2023 arm64 release name (make: IMAGE_NAME=)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.env:
+        parser.error(f"--env is required: make bump-image ENV={'|'.join(ENVIRONMENTS)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None, images: Images | None = None, directory: Path = REPO) -> int:

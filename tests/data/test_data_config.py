@@ -156,7 +156,7 @@ CASES: list[tuple[str, str, dict[str, str], tuple[str, ...], tuple[str, ...]]] =
         "staging",
         {"data:auditTransitionDays": "120", "data:auditExpirationDays": "100"},
         (),
-        ("auditExpirationDays (100) must be greater than auditTransitionDays (120)",),
+        ("data:auditExpirationDays: 100 must be greater than auditTransitionDays (120)",),
     ),
     (
         "audit-records-shorter-than-90-days",

@@ -16,6 +16,12 @@ PER_ENVIRONMENT = {"tooling.checks.plan_files", "tooling.checks.limits", "toolin
                    "tooling.checks.suite", "tooling.graph"}  # fmt: skip
 
 
+# Not commands: run by another program, never by a person (so no --help to answer).
+INTERNAL = {
+    "tooling.checks.scan.checkov_driver": "make scan runs it with checkov's own interpreter and one plan path",
+}
+
+
 def entry_points() -> list[str]:
     """Modules under tooling/ that run as `python -m <module>`: packages with a `__main__.py`, and modules
     with a `__main__` block."""
@@ -28,7 +34,7 @@ def entry_points() -> list[str]:
             found.append(".".join(relative.parent.parts))
         elif 'if __name__ == "__main__":' in path.read_text():
             found.append(".".join(relative.with_suffix("").parts))
-    return found
+    return [module for module in found if module not in INTERNAL]
 
 
 def run(module: str, *argv: str) -> int:
