@@ -44,16 +44,16 @@ SCHEMA ?=
 IMAGE ?=
 IMAGE_NAME ?=
 
-.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback bump-image
+.PHONY: help setup system-packages test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback bump-image
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
 
-setup: $(SETUP_STAMP) $(CHECKOV_STAMP) postgres ## Create or repair .venv (uv: Python 3.11, uv.lock) and .venv-checkov, and install PostgreSQL (idempotent)
+setup: $(SETUP_STAMP) $(CHECKOV_STAMP) system-packages ## Create or repair .venv (uv: Python 3.11, uv.lock) and .venv-checkov, and install PostgreSQL and Graphviz when missing (idempotent)
 
 # Only the suites that start a real database need the server; `make plan` does not.
-postgres:
+system-packages:
 	@bash tooling/setup/install_system_packages.sh
 
 $(SETUP_STAMP): pyproject.toml uv.lock .python-version | $(UV_BOOTSTRAP)
@@ -67,7 +67,7 @@ $(CHECKOV_STAMP): constraints-checkov.txt .python-version | $(UV_BOOTSTRAP)
 .tools/uv-%/bin/uv:
 	@bash tooling/setup/uv.sh $* .tools/uv-$*
 
-test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+test: lint system-packages $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
 lint: $(SETUP_STAMP) ## ruff (check and format), mypy and the import contracts (lint-imports) over all code, actionlint and zizmor over the workflows; `make test` runs it first
@@ -95,7 +95,7 @@ policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy 
 parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (each against its promotion source or predecessor)
 	$(PY) -m tooling.checks.parity
 
-bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
+bench: $(SETUP_STAMP) system-packages ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
 	$(PY) -m tooling.bench
 
 package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, python3.11) and print its size and sha256
