@@ -18,3 +18,9 @@ def project_name(layer: str) -> str:
 def qualified_stack_name(org: str, layer: str, stack: str) -> str:
     """`<org>/<project>/<stack>`: what StackReferences read and the CLI selects."""
     return f"{org}/{project_name(layer)}/{stack}"
+
+
+def layer_of_project(project: str) -> str | None:
+    """`payments-networking` -> `networking`; None for a project of another platform."""
+    prefix = f"{PLATFORM}-"
+    return project.removeprefix(prefix) if project.startswith(prefix) else None
