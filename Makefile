@@ -17,43 +17,57 @@ CANARY ?= 0
 OVERRIDE ?=
 FROM ?=
 TO ?= prod
-PYTHON ?= python3
+# The Python every virtualenv is built with: .python-version's, found or fetched by uv (PYTHON= names one).
+PYTHON ?=
+# uv, bootstrapped from PyPI with python3's pip into .tools/ (UV=uv uses one already installed).
+UV_VERSION := 0.13.9
+UV ?= .tools/uv-$(UV_VERSION)/bin/uv
+UV_BOOTSTRAP := $(filter .tools/%,$(UV))
 VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-complete
 # checkov pins boto3 to a version the tests cannot share: it lives in its own virtualenv.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.setup-complete
+# A virtualenv whose Python is gone or is not .python-version's is rebuilt, whatever its stamp says.
+PYTHON_VERSION := $(shell read -r version < .python-version && echo $$version)
+venv_python = $(shell $(1)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifneq ($(call venv_python,$(VENV)),$(PYTHON_VERSION))
+.PHONY: $(SETUP_STAMP)
+endif
+ifneq ($(call venv_python,$(CHECKOV_VENV)),$(PYTHON_VERSION))
+.PHONY: $(CHECKOV_STAMP)
+endif
 BASE ?=
 COST_THRESHOLD ?= 100
 SCHEMA ?=
 IMAGE ?=
 IMAGE_NAME ?=
 
-.PHONY: help setup postgres test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback bump-image
+.PHONY: help setup system-packages test lint docs plan check review accounts policy parity scan cost graph bench package lock preview deploy promote broadening destroy outputs drift compare release rollback bump-image
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  ENV=dev|staging|prod selects the environment; prod needs CONFIRM=prod for deploy and destroy."
 
-setup: $(SETUP_STAMP) $(CHECKOV_STAMP) postgres ## Create .venv with the pinned packages, and install PostgreSQL (idempotent)
+setup: $(SETUP_STAMP) $(CHECKOV_STAMP) system-packages ## Create or repair .venv (uv: Python 3.11, uv.lock) and .venv-checkov, and install PostgreSQL and Graphviz when missing (idempotent)
 
 # Only the suites that start a real database need the server; `make plan` does not.
-postgres:
+system-packages:
 	@bash tooling/setup/install_system_packages.sh
 
-$(SETUP_STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e '.[dev,lambda]'
+$(SETUP_STAMP): pyproject.toml uv.lock .python-version | $(UV_BOOTSTRAP)
+	@PYTHON="$(PYTHON)" bash tooling/setup/venv.sh $(UV) project $(VENV)
 	@touch $@
 
-$(CHECKOV_STAMP): constraints-checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@$(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r constraints-checkov.txt
+$(CHECKOV_STAMP): constraints-checkov.txt .python-version | $(UV_BOOTSTRAP)
+	@PYTHON="$(PYTHON)" bash tooling/setup/venv.sh $(UV) checkov $(CHECKOV_VENV)
 	@touch $@
 
-test: lint postgres $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
+.tools/uv-%/bin/uv:
+	@bash tooling/setup/uv.sh $* .tools/uv-$*
+
+test: lint system-packages $(CHECKOV_STAMP) ## Lint, then every test suite (infrastructure under Pulumi mocks, tooling, payment functions)
 	$(PY) -m pytest
 
 lint: $(SETUP_STAMP) ## ruff (check and format), mypy and the import contracts (lint-imports) over all code, actionlint and zizmor over the workflows; `make test` runs it first
@@ -81,14 +95,16 @@ policy: $(SETUP_STAMP) ## Check the offline plans against the CrossGuard policy 
 parity: $(SETUP_STAMP) ## Check that environments differ only where their stack files declare it (each against its promotion source or predecessor)
 	$(PY) -m tooling.checks.parity
 
-bench: $(SETUP_STAMP) postgres ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
+bench: $(SETUP_STAMP) system-packages ## Print speed and size figures (plan wall time, handler import time, zip size, settlement rate)
 	$(PY) -m tooling.bench
 
 package: $(SETUP_STAMP) ## Build the deterministic Lambda zip (linux arm64, python3.11) and print its size and sha256
 	$(PY) functions/package.py
 
-lock: ## Re-resolve constraints.txt from pyproject.toml (needs network to PyPI)
-	bash tooling/setup/lock.sh
+lock: | $(UV_BOOTSTRAP) ## Re-resolve uv.lock from pyproject.toml, and checkov's constraints-checkov.txt (needs PyPI)
+	$(UV) lock
+	@# checkov 3.3.30's pins need Python >= 3.11.5 (soupsieve 4.1.3)
+	$(UV) pip compile --quiet tooling/setup/checkov.in --python-version 3.11.5 --universal --no-annotate --custom-compile-command "make lock" -o constraints-checkov.txt
 
 preview: $(SETUP_STAMP) ## pulumi preview of every layer in deploy order (ENV= required)
 	$(PY) -m tooling.stacks preview --env "$(ENV)" --confirm "$(CONFIRM)"

@@ -1,7 +1,7 @@
 """The one Lambda artifact every function runs: `build/lambda/payments.zip` from `functions/package.py`.
 
 The zip is rebuilt before anything is declared whenever it is missing or was built from other
-inputs (the `payments` sources, the dependency list, constraints.txt, the builder): plan, preview
+inputs (the `payments` sources, the dependency list, uv.lock, the builder): plan, preview
 and deploy never ship an old zip, and a fresh one costs only a digest of the sources. The zip is
 deterministic, so its sha256 changes exactly when its inputs do; that sha256 is every function's
 `source_code_hash` (base64, what Lambda reports as `CodeSha256`, so it never diffs on its own), the
@@ -46,7 +46,15 @@ def _builder() -> ModuleType:
 
 
 def lambda_artifact() -> Artifact:
-    """The fresh artifact (built first when missing or stale) and its digests."""
-    path: Path = _builder().fresh_artifact()
+    """The fresh artifact (built first when missing or stale) and its digests.
+
+    A zip that cannot be built (no package index for its dependencies) stops the run with the
+    builder's one-line reason, before any function is declared.
+    """
+    builder = _builder()
+    try:
+        path: Path = builder.fresh_artifact()
+    except builder.ArtifactBuildError as exc:
+        raise pulumi.RunError(str(exc)) from None
     digest = hashlib.sha256(path.read_bytes())
     return Artifact(path, digest.hexdigest(), base64.b64encode(digest.digest()).decode())

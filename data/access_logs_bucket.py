@@ -41,11 +41,8 @@ class AccessLogsBucket(pulumi.ComponentResource):
             PrivateBucketArgs(
                 resource_type="access-logs",
                 region=args.region,
-                retention=Retention(
-                    rule_id="access-log-retention",
-                    expiration_days=args.expiration_days,
-                    noncurrent_days=args.expiration_days,
-                    incomplete_upload_days=args.incomplete_upload_days,
+                retention=Retention.log_files(
+                    "access-log-retention", args.expiration_days, args.incomplete_upload_days
                 ),
                 kms_key_arn=None,  # S3 server access logging writes SSE-S3 only
                 protect=args.protect,

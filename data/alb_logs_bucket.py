@@ -37,12 +37,7 @@ class AlbLogsBucket(pulumi.ComponentResource):
             PrivateBucketArgs(
                 resource_type="alb-logs",
                 region=ctx.region,
-                retention=Retention(
-                    rule_id="alb-log-retention",
-                    expiration_days=args.expiration_days,
-                    noncurrent_days=args.expiration_days,
-                    incomplete_upload_days=args.incomplete_upload_days,
-                ),
+                retention=Retention.log_files("alb-log-retention", args.expiration_days, args.incomplete_upload_days),
                 kms_key_arn=None,  # ALB log delivery writes SSE-S3 only
                 protect=False,
                 access_log_bucket=args.access_log_bucket,

@@ -2,12 +2,14 @@
 
     .venv/bin/python functions/package.py        (or: make package)
 
-One zip for the three functions: the `payments` package plus the `lambda` dependency list of
-pyproject.toml, resolved with constraints.txt from manylinux2014 aarch64 / CPython 3.11 wheels only.
+One zip for the three functions: the `payments` package plus the `lambda` dependency group of
+pyproject.toml, at the versions uv.lock pins, from manylinux2014 aarch64 / CPython 3.11 wheels only.
 What the Lambda Python runtime already ships (boto3 and its dependencies) is left out. The zip is
 deterministic: sorted entries, fixed timestamps and modes, no bin/ or bytecode, so the same inputs
 give the same bytes and Pulumi sees no change. Installed dependencies are cached under build/ keyed
-by everything that decides them, so a second run does no network work.
+by everything that decides them, so a second run does no network work. The first run downloads the
+wheels from pip's index (PyPI, or the mirror PIP_INDEX_URL names); without one it stops with one line
+saying so.
 
 `payments.zip.inputs.json` beside the zip records the digest of its inputs (`inputs_digest()`);
 the application layer calls `fresh_artifact()`, which rebuilds only when that digest no longer
@@ -17,7 +19,9 @@ matches, so plan, preview and deploy never ship a zip built from older sources.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.parser
+import fcntl
 import hashlib
 import json
 import re
@@ -36,7 +40,7 @@ OUTPUT = ROOT / "build" / "lambda" / "payments.zip"
 # Beside the zip: the digest of everything that decides its bytes, recorded when it was built.
 INPUTS_RECORD = OUTPUT.with_name("payments.zip.inputs.json")
 DEPS_CACHE = ROOT / "build" / "lambda" / "deps"
-CONSTRAINTS = ROOT / "constraints.txt"
+LOCK = ROOT / "uv.lock"
 
 PLATFORM = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.11")
 # Shipped by the AWS Lambda python3.11 runtime: boto3 and everything it depends on.
@@ -47,19 +51,37 @@ APP_SUFFIXES = (".py", ".sql", ".typed")
 
 
 def lambda_requirements() -> list[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["optional-dependencies"]["lambda"]
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    requirements = groups.get("lambda")
     if not requirements:
-        raise SystemExit("pyproject.toml [project.optional-dependencies] lambda is empty")
+        raise SystemExit("pyproject.toml [dependency-groups] lambda is missing or empty")
     return list(requirements)
 
 
+class ArtifactBuildError(RuntimeError):
+    """The zip cannot be built here (no lock file, no package index): one line saying what is needed."""
+
+
+def locked_versions() -> list[str]:
+    """`name==version` for every package uv.lock pins: pip's constraints for the target platform."""
+    if not LOCK.is_file():
+        raise ArtifactBuildError(f"{LOCK.name} is missing: run `make lock` to create the lock file")
+    pins: dict[str, str] = {}
+    for locked in tomllib.loads(LOCK.read_text())["package"]:
+        if "version" not in locked or locked.get("source", {}).get("editable"):
+            continue  # the project itself
+        name = _normalize(locked["name"])
+        if pins.setdefault(name, locked["version"]) != locked["version"]:
+            raise ArtifactBuildError(
+                f"{LOCK.name} pins {name} at {pins[name]} and {locked['version']}: the Lambda zip needs one version"
+            )
+    return [f"{name}=={version}" for name, version in sorted(pins.items())]
+
+
 def _cache_key(requirements: list[str]) -> str:
-    if not CONSTRAINTS.is_file():
-        raise SystemExit(f"{CONSTRAINTS} is missing: run `make lock` to create the lock file")
     decided_by = {
         "requirements": requirements,
-        "constraints": CONSTRAINTS.read_text(),
+        "constraints": locked_versions(),
         "platform": PLATFORM,
         "runtime_provided": sorted(RUNTIME_PROVIDED),
     }
@@ -74,12 +96,13 @@ def installed_dependencies(requirements: list[str]) -> Path:
         return target
     DEPS_CACHE.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=DEPS_CACHE))
+    constraints = staging.with_suffix(".constraints.txt")
+    constraints.write_text("\n".join(locked_versions()) + "\n")
     command = [
         sys.executable,
         "-m",
         "pip",
         "install",
-        "--quiet",
         "--disable-pip-version-check",
         "--no-compile",
         "--only-binary=:all:",
@@ -87,18 +110,36 @@ def installed_dependencies(requirements: list[str]) -> Path:
         "--target",
         str(staging),
         "-c",
-        str(CONSTRAINTS),
+        str(constraints),
         *requirements,
     ]
     print(f"dependencies: installing {', '.join(requirements)} for linux arm64 / CPython 3.11")
     try:
-        subprocess.run(command, check=True)
+        installed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if installed.returncode != 0:
+            raise ArtifactBuildError(_install_failure(installed.stdout + installed.stderr))
         (staging / ".complete").write_text("\n".join(requirements) + "\n")
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        constraints.unlink(missing_ok=True)
     return target
+
+
+def _install_failure(output: str) -> str:
+    """pip's failure as one line: what could not be had, from where, and what to do about it."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    index = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Looking in indexes:")), "PyPI")
+    missing = re.search(
+        r"(?:satisfies the requirement|no matching distributions available for your environment:)\s+(\S+)", output
+    )
+    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
+    reason = f"no wheel of {missing[1]} found" if missing else (errors or lines[-1:] or ["pip printed nothing"])[0]
+    return (
+        f"cannot build the Lambda artifact {OUTPUT.name}: pip could not install its dependencies (linux arm64 "
+        f"wheels) from {index} ({reason}); it needs PyPI once, or a mirror in PIP_INDEX_URL"
+    )
 
 
 def _normalize(name: str) -> str:
@@ -191,16 +232,31 @@ def build() -> Path:
     return OUTPUT
 
 
+@contextlib.contextmanager
+def _build_lock() -> Iterator[None]:
+    """One builder at a time per checkout (parallel test workers, two `make plan`s): the others wait,
+    then find the zip fresh."""
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    with OUTPUT.with_name(f"{OUTPUT.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def fresh_artifact() -> Path:
     """The zip, rebuilt first when it is missing or was built from other inputs than today's."""
-    if recorded_digest() != inputs_digest():
-        print(f"artifact: {OUTPUT.name} is missing or was built from other sources; building it")
-        return build()
+    with _build_lock():
+        if recorded_digest() != inputs_digest():
+            print(f"artifact: {OUTPUT.name} is missing or was built from other sources; building it")
+            return build()
     return OUTPUT
 
 
 def main() -> int:
-    artifact = build()
+    try:
+        artifact = build()
+    except ArtifactBuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     data = artifact.read_bytes()
     digest = hashlib.sha256(data)
     print(f"artifact: {artifact.relative_to(ROOT)}")

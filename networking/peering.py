@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from networking.settings import PeeringSettings
 from shared.context import LayerContext
+from shared.projects import qualified_stack_name
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class VpcPeering(pulumi.ComponentResource):
         super().__init__("payments:networking:VpcPeering", name, None, opts)
         peer_env = args.settings.peer_environment
         peer = pulumi.StackReference(
-            f"{name}-peer", stack_name=f"{ctx.platform.stack_org}/networking/{peer_env}", opts=ctx.child(self)
+            f"{name}-peer",
+            stack_name=qualified_stack_name(ctx.platform.stack_org, "networking", str(peer_env)),
+            opts=ctx.child(self),
         )
         self.peer_cidr = peer.require_output("vpcCidr")
         connection_name = ctx.name(f"pcx-{peer_env}", "ec2")

@@ -134,13 +134,7 @@ class AuditTrail(pulumi.ComponentResource):
             PrivateBucketArgs(
                 resource_type="trail",
                 region=ctx.region,
-                # a replaced or deleted trail file is kept as long as a current one
-                retention=Retention(
-                    rule_id="trail-retention",
-                    expiration_days=args.retention_days,
-                    noncurrent_days=args.retention_days,
-                    incomplete_upload_days=args.incomplete_upload_days,
-                ),
+                retention=Retention.log_files("trail-retention", args.retention_days, args.incomplete_upload_days),
                 kms_key_arn=self.key.arn,
                 protect=args.protect,
                 access_log_bucket=args.access_log_bucket,

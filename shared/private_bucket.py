@@ -25,6 +25,11 @@ class Retention:
     incomplete_upload_days: int
     transition_days: int | None = None
 
+    @classmethod
+    def log_files(cls, rule_id: str, days: int, incomplete_upload_days: int) -> "Retention":
+        """A log bucket's: a file is kept `days`, and a replaced or deleted one as long as a current one."""
+        return cls(rule_id, expiration_days=days, noncurrent_days=days, incomplete_upload_days=incomplete_upload_days)
+
     def rules(self) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
         retention: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
             "id": self.rule_id,

@@ -6,7 +6,7 @@ Which environment a release must come from is the stack-config key `platform:pro
 (`tooling/stacks/gate.py`), `make promote` and the application layer's `promotedFrom` export all
 read that one key.
 
-The record is the outputs of a tiny stack per environment, `<org>/promotion/<env>`, on the same
+The record is the outputs of a tiny stack per environment, `<org>/payments-promotion/<env>`, on the same
 backend as the layers (project `tooling/stacks/record_stack/`: no resources, it exports the record it is
 given). A stack's outputs are the one thing every backend keeps (file, s3, gs, azblob, postgres and
 Pulumi Cloud), with history, and the only thing a `StackReference` can read: the higher
@@ -16,7 +16,7 @@ environment's application layer reads the lower one's record through one (`share
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-RECORD_PROJECT = "promotion"
+RECORD_PROJECT = "promotion"  # the record stack's layer name and config namespace (project payments-promotion)
 RECORD_SCHEMA_VERSION = 1
 # The outputs a record promotes, by layer: what the higher environment may learn of the lower one.
 PROMOTABLE: dict[str, tuple[str, ...]] = {"data": ("transactionsTableArn", "idempotencyTableArn")}

@@ -7,11 +7,12 @@ import pulumi
 from shared.config import PlatformConfig
 from shared.contracts import CONTRACTS
 from shared.errors import ContractError
+from shared.projects import qualified_stack_name
 from shared.promotion import RECORD_PROJECT, RECORD_READ_KEYS, RECORD_READER
 
 
 class UpstreamStack:
-    """The same-environment stack of a lower layer, e.g. `organization/networking/prod`."""
+    """The same-environment stack of a lower layer, e.g. `organization/payments-networking/prod`."""
 
     def __init__(self, layer: str, reader: str, platform: PlatformConfig) -> None:
         allowed = CONTRACTS[reader].reads
@@ -21,7 +22,7 @@ class UpstreamStack:
             )
         self.layer = layer
         self.reader = reader
-        self.stack_name = f"{platform.stack_org}/{layer}/{pulumi.get_stack()}"
+        self.stack_name = qualified_stack_name(platform.stack_org, layer, pulumi.get_stack())
         self._keys = allowed[layer]
         self._ref = pulumi.StackReference(f"{layer}-{pulumi.get_stack()}", stack_name=self.stack_name)
         self._identity_checked = pulumi.Output.all(
@@ -52,7 +53,7 @@ class UpstreamStack:
 
 class PromotionRecordReference:
     """The one deliberate cross-environment read: the promotion record of the environment this one is
-    promoted from (`platform:promotedFrom`), `<org>/promotion/<source>`.
+    promoted from (`platform:promotedFrom`), `<org>/payments-promotion/<source>`.
 
     Declared in shared/promotion.py: only the application layer reads it, only RECORD_READ_KEYS, and
     only once the record says it is the source environment's (the peering read is checked the same way).
@@ -68,7 +69,7 @@ class PromotionRecordReference:
             raise ContractError("platform:promotedFrom is none: this environment reads no promotion record")
         self.reader = reader
         self.source = source
-        self.stack_name = f"{platform.stack_org}/{RECORD_PROJECT}/{source}"
+        self.stack_name = qualified_stack_name(platform.stack_org, RECORD_PROJECT, source)
         self._ref = pulumi.StackReference(f"promotion-record-{source}", stack_name=self.stack_name)
         self._checked = self._ref.require_output("environment").apply(self._check_source)
 

@@ -1,7 +1,25 @@
-"""Fixtures shared by the infrastructure test suites."""
+"""Fixtures shared by the infrastructure test suites, and the directory the pytest-xdist workers of one
+run share their expensive results in (tests/across_workers.py)."""
+
+import os
+import shutil
+import tempfile
 
 import pulumi
 import pytest
+
+from tests.across_workers import SHARED_DIR_VARIABLE
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On the xdist controller, before the workers start (they inherit the environment)."""
+    if config.getoption("numprocesses", default=None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        os.environ[SHARED_DIR_VARIABLE] = tempfile.mkdtemp(prefix="payments-tests-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ and SHARED_DIR_VARIABLE in os.environ:
+        shutil.rmtree(os.environ.pop(SHARED_DIR_VARIABLE), ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
 """Helpers for infrastructure tests: run layers' real `__main__.py` under the mock runtime."""
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 from shared.contracts import DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
+from shared.projects import qualified_stack_name
 from shared.stack_files import DEFAULT_ORG, read_layer_config
-from tooling.checks.record import planned
-from tooling.plan import stack_config
+from tests.across_workers import computed_once
+from tooling.checks.record import offline_record, plan_environment
+from tooling.plan import engine, stack_config
 from tooling.plan.mock_runtime import LayerRun, run_program
 
 Row = TypeVar("Row")
@@ -48,6 +51,16 @@ def suffix_of(env: str) -> str:
     return platform_value(env, "environmentSuffix")
 
 
+@cache
+def planned(env: str) -> dict[str, Any]:
+    """The offline plan of one environment (all four layers), computed once per test run: one
+    pytest-xdist worker plans it, the others read its JSON (the shape `make plan` writes). Callers
+    treat it as read-only (copy it before changing it)."""
+    plan: dict[str, Any] = computed_once(f"plan-{env}", lambda: plan_environment(env))
+    engine.remember_record(env, offline_record(env, plan))  # what a plan of an environment promoted from it reads
+    return plan
+
+
 def layer_of(plan: dict[str, Any], name: str) -> dict[str, Any]:
     return next(layer for layer in plan["layers"] if layer["name"] == name)
 
@@ -82,7 +95,7 @@ def run_layer(
     config = {k: v for k, v in {**config, **(overrides or {})}.items() if k not in drop}
     upstream: dict[str, dict[str, Any]] = {}
     for below in DEPLOY_ORDER[: DEPLOY_ORDER.index(layer)]:
-        upstream[f"{DEFAULT_ORG}/{below}/{env}"] = layer_of(planned(env), below)["outputs"]
+        upstream[qualified_stack_name(DEFAULT_ORG, below, env)] = layer_of(planned(env), below)["outputs"]
     upstream |= extra_upstream or {}
     region = str(config.get("platform:region", ""))
     return run_program(

@@ -26,6 +26,7 @@ import graphviz
 
 from shared.contracts import CONTRACTS, DEPLOY_ORDER
 from shared.environments import ENVIRONMENTS
+from shared.projects import layer_of_project
 from shared.stack_files import REPO
 from tooling.checks.cli import FAILED, environments_parser, errors, plan_or_report
 from tooling.checks.compare import Normalizer, Side, compare, declared_config
@@ -178,7 +179,8 @@ def _upstream_layer(node: Node) -> str | None:
     if node.reads is None:
         return None
     project = node.reads.split("/")[-2] if node.reads.count("/") == 2 else ""
-    return project if project in DEPLOY_ORDER else None
+    layer = layer_of_project(project)
+    return layer if layer in DEPLOY_ORDER else None
 
 
 def _border_of(status: str | None) -> str:

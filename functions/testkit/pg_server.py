@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL server with TLS, for the test suite and the benchmark.
 
-Runs the Debian server binaries (/usr/lib/postgresql/*/bin) on 127.0.0.1 and a free port, with a
+Runs the server binaries `pg_bin.server_bin_dir()` finds (PG_BIN, PATH, pg_config, Homebrew, PGDG,
+Debian) on 127.0.0.1 and a free port (one server per pytest-xdist worker), with a
 test-only CA, a server certificate valid for 127.0.0.1 only (so connecting as "localhost" proves
 host-name verification), and pg_hba accepting only TLS (hostssl) with SCRAM passwords.
 initdb refuses to run as root, so as root every server command runs as the `postgres` user.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import glob
 import ipaddress
 import os
 import pwd
@@ -30,9 +30,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from testkit.pg_bin import server_bin_dir
+
 APP_USER = "payments_app"  # owns the ledger database and runs the migration step (RDS: the master user)
 WRITER_USER = "payments_ledger_writer"  # what the settlement worker connects as; the migration step creates it
 APP_DATABASE = "payments"
+PORT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -119,17 +122,6 @@ def make_pki(directory: Path) -> Pki:
     return pki
 
 
-def server_bin_dir() -> Path:
-    """The newest installed PostgreSQL server's bin directory; fails loudly when none is installed."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(Path(path).parts[-3]))
-    if not found:
-        raise RuntimeError(
-            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: "
-            "run `bash tooling/install_system_packages.sh` (or `make setup`)"
-        )
-    return Path(found[-1]).parent
-
-
 def _postgres_account() -> pwd.struct_passwd:
     """initdb refuses root, so as root the server runs as `postgres` (created by the Debian package)."""
     try:
@@ -137,7 +129,7 @@ def _postgres_account() -> pwd.struct_passwd:
     except KeyError:
         raise RuntimeError(
             "running as root needs the 'postgres' user to run the test server: "
-            "run `bash tooling/install_system_packages.sh` (Debian package 'postgresql')"
+            "run `bash tooling/setup/install_system_packages.sh` (Debian package 'postgresql')"
         ) from None
 
 
@@ -199,7 +191,6 @@ class PostgresServer:
         password_file.unlink()
         settings = {
             "listen_addresses": "'127.0.0.1'",
-            "port": str(self.port),
             "unix_socket_directories": f"'{self.base}'",
             "ssl": "on",
             "ssl_cert_file": f"'{self.pki.cert_file}'",
@@ -217,9 +208,26 @@ class PostgresServer:
         )
 
     def start(self) -> None:
-        self._run(
-            str(self.bin_dir / "pg_ctl"), "--pgdata", str(self.data_dir), "--log", str(self.log_file), "--wait", "start"
-        )
+        """Start on `self.port`; when another process took that port meanwhile (parallel test workers
+        probe for free ports at the same time), on a new free one."""
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self._run(
+                    str(self.bin_dir / "pg_ctl"),
+                    "--pgdata",
+                    str(self.data_dir),
+                    "--log",
+                    str(self.log_file),
+                    "--options",
+                    f"-p {self.port}",
+                    "--wait",
+                    "start",
+                )
+                return
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.port = _free_port()
 
     def stop(self) -> None:
         self._run(str(self.bin_dir / "pg_ctl"), "--pgdata", str(self.data_dir), "--mode", "fast", "--wait", "stop")

@@ -105,7 +105,7 @@ def boundary_arn(env: str) -> str:
 
 
 def test_accounts_is_a_project_with_a_stack_file_per_environment_but_not_a_layer():
-    assert (REPO / "accounts" / "Pulumi.yaml").read_text().startswith("name: accounts\n")
+    assert (REPO / "accounts" / "Pulumi.yaml").read_text().startswith("name: payments-accounts\n")
     assert "virtualenv: ../.venv" in (REPO / "accounts" / "Pulumi.yaml").read_text()
     assert "accounts" not in DEPLOY_ORDER
 
@@ -428,7 +428,9 @@ def test_the_policy_pack_passes(env):
     violations = check_plan(
         {
             "environment": env,
-            "layers": [{"name": "accounts", "stack": f"organization/accounts/{env}", "resources": run.resources}],
+            "layers": [
+                {"name": "accounts", "stack": f"organization/payments-accounts/{env}", "resources": run.resources}
+            ],
         },
         ALL_POLICIES,
     )

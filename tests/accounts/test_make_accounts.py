@@ -22,7 +22,7 @@ def test_make_accounts_runs_up_of_the_accounts_stack_only(checkout: Checkout) ->
     assert result.returncode == 0, result.output
     calls = checkout.calls()
     stacks = {call["stack"] for call in calls if call["stack"]}
-    assert stacks == {"organization/accounts/staging"}
+    assert stacks == {"organization/payments-accounts/staging"}
     ups = [call["argv"] for call in calls if call["argv"][:1] == ["up"]]
     assert len(ups) == 1
     assert {"--yes", "--diff", "--non-interactive"} <= set(ups[0])

@@ -314,7 +314,7 @@ def test_bad_data_config_stops_the_run_before_the_provider_or_any_resource(decla
     declared.clear()
     with pytest.raises(PlatformConfigError, match=key):
         run_layer("data", "dev", overrides)
-    assert declared == ["pulumi:pulumi:Stack::data-dev"]
+    assert declared == ["pulumi:pulumi:Stack::payments-data-dev"]
 
 
 def test_a_valid_run_declares_resources_so_the_fixture_can_see_them(declared):

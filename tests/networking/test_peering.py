@@ -15,7 +15,7 @@ def test_peering_is_off_by_default():
 
 def test_requester_peers_with_the_other_environments_vpc_and_routes_its_cidr():
     prod = layer_of(planned("prod"), "networking")["outputs"]
-    run = run_layer("networking", "staging", PEERING, extra_upstream={"organization/networking/prod": prod})
+    run = run_layer("networking", "staging", PEERING, extra_upstream={"organization/payments-networking/prod": prod})
     (connection,) = resources(run, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
     assert connection["inputs"]["peerVpcId"] == prod["vpcId"]
     assert connection["inputs"]["peerRegion"] == "eu-west-1"
@@ -35,7 +35,7 @@ def test_accepter_accepts_the_requesters_connection():
         "networking",
         "prod",
         {"networking:peering": '{"enabled": true, "role": "accepter", "peerEnvironment": "staging"}'},
-        extra_upstream={"organization/networking/staging": staging},
+        extra_upstream={"organization/payments-networking/staging": staging},
     )
     (accepter,) = resources(run, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter")
     assert accepter["inputs"]["vpcPeeringConnectionId"] == "pcx-0123456789abcdef0"

@@ -14,6 +14,7 @@ from shared.contracts import EDGE_METRIC_KEYS
 from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformConfigError
 from shared.functions import FUNCTIONS
+from shared.projects import qualified_stack_name
 from shared.stack_files import DEFAULT_ORG, read_layer_config
 from tests.observability.common import (
     ALARM,
@@ -127,7 +128,9 @@ def test_database_alarms_on_the_instance(env):
 
 def test_database_alarms_follow_an_aurora_cluster():
     data = {**upstream("staging", "data"), "databaseEngine": "aurora-postgresql", "databaseIdentifier": "aurora-x"}
-    run = run_layer("observability", "staging", extra_upstream={f"{DEFAULT_ORG}/data/staging": data})
+    run = run_layer(
+        "observability", "staging", extra_upstream={qualified_stack_name(DEFAULT_ORG, "data", "staging"): data}
+    )
     by_name = {a["inputs"]["name"]: a["inputs"] for a in resources(run, ALARM)}
     for alarm_type in ("database-cpu", "database-connections", "database-headroom"):
         assert by_name[f"{alarm_type}-staging-s01"]["dimensions"] == {"DBClusterIdentifier": "aurora-x"}

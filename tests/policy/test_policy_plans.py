@@ -35,7 +35,7 @@ def test_every_environment_passes_every_policy(env):
 )
 def test_the_optional_data_shapes_pass_every_policy(overrides):
     run = run_layer("data", "prod", overrides)
-    assert _messages({"layers": [{"stack": "organization/data/prod", "resources": run.resources}]}) == []
+    assert _messages({"layers": [{"stack": "organization/payments-data/prod", "resources": run.resources}]}) == []
 
 
 def test_policy_command_passes_dev_and_rejects_unknown_environments(capsys):

@@ -30,7 +30,7 @@ def test_every_project_has_one_stack_file_per_environment(project):
     missing = [f"{project}/Pulumi.{env}.yaml" for env in ENVIRONMENTS if env not in stacks]
     unknown = [f"{project}/Pulumi.{stack}.yaml" for stack in stacks if stack not in ENVIRONMENTS]
     assert (missing, unknown) == ([], []), f"one stack file per environment of shared/environments.py: {ENVIRONMENTS}"
-    assert (REPO / project / "Pulumi.yaml").read_text().startswith(f"name: {project}\n")
+    assert (REPO / project / "Pulumi.yaml").read_text().startswith(f"name: payments-{project}\n")
 
 
 def test_the_repositorys_stack_files_have_no_problem():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.projects import project_name
 from tests.support import planned
 from tooling.checks.redact import SECRET_SIG, SECRET_SIG_KEY
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER
@@ -67,7 +68,7 @@ class World:
     root: Path
 
     def stack_dir(self, env: str, layer: str) -> Path:
-        return self.root / "organization" / layer / env
+        return self.root / "organization" / project_name(layer) / env
 
     def _read(self, env: str, layer: str, name: str) -> Any:
         return json.loads((self.stack_dir(env, layer) / name).read_text())

@@ -104,7 +104,9 @@ def test_drift_runs_the_automation_api_calls_per_layer_in_deploy_order_and_never
     assert argvs[0] == ["version"]
     previews = [a for a in argvs if a[0] == "preview"]
     refreshes = [a for a in argvs if a[0] == "refresh"]
-    assert [a[a.index("--stack") + 1] for a in previews] == [f"organization/{layer}/staging" for layer in DEPLOY_ORDER]
+    assert [a[a.index("--stack") + 1] for a in previews] == [
+        f"organization/payments-{layer}/staging" for layer in DEPLOY_ORDER
+    ]
     assert all(a[a.index("--event-log") + 1].startswith("tcp://127.0.0.1:") for a in previews + refreshes)
     assert all("--preview-only" in a for a in refreshes) and len(refreshes) == len(DEPLOY_ORDER)
     assert not [a for a in argvs if a[0] in ("up", "destroy", "import") or a[:2] == ["stack", "init"]]
@@ -125,7 +127,7 @@ def test_a_property_changed_in_the_cloud_is_drift_with_its_path_and_both_values(
         "layer": "networking",
         "left": "staging:state",
         "right": "staging:cloud",
-        "resource": "networking::payments:networking:Vpc$aws:ec2/vpc:Vpc::network-vpc",
+        "resource": "payments-networking::payments:networking:Vpc$aws:ec2/vpc:Vpc::network-vpc",
         "type": "aws:ec2/vpc:Vpc",
         "path": "enableDnsHostnames",
         "left_value": True,
@@ -199,7 +201,7 @@ def test_a_stack_that_is_not_deployed_is_one_line_exit_2(
 
     assert drift.main(["--env", "staging"]) == 2
     (line,) = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert line.startswith("error: organization/data/staging does not exist on file://")
+    assert line.startswith("error: organization/payments-data/staging does not exist on file://")
 
 
 def test_a_missing_file_backend_is_one_line_exit_2(

@@ -78,8 +78,9 @@ def test_no_plan_resolves_an_input_at_launch(env: str) -> None:
 
 
 def test_compare_shows_both_images_when_staging_alone_moves(
-    images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    images: Images, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that the table shows each image id on one line
     images({"staging": NEW["staging"]})
     report = tmp_path / "compare.json"
 

@@ -65,8 +65,8 @@ def test_plan_has_four_layers_in_deploy_order_with_the_documented_shape(env):
     assert plan["environment"] == env
     assert [layer["name"] for layer in plan["layers"]] == list(DEPLOY_ORDER)
     for layer in plan["layers"]:
-        assert layer["stack"] == f"organization/{layer['name']}/{env}"
-        assert layer["project"] == layer["name"]
+        assert layer["stack"] == f"organization/payments-{layer['name']}/{env}"
+        assert layer["project"] == f"payments-{layer['name']}"
         assert layer["resources"], layer["name"]
         for resource in layer["resources"]:
             assert set(resource) >= RESOURCE_KEYS, resource["urn"]
@@ -130,7 +130,7 @@ def test_every_aws_resource_uses_the_stacks_explicit_provider(env):
     for layer, resource in aws_resources(env):
         provider = resource["provider"] or ""
         assert provider.startswith(
-            f"urn:pulumi:{env}::{layer['name']}::pulumi:pulumi:Stack$pulumi:providers:aws::aws::"
+            f"urn:pulumi:{env}::payments-{layer['name']}::pulumi:pulumi:Stack$pulumi:providers:aws::aws::"
         )
 
 
@@ -152,13 +152,13 @@ def test_every_layer_exports_exactly_its_contract(env):
 def test_reading_a_lower_layer_of_another_environment_is_refused():
     networking = {**layer_of(planned("dev"), "networking")["outputs"], "environment": "prod"}
     with pytest.raises(ContractError, match="refusing to mix environments"):
-        run_layer("data", "dev", extra_upstream={"organization/networking/dev": networking})
+        run_layer("data", "dev", extra_upstream={"organization/payments-networking/dev": networking})
 
 
 def test_reading_a_lower_layer_in_another_region_is_refused():
     networking = {**layer_of(planned("dev"), "networking")["outputs"], "region": "eu-west-1"}
     with pytest.raises(ContractError, match="'eu-west-1'"):
-        run_layer("data", "dev", extra_upstream={"organization/networking/dev": networking})
+        run_layer("data", "dev", extra_upstream={"organization/payments-networking/dev": networking})
 
 
 def test_plan_command_writes_json_and_rejects_unknown_environments(capsys):

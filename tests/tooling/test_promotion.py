@@ -24,7 +24,7 @@ def checkout_is(monkeypatch: pytest.MonkeyPatch, head: str = HEAD, clean: bool =
 
 
 def record_of(world: World, env: str) -> dict[str, Any]:
-    return json.loads((world.root / "organization" / "promotion" / env / "outputs.json").read_text())
+    return json.loads((world.root / "organization" / "payments-promotion" / env / "outputs.json").read_text())
 
 
 def deploy(env: str, *extra: str) -> int:
@@ -189,8 +189,8 @@ def test_prod_applies_the_update_plan_its_assessed_preview_saved(staged: World) 
     saved = {_stack(a): a[a.index("--save-plan") + 1] for a in previews}
     ups = {_stack(a): a for a in argvs if a[:1] == ["up"]}
     for layer in DEPLOY_ORDER:
-        assert f"--plan={saved[f'organization/{layer}/prod']}" in ups[f"organization/{layer}/prod"]
-        assert not [arg for arg in ups[f"organization/{layer}/staging"] if arg.startswith("--plan")]
+        assert f"--plan={saved[f'organization/payments-{layer}/prod']}" in ups[f"organization/payments-{layer}/prod"]
+        assert not [arg for arg in ups[f"organization/payments-{layer}/staging"] if arg.startswith("--plan")]
     assert not [a for a in previews if "/staging" in _stack(a)]
 
 
@@ -208,8 +208,8 @@ def test_a_prod_deploy_that_leaves_its_saved_plan_stops_and_says_where(
 
     assert deploy("prod", "--confirm", "prod") == 1
     err = capsys.readouterr().err
-    assert "error: deploy stopped at layer networking (organization/networking/prod)" in err
-    assert "the update left its saved plan: resource urn:pulumi:prod::networking::" in err
+    assert "error: deploy stopped at layer networking (organization/payments-networking/prod)" in err
+    assert "the update left its saved plan: resource urn:pulumi:prod::payments-networking::" in err
     assert "network-vpc violates plan: properties changed: ~~enableDnsHostnames[{True}!={False}]" in err
     assert "not run: data, application, observability" in err
 

@@ -54,7 +54,7 @@ def _colors(checkout: Checkout, env: str = "dev") -> tuple[Any, Any]:
 
 def _ups(checkout: Checkout, env: str = "dev") -> list[dict[str, Any]]:
     ups = checkout.operations("up")
-    assert all(c["layer"] == "application" and c["stack"] == f"organization/application/{env}" for c in ups)
+    assert all(c["layer"] == "application" and c["stack"] == f"organization/payments-application/{env}" for c in ups)
     return ups
 
 

@@ -36,7 +36,7 @@ def _prod_resource(plan: dict[str, Any], suffix: str) -> dict[str, Any]:
 def _record(plan: dict[str, Any], layer: str, token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     stack = next(x for x in plan["layers"] if x["name"] == layer)
     record = {
-        "urn": f"urn:pulumi:prod::{layer}::{token}::{name}",
+        "urn": f"urn:pulumi:prod::payments-{layer}::{token}::{name}",
         "id": f"{name}-id",
         "type": token,
         "custom": True,

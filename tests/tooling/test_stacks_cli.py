@@ -113,7 +113,7 @@ class Checkout:
 
 def _copy_repo(root: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("Makefile", "pyproject.toml", "constraints.txt"):
+    for name in ("Makefile", "pyproject.toml", "uv.lock", ".python-version"):
         shutil.copy2(REPO / name, root / name)
     for package in ("tooling", "shared"):
         shutil.copytree(REPO / package, root / package, ignore=ignore)
@@ -177,7 +177,7 @@ def test_make_deploy_runs_every_layer_in_deploy_order(checkout: Checkout) -> Non
     assert _layers(ups) == list(DEPLOY_ORDER)
     for call in ups:
         argv = call["argv"]
-        assert call["stack"] == f"organization/{call['layer']}/dev"
+        assert call["stack"] == f"organization/payments-{call['layer']}/dev"
         assert argv[argv.index("--cwd") + 1] == str(checkout.root / call["layer"])
         assert {"--yes", "--non-interactive", "--skip-preview"} <= set(argv)
         assert argv[argv.index("--policy-pack") + 1] == str(checkout.root / "policy")
@@ -210,7 +210,7 @@ def test_make_preview_runs_in_deploy_order(checkout: Checkout) -> None:
     assert result.returncode == 0, result.output
     previews = checkout.operations("preview")
     assert _layers(previews) == list(DEPLOY_ORDER)
-    assert [c["stack"] for c in previews] == [f"organization/{layer}/staging" for layer in DEPLOY_ORDER]
+    assert [c["stack"] for c in previews] == [f"organization/payments-{layer}/staging" for layer in DEPLOY_ORDER]
     assert all(c["argv"][c["argv"].index("--policy-pack") + 1] == str(checkout.root / "policy") for c in previews)
 
 
@@ -231,7 +231,7 @@ def test_stack_org_comes_from_the_stack_files_on_a_cloud_backend(checkout: Check
     checkout.env["PULUMI_BACKEND_URL"] = "https://api.pulumi.com"
 
     assert checkout.stacks("deploy", "--env", "dev").returncode == 0
-    assert [c["stack"] for c in checkout.operations("up")] == [f"acme/{layer}/dev" for layer in DEPLOY_ORDER]
+    assert [c["stack"] for c in checkout.operations("up")] == [f"acme/payments-{layer}/dev" for layer in DEPLOY_ORDER]
 
 
 def test_a_custom_stack_org_is_refused_on_a_file_backend(checkout: Checkout) -> None:
@@ -316,7 +316,7 @@ def test_prod_deploy_with_confirm_shows_the_preview_before_applying(checkout: Ch
 
     assert result.returncode == 0, result.output
     ups = checkout.operations("up")
-    assert [c["stack"] for c in ups] == [f"organization/{layer}/prod" for layer in DEPLOY_ORDER]
+    assert [c["stack"] for c in ups] == [f"organization/payments-{layer}/prod" for layer in DEPLOY_ORDER]
     assert all("--skip-preview" not in c["argv"] and {"--yes", "--diff"} <= set(c["argv"]) for c in ups)
 
 
@@ -325,7 +325,9 @@ def test_prod_preview_and_outputs_need_no_confirmation(checkout: Checkout, outpu
     result = checkout.make(target, ENV="prod")
 
     assert result.returncode == 0, result.output
-    assert {c["stack"] for c in checkout.layer_calls()} == {f"organization/{layer}/prod" for layer in DEPLOY_ORDER}
+    assert {c["stack"] for c in checkout.layer_calls()} == {
+        f"organization/payments-{layer}/prod" for layer in DEPLOY_ORDER
+    }
 
 
 def test_prod_destroy_refuses_protected_data_stores_and_says_how_to_unprotect(
@@ -341,7 +343,7 @@ def test_prod_destroy_refuses_protected_data_stores_and_says_how_to_unprotect(
     result = checkout.make("destroy", ENV="prod", CONFIRM="prod")
 
     assert result.returncode == 2, result.output
-    assert "pulumi state unprotect --all --yes --cwd data --stack organization/data/prod" in result.stderr
+    assert "pulumi state unprotect --all --yes --cwd data --stack organization/payments-data/prod" in result.stderr
     assert "aws:rds/instance:Instance postgres-prod-p01" in result.stderr
     assert "nothing was destroyed" in result.stderr
     assert checkout.operations("destroy") == []
@@ -468,7 +470,7 @@ def test_deploy_stops_at_the_first_failing_layer(checkout: Checkout) -> None:
 
     assert result.returncode != 0
     assert "Traceback" not in result.output
-    assert "error: deploy stopped at layer data (organization/data/dev)" in result.stderr
+    assert "error: deploy stopped at layer data (organization/payments-data/dev)" in result.stderr
     assert "not run: application, observability" in result.stderr
     assert _layers(checkout.driver_calls()) == ["networking", "networking", "data", "data"]
 
@@ -542,7 +544,7 @@ def test_outputs_shows_values_descriptions_and_readers(checkout: Checkout, outpu
     assert [c["argv"][:3] for c in checkout.calls()] == [["stack", "output", "--json"]] * len(DEPLOY_ORDER)
     lines = result.stdout.splitlines()
     for layer in DEPLOY_ORDER:
-        assert f"organization/{layer}/dev" in result.stdout
+        assert f"organization/payments-{layer}/dev" in result.stdout
         for key, description in CONTRACTS[layer].exports.items():
             row = next(line for line in lines if f"{layer}-{key}-value" in line)
             assert description[:40] in row
@@ -574,7 +576,7 @@ def test_outputs_of_a_stack_that_is_not_deployed_names_the_layer(checkout: Check
     result = checkout.make("outputs", ENV="staging")
 
     assert result.returncode != 0
-    assert "outputs stopped at layer networking (organization/networking/staging)" in result.stderr
+    assert "outputs stopped at layer networking (organization/payments-networking/staging)" in result.stderr
     assert _layers(checkout.calls()) == ["networking"]
 
 

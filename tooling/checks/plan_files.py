@@ -27,7 +27,7 @@ def write_plan(env: str, plan: dict[str, Any], console: Console) -> int:
     out = engine.PLAN_DIR / f"{env}.json"
     out.write_text(json.dumps(plan, indent=2) + "\n")
     print_summary(plan, console)
-    console.print(f"[green]wrote {stack_files.shown_path(out)}[/green]")
+    console.print(f"[green]wrote {stack_files.shown_path(out)}[/green]", soft_wrap=True)  # a path is never folded
     return max(types.report(env, plan, console), limits.report(env, plan, console))
 
 

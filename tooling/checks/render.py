@@ -155,4 +155,4 @@ def render(report: Report, out: Console) -> None:
 def write_json(report: Report, path: Path, out: Console) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report.to_json())
-    out.print(f"wrote {path}")
+    out.print(f"wrote {path}", soft_wrap=True)  # a path is never folded

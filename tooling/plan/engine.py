@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shared.contracts import DEPLOY_ORDER
+from shared.projects import project_name, qualified_stack_name
 from shared.stack_files import DEFAULT_ORG, REPO, read_layer_config
 from tooling.plan.mock_runtime import SECRET_PLACEHOLDER, run_program
 
@@ -60,7 +61,7 @@ def in_stack_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def stack_name(layer: str, env: str, config: dict[str, Any]) -> str:
     """The fully qualified name the layer's stack has, and the one StackReferences read."""
-    return f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{layer}/{env}"
+    return qualified_stack_name(str(config.get("platform:stackOrg", DEFAULT_ORG)), layer, env)
 
 
 RecordBuilder = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -69,6 +70,12 @@ The checks build it (`tooling.checks.record.offline_record`): the engine only an
 
 # Offline promotion records by environment, built from each environment's offline plan as it is planned.
 _OFFLINE_RECORDS: dict[str, dict[str, Any]] = {}
+
+
+def remember_record(env: str, record: dict[str, Any]) -> None:
+    """Keep `env`'s offline record for the plans that read it, when `env`'s plan was made elsewhere (another
+    test worker's, read from its JSON) rather than by `plan_environment` here."""
+    _OFFLINE_RECORDS[env] = record
 
 
 def promotion_upstream(env: str, records: RecordBuilder | None) -> dict[str, dict[str, Any]]:
@@ -86,7 +93,7 @@ def promotion_upstream(env: str, records: RecordBuilder | None) -> dict[str, dic
         _OFFLINE_RECORDS[source] = records(source, plan_environment(source, records))
     from shared.promotion import RECORD_PROJECT  # noqa: PLC0415
 
-    return {f"{config.get('platform:stackOrg', DEFAULT_ORG)}/{RECORD_PROJECT}/{source}": _OFFLINE_RECORDS[source]}
+    return {stack_name(RECORD_PROJECT, source, config): _OFFLINE_RECORDS[source]}
 
 
 def plan_environment(
@@ -104,7 +111,7 @@ def plan_environment(
         )
         fqn = stack_name(layer, env, config)
         upstream[fqn] = run.outputs
-        layers.append(LayerPlan(layer, layer, fqn, in_stack_order(run.resources), run.outputs))
+        layers.append(LayerPlan(layer, project_name(layer), fqn, in_stack_order(run.resources), run.outputs))
     plan = {"environment": env, "layers": [asdict(layer) for layer in layers]}
     if records is not None and not overrides:  # a what-if plan is no environment's record
         _OFFLINE_RECORDS[env] = records(env, plan)

@@ -17,6 +17,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
 from pulumi.runtime.proto import resource_pb2
 
+from shared.projects import project_name
 from shared.stack_files import REPO
 from tooling.plan.fake_aws import SECRET_PLACEHOLDER, FakeAws
 
@@ -131,16 +132,17 @@ def run_program(
 ) -> LayerRun:
     """Execute `<project>.__main__` (or `body`, for component tests) under mocks.
 
-    Raises what the program raised.
+    `project` is the layer's directory; the program runs as its Pulumi project (`payments-<layer>`), as
+    under the CLI, so URNs and `pulumi.get_project()` are the deployed ones. Raises what the program raised.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        settings.reset_options(project=project, stack=stack, preview=False)
+        settings.reset_options(project=project_name(project), stack=stack, preview=False)
         set_all_config({k: v for k, v in config.items()}, secret_keys or [])
         mocks = FakeAws(region, upstream)
         monitor = RecordingMonitor(mocks)
-        set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        set_mocks(mocks, project=project_name(project), stack=stack, preview=False, monitor=monitor)
         run = LayerRun(project, stack)
 
         def program() -> pulumi.Output[Any]:

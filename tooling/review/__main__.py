@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / "review.json").write_text(review.to_json())
     (args.out / "review.md").write_text(markdown(review))
     terminal(review, out)
-    out.print(f"wrote {args.out / 'review.md'} and {args.out / 'review.json'}")
+    out.print(f"wrote {args.out / 'review.md'} and {args.out / 'review.json'}", soft_wrap=True)
     return review.exit_code
 
 

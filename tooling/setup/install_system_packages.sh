@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites need (a real PostgreSQL server), once.
-# Idempotent: does nothing when the server binaries are already on the machine.
+# What the tests and `make graph` need from the system, once: Graphviz's `dot`, and the PostgreSQL server
+# the payment tests start. Idempotent: nothing to do when they are installed (PostgreSQL where
+# functions/testkit/pg_bin.py looks: PG_BIN, PATH, pg_config, Homebrew, PGDG, Debian). Else, as root
+# with apt-get (Debian/Ubuntu, CI), installs the Debian packages; anywhere else, says what to install
+# in one line.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 
 # Graphviz's `dot` draws `make graph` (and its test).
 if ! command -v dot >/dev/null; then
@@ -14,11 +18,11 @@ if ! command -v dot >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null
 fi
 
-if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+if missing=$(python3 functions/testkit/pg_bin.py 2>&1 >/dev/null); then
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "PostgreSQL server binaries are missing: install the Debian package 'postgresql' (needs root and apt-get)." >&2
+    echo "$missing" >&2
     exit 1
 fi
 echo "Installing PostgreSQL server (Debian package 'postgresql') for the payment function tests..."

@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(report.to_json())
-        out.print(f"wrote {args.json}")
+        out.print(f"wrote {args.json}", soft_wrap=True)
     return report.exit_code
 
 

@@ -1,7 +1,7 @@
 """The promotion record on the backend: written after a successful `make deploy` (by the guard,
 `tooling.stacks.guard.write_record`), read by the gate; and the checkout facts it records.
 
-Where: the outputs of the stack `<org>/promotion/<env>` (project `tooling/stacks/record_stack/`), next
+Where: the outputs of the stack `<org>/payments-promotion/<env>` (project `tooling/stacks/record_stack/`), next
 to the layers' stacks on the same backend. Why a stack and not a file or a tag: outputs are kept by
 every backend (file, s3, gs, azblob, postgres, Pulumi Cloud) with their history (`pulumi stack
 history`), they need no cloud SDK of their own, and a StackReference can read them (stack tags

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared.projects import qualified_stack_name
 from shared.stack_files import REPO
 
 PROD = "prod"
@@ -44,7 +45,7 @@ class Stack:
 
     @property
     def name(self) -> str:
-        return f"{self.org}/{self.layer}/{self.env}"
+        return qualified_stack_name(self.org, self.layer, self.env)
 
     @property
     def cwd(self) -> Path:
