@@ -1,8 +1,9 @@
 """Payment-function figures for `make bench`, one per line; reported against their targets, never asserted.
 
 - cold import of each handler module as a ratio to `import boto3` measured in the same run: CPU
-  time of fresh interpreters in a Lambda-like environment, alternating so machine load weighs on
-  all alike, best of 9; with the floor of any handler that validates with pydantic
+  time of fresh interpreters in a Lambda-like environment, importing from bytecode compiled for the
+  run, alternating so machine load weighs on all alike, best of 9; with the floors below a
+  handler's own code: what every handler imports, and what one with a database does
 - size of the deployment zip (built first if missing)
 - settlement by batch: a 1-message and a 10-message SQS batch through a warm worker handler,
   against a local PostgreSQL (TLS verify-full) and moto, with simulated service latency injected
@@ -22,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -73,8 +75,9 @@ def _within(ok: bool) -> str:
     return "within target" if ok else "OVER TARGET"
 
 
-def _lambda_like_environment() -> dict[str, str]:
-    """What the python3.11 runtime sets before importing a handler."""
+def _lambda_like_environment(bytecode: Path) -> dict[str, str]:
+    """What the python3.11 runtime sets before importing a handler; modules compile to and load from
+    `bytecode` alone, never the .pyc files next to them."""
     environment = dict(os.environ)
     environment.update(
         {
@@ -82,31 +85,47 @@ def _lambda_like_environment() -> dict[str, str]:
             "AWS_LAMBDA_FUNCTION_NAME": "payments-bench",
             "AWS_REGION": "us-east-1",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            "PYTHONPYCACHEPREFIX": str(bytecode),
         }
     )
     return environment
 
 
-# The least a handler that validates with pydantic imports: boto3 and one pydantic model (pydantic
-# loads its schema machinery when the first model class is made, however small).
-PYDANTIC_FLOOR = (
+# The least every handler imports, its own code aside: boto3, the Powertools logger and metrics
+# (payments.observability) and msgspec with a model (payments.models).
+HANDLER_FLOOR = (
     "import boto3\n"
-    "from pydantic import BaseModel, ConfigDict\n"
-    "class Probe(BaseModel):\n"
-    "    model_config = ConfigDict(defer_build=True)\n"
+    "import msgspec\n"
+    "from aws_lambda_powertools import Logger, Metrics\n"
+    "Logger(); Metrics()\n"
+    "class Probe(msgspec.Struct):\n"
     "    amount_minor: int\n"
 )
+# What a handler with a database adds to it: the PostgreSQL driver (pg8000, which imports scramp and asn1crypto)
+# and the Powertools parameters utility its credentials come through (payments.database).
+DATABASE_FLOOR = HANDLER_FLOOR + "import pg8000.native\nimport aws_lambda_powertools.utilities.parameters\n"
 
 
-def import_cpu_ms(code: str) -> float:
+def import_cpu_ms(code: str, bytecode: Path) -> float:
     """CPU time (user + system) `code` takes in a fresh interpreter, measured inside it: what the import
     costs, without the interpreter's start and exit, and unlike wall time hardly changed by other
     processes competing for the machine."""
     timed = f"import time\nstarted = time.process_time()\n{code}\nprint(time.process_time() - started)\n"
     result = subprocess.run(
-        [sys.executable, "-c", timed], capture_output=True, text=True, check=True, env=_lambda_like_environment()
+        [sys.executable, "-c", timed],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_lambda_like_environment(bytecode),
     )
     return float(result.stdout.splitlines()[-1]) * 1000
+
+
+def _compile(code: str, bytecode: Path) -> None:
+    """Run `code` once, untimed, writing the bytecode of every module it imports to `bytecode`."""
+    environment = _lambda_like_environment(bytecode)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=environment)
 
 
 def report_imports() -> None:
@@ -115,12 +134,21 @@ def report_imports() -> None:
     probes = {
         "boto3": "import boto3",
         **{handler: f"import payments.handlers.{handler}" for handler in HANDLERS},
-        "pydantic floor": PYDANTIC_FLOOR,
+        "handler floor": HANDLER_FLOOR,
+        "database floor": DATABASE_FLOOR,
     }
     times: dict[str, list[float]] = {name: [] for name in probes}
-    for _ in range(IMPORT_RUNS):
-        for name, code in probes.items():
-            times[name].append(import_cpu_ms(code))
+    # Every probe imports from bytecode compiled for this run. With the .pyc files beside the sources a figure
+    # would depend on which happen to exist and be current: uv installs packages without any, a machine with
+    # PYTHONDONTWRITEBYTECODE set never writes them, and every file edited since has a stale one; compiling a
+    # module can cost more than running it.
+    with tempfile.TemporaryDirectory(prefix="bench-bytecode-") as directory:
+        bytecode = Path(directory)
+        for code in probes.values():
+            _compile(code, bytecode)
+        for _ in range(IMPORT_RUNS):
+            for name, code in probes.items():
+                times[name].append(import_cpu_ms(code, bytecode))
     # The least of several runs: what the import costs when nothing else slowed it down (other processes only
     # ever add time, through the caches and cores they share).
     cost = {name: min(times[name]) for name in probes}
@@ -131,10 +159,11 @@ def report_imports() -> None:
             f"  payments.handlers.{handler}: {cost[handler]:.0f} ms, {ratio:.2f}x boto3 "
             f"(target <= {IMPORT_RATIO_TARGET}x: {_within(ratio <= IMPORT_RATIO_TARGET)})"
         )
-    print(
-        f"  boto3 + one pydantic model, what any handler validating with pydantic imports: "
-        f"{cost['pydantic floor']:.0f} ms, {cost['pydantic floor'] / cost['boto3']:.2f}x boto3"
-    )
+    for name, what in (
+        ("handler floor", "what every handler imports: boto3, the Powertools logger and metrics, a msgspec model"),
+        ("database floor", "what one with a database imports: the same, pg8000 and Powertools parameters"),
+    ):
+        print(f"  {what}: {cost[name]:.0f} ms, {cost[name] / cost['boto3']:.2f}x boto3")
 
 
 def report_zip() -> None:

@@ -8,15 +8,15 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from pydantic import BaseModel
+import msgspec
 
 from payments.errors import ApiError, ErrorCode
 
 _HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
-def json_response(status: HTTPStatus, body: BaseModel) -> dict[str, Any]:
-    return {"statusCode": int(status), "headers": dict(_HEADERS), "body": body.model_dump_json()}
+def json_response(status: HTTPStatus, body: msgspec.Struct) -> dict[str, Any]:
+    return {"statusCode": int(status), "headers": dict(_HEADERS), "body": msgspec.json.encode(body).decode()}
 
 
 def error_response(error: ApiError) -> dict[str, Any]:

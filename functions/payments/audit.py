@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
+
+from msgspec import Struct
 
 from payments.ledger import LedgerRecord
 from payments.models import AcceptedPayment
@@ -26,8 +27,7 @@ from payments.storage_schema import TransactionStatus
 AUDIT_PREFIX = "settlements"
 
 
-@dataclass(frozen=True)
-class AuditObject:
+class AuditObject(Struct, frozen=True):
     key: str
     body: bytes
     transaction_ids: tuple[UUID, ...]

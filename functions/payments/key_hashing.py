@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+
+from msgspec import Struct
 
 from payments import execution_environment
 from payments.settings import ConfigurationError
@@ -37,11 +38,13 @@ _UUID_VERSION_8 = 0x80  # RFC 9562 UUIDv8: application-defined layout (here, a t
 _RFC_VARIANT = 0x80
 
 
-@dataclass(frozen=True)
-class KeyHasher:
+class KeyHasher(Struct, frozen=True):
     """Derives the stored idempotency digest and the transaction id of (merchant, Idempotency-Key)."""
 
-    _secret: bytes = field(repr=False)
+    _secret: bytes
+
+    def __repr__(self) -> str:
+        return "KeyHasher()"  # never the key
 
     def _mac(self, purpose: str, *values: str) -> bytes:
         message = json.dumps([purpose, *values], separators=(",", ":")).encode()

@@ -11,19 +11,18 @@ row by row, each under its own savepoint, so only the refused rows are left out 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from msgspec import Struct
 from pg8000.exceptions import DatabaseError
 
 from payments.models import AcceptedPayment
 from payments.pg import is_data_error, sqlstate
 
 
-@dataclass(frozen=True)
-class LedgerRecord:
+class LedgerRecord(Struct, frozen=True):
     entry_id: int
     settled_at: datetime
     notified: bool

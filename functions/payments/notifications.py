@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from msgspec import Struct
 
 from payments.ledger import LedgerRecord
 from payments.models import AcceptedPayment
@@ -24,8 +25,7 @@ class NotificationError(RuntimeError):
     """SNS refused this notification (one entry of a PublishBatch request)."""
 
 
-@dataclass(frozen=True)
-class Settled:
+class Settled(Struct, frozen=True):
     payment: AcceptedPayment
     ledger: LedgerRecord
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from payments.models import AcceptedPayment, SettlementMessage
@@ -27,8 +28,10 @@ def enqueue_settlement(client: Any, queue_url: str, payment: AcceptedPayment) ->
     try:
         response = client.send_message(
             QueueUrl=queue_url,
-            MessageBody=SettlementMessage(transaction_id=payment.transaction_id).model_dump_json(),
-            MessageAttributes={PAYMENT_ATTRIBUTE: {"DataType": "String", "StringValue": payment.model_dump_json()}},
+            MessageBody=msgspec.json.encode(SettlementMessage(transaction_id=payment.transaction_id)).decode(),
+            MessageAttributes={
+                PAYMENT_ATTRIBUTE: {"DataType": "String", "StringValue": msgspec.json.encode(payment).decode()}
+            },
         )
     except (BotoCoreError, ClientError) as error:
         raise EnqueueError(f"could not enqueue transaction {payment.transaction_id}: {type(error).__name__}") from error

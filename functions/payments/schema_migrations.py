@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct
 
 from payments.pg import transaction
 
@@ -25,8 +26,7 @@ class MigrationError(RuntimeError):
     """The database's migration history does not match the files shipped with this code."""
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(Struct, frozen=True):
     version: str
     name: str
     sql: str

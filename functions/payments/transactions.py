@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from boto3.dynamodb.types import TypeDeserializer
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
-from payments.models import AcceptedPayment, Payment, Transaction
+from payments.models import AcceptedPayment, Transaction
 from payments.storage_schema import TRANSACTION, TransactionStatus
 
-_DESERIALIZER = TypeDeserializer()
+if TYPE_CHECKING:
+    from payments.intake import Payment
+
 _NAMES = {"#status": TRANSACTION.status, "#claimed": TRANSACTION.settlement_claimed_at}
 TRANSACT_WRITE_LIMIT = 100  # DynamoDB TransactWriteItems: at most 100 actions per request
 TRANSACT_ATTEMPTS = 4  # requests per update at most: a failed condition or a conflict elsewhere sends it again
@@ -49,15 +50,14 @@ class TransactWriteError(RuntimeError):
     """DynamoDB did not apply a conditional update of a batch (refused it, or kept conflicting)."""
 
 
-@dataclass
-class Claims:
+class Claims(msgspec.Struct):
     """The worker's claim of a batch: the payments to settle, the transactions marked FAILED, those to claim
     from the table instead (the payment their message carries is not the stored one), the errors."""
 
-    claimed: dict[UUID, AcceptedPayment] = field(default_factory=dict)
-    failed: set[UUID] = field(default_factory=set)
-    from_table: list[UUID] = field(default_factory=list)
-    errors: dict[UUID, Exception] = field(default_factory=dict)
+    claimed: dict[UUID, AcceptedPayment] = msgspec.field(default_factory=dict)
+    failed: set[UUID] = msgspec.field(default_factory=set)
+    from_table: list[UUID] = msgspec.field(default_factory=list)
+    errors: dict[UUID, Exception] = msgspec.field(default_factory=dict)
 
     def add(self, transaction: Transaction) -> None:
         """A transaction claimed now or earlier, as stored."""
@@ -80,8 +80,10 @@ def _conditional_failure(error: ClientError) -> bool:
 
 
 def _transaction(item: dict[str, Any]) -> Transaction:
-    plain = {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
-    return Transaction.model_validate(plain)
+    """An item as stored: strings ({"S": ...}) and numbers ({"N": "1250"}, as text, which msgspec converts to the
+    field's type when not strict)."""
+    plain = {name: value.get("S", value.get("N")) for name, value in item.items()}
+    return msgspec.convert(plain, Transaction, strict=False)
 
 
 class TransactionStore:
@@ -118,7 +120,7 @@ class TransactionStore:
             raise PaymentMismatchError(f"transaction {transaction_id} exists with a different payment")
         if transaction.status == TransactionStatus.FAILED:
             self._reopen_failed(transaction_id, now)
-            return transaction.model_copy(update={"status": TransactionStatus.PENDING})
+            return msgspec.structs.replace(transaction, status=TransactionStatus.PENDING)
         return transaction
 
     def _pending_item(self, transaction_id: UUID, payment: Payment, now: datetime) -> dict[str, Any]:

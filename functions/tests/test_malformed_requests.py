@@ -77,6 +77,7 @@ CORPUS: list[tuple[str, dict[str, Any], int, str]] = [
     ("amount boolean", payment_event(_with(amount_minor=True)), 400, "VALIDATION_FAILED"),
     ("amount null", payment_event(_with(amount_minor=None)), 400, "VALIDATION_FAILED"),
     ("amount object", payment_event(_with(amount_minor={"value": 1250})), 400, "VALIDATION_FAILED"),
+    ("amount lone surrogate", payment_event(TEXT.replace("1250", '"\\ud800"')), 400, "VALIDATION_FAILED"),
     ("amount over maximum", payment_event(_with(amount_minor=1_000_001)), 400, "AMOUNT_TOO_LARGE"),
     ("amount huge", payment_event(_with(amount_minor=10**30)), 400, "AMOUNT_TOO_LARGE"),
     ("currency lower case", payment_event(_with(currency="usd")), 400, "VALIDATION_FAILED"),

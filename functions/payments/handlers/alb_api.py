@@ -18,10 +18,11 @@ import os
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
+
+from msgspec import Struct
 
 from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, header_values
@@ -45,8 +46,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
 }
 
 
-@dataclass(frozen=True)
-class _Door:
+class _Door(Struct, frozen=True):
     hasher: KeyHasher
     merchants: MerchantDirectory
 

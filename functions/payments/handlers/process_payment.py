@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from uuid import UUID
 
+import msgspec
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
@@ -21,16 +23,16 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import aws_clients, execution_environment, metric_names
 from payments.api_gateway import error_response, json_response
 from payments.errors import ApiError, ErrorCode
-from payments.intake import PaymentSubmission, parse_payment
+from payments.intake import Payment, PaymentSubmission, parse_payment
 from payments.key_hashing import KeyHasher, load_key_hasher
 from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
-from payments.models import PaymentAccepted, PaymentCommand
+from payments.models import PaymentAccepted
 from payments.observability import logger, metrics
 from payments.queue import EnqueueError, enqueue_settlement
 from payments.settings import ProcessPaymentSettings
@@ -40,8 +42,33 @@ from payments.transactions import PaymentMismatchError, TransactionStore, utc_no
 IDEMPOTENCY_KEY_PREFIX = "process-payment"
 
 
+# A dataclass: the Powertools idempotency utility reads the fields its JMESPath expressions select
+# (`idempotency_digest`, `payment`) from dataclasses and pydantic models.
 @dataclass(frozen=True)
-class _Runtime:
+class PaymentCommand:
+    """What the idempotency layer sees: a keyed hash of (merchant, Idempotency-Key), never the raw key.
+
+    `idempotency_digest` is the idempotency record's key and `payment` its payload (a replay with
+    another payment is refused); `transaction_id` is derived from the same merchant and key.
+    """
+
+    idempotency_digest: str
+    transaction_id: UUID
+    payment: Payment
+
+
+class AcceptedSerializer(BaseIdempotencySerializer):
+    """The 202 answer as the idempotency record keeps it, JSON values (`{"transaction_id": "<uuid>", "status":
+    "PENDING"}`), and back for a replay."""
+
+    def to_dict(self, data: PaymentAccepted) -> dict[str, Any]:
+        return msgspec.to_builtins(data)
+
+    def from_dict(self, data: dict[str, Any]) -> PaymentAccepted:
+        return msgspec.convert(data, PaymentAccepted)
+
+
+class _Runtime(msgspec.Struct, frozen=True):
     settings: ProcessPaymentSettings
     merchants: MerchantDirectory
     key_hasher: KeyHasher
@@ -94,7 +121,7 @@ def _runtime() -> _Runtime:
         data_keyword_argument="command",
         persistence_store=persistence,
         config=config,
-        output_serializer=PydanticSerializer(PaymentAccepted),
+        output_serializer=AcceptedSerializer(),
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
     return _Runtime(

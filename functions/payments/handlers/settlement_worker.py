@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from payments import aws_clients, execution_environment, metric_names
 from payments.database import Database
@@ -62,8 +62,8 @@ def settle(event: dict[str, Any], settler: Settler) -> dict[str, Exception]:
     for record in event["Records"]:
         message_id = record["messageId"]
         try:
-            message = SettlementMessage.model_validate_json(record["body"])
-        except ValidationError:
+            message = msgspec.json.decode(record["body"], type=SettlementMessage)
+        except msgspec.DecodeError:  # not JSON, or not this model (ValidationError)
             failures[message_id] = PoisonMessageError(f"message {message_id} is not a settlement message")
             continue
         messages[message_id] = message.transaction_id
@@ -82,8 +82,8 @@ def _carried_payment(record: dict[str, Any]) -> AcceptedPayment | None:
     if not isinstance(value, str):
         return None
     try:
-        return AcceptedPayment.model_validate_json(value)
-    except ValidationError:
+        return msgspec.json.decode(value, type=AcceptedPayment)
+    except msgspec.DecodeError:
         return None
 
 

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from msgspec import Struct
 
 from payments import aws_clients, execution_environment
 from payments.api_gateway import error_response, json_response
 from payments.api_schema import VERIFY_QUERY_PARAMETER
 from payments.errors import ApiError, ErrorCode
 from payments.merchants import MerchantDirectory, merchant_directory, merchant_of
-from payments.models import TransactionView
 from payments.observability import logger
 from payments.settings import VerifyPaymentSettings
 from payments.transactions import TransactionStore
@@ -29,8 +28,7 @@ from payments.transactions import TransactionStore
 _CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-@dataclass(frozen=True)
-class _Runtime:
+class _Runtime(Struct, frozen=True):
     settings: VerifyPaymentSettings
     merchants: MerchantDirectory
     store: TransactionStore
@@ -80,4 +78,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return error_response(
             ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, "Unexpected error; retry shortly.")
         )
-    return json_response(HTTPStatus.OK, TransactionView.model_validate(transaction.model_dump()))
+    return json_response(HTTPStatus.OK, transaction.view())
