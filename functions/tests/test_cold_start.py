@@ -15,11 +15,13 @@ import pytest
 
 FUNCTIONS = Path(__file__).resolve().parents[1]
 HANDLERS = ("process_payment", "verify_payment", "alb_api", "settlement_worker", "migrate_ledger")
-# Never on any request path: the X-Ray SDK (end of support 2027-02-25), OpenTelemetry, and the
-# Powertools utilities whose import pulls dozens of modules for a type or a dict lookup.
+# Never on any request path: the X-Ray SDK (end of support 2027-02-25), OpenTelemetry, pydantic (more
+# than the whole import budget: the functions' models are msgspec's), and the Powertools utilities whose
+# import pulls dozens of modules for a type or a dict lookup.
 NEVER = (
     "aws_xray_sdk",
     "opentelemetry",
+    "pydantic",
     "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.data_classes",
 )
