@@ -55,7 +55,7 @@ from testkit.aws_support import (
     table_items,
 )
 from testkit.lambda_support import FakeLambdaContext, payment_event, sqs_event
-from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, running_postgres
+from testkit.pg_server import APP_DATABASE, APP_USER, running_postgres
 
 FUNCTIONS = Path(__file__).resolve().parent
 HANDLERS = ("process_payment", "verify_payment", "alb_api", "settlement_worker", "migrate_ledger")
@@ -292,10 +292,7 @@ def report_settlement() -> None:
     latency.install()  # before any client exists, so every client carries the hook
     with running_postgres() as postgres, moto_server_process() as endpoint:
         os.environ.update(process_environment(endpoint))
-        resources = create_resources(
-            {"username": APP_USER, "password": postgres.app_password},
-            {"username": WRITER_USER, "password": postgres.writer_password},
-        )
+        resources = create_resources({"username": APP_USER, "password": postgres.app_password})
         environment = handler_environment(
             resources,
             db_host=postgres.host,

@@ -193,12 +193,12 @@ class SettlementWorkerSettings(CoreSettings):
         alias="AUDIT_KMS_KEY_ARN",
         description="KMS key for SSE-KMS on audit objects; empty uses the bucket's default encryption.",
     )
-    db_secret_arn: str = Field(
-        alias="DB_SECRET_ARN",
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
+    db_writer_user: str = Field(
+        alias="DB_WRITER_USER",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description=(
-            "Secrets Manager secret of the ledger writer role the worker connects as ('username' and "
-            "'password', JSON): INSERT and SELECT only; never the master secret (see DB_WRITER_SECRET_ARN)."
+            "PostgreSQL role of the ledger writer (INSERT and SELECT only): the worker signs in as it with an IAM "
+            "token (rds-db:connect) through the proxy; the migration step provisions it, without a password."
         ),
     )
     db_proxy_endpoint: str = Field(
@@ -224,12 +224,6 @@ class SettlementWorkerSettings(CoreSettings):
         le=60,
         description="Socket timeout for connecting to and querying PostgreSQL, in seconds (default 5).",
     )
-    db_secret_max_age_seconds: int = Field(
-        300,
-        alias="DB_SECRET_MAX_AGE_SECONDS",
-        ge=0,
-        description="How long the database secret is cached before it is read again (default 300).",
-    )
 
 
 def _same_as(model: type[_EnvironmentModel], field: str) -> Any:
@@ -250,20 +244,18 @@ class MigrateLedgerSettings(_EnvironmentModel):
             "master secret): runs the migrations and the writer role's grants. Migration step only."
         ),
     )
-    db_writer_secret_arn: str = Field(
-        alias="DB_WRITER_SECRET_ARN",
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-        description=(
-            "Secrets Manager secret of the ledger writer role ('username'/'password' JSON): the migration "
-            "step creates or updates that role (LOGIN, this password) and its grants; the worker's DB_SECRET_ARN."
-        ),
-    )
+    db_writer_user: str = _same_as(SettlementWorkerSettings, "db_writer_user")
     db_proxy_endpoint: str = _same_as(SettlementWorkerSettings, "db_proxy_endpoint")
     db_port: int = _same_as(SettlementWorkerSettings, "db_port")
     db_name: str = _same_as(SettlementWorkerSettings, "db_name")
     db_ca_bundle_path: str = _same_as(SettlementWorkerSettings, "db_ca_bundle_path")
     db_connect_timeout_seconds: float = _same_as(SettlementWorkerSettings, "db_connect_timeout_seconds")
-    db_secret_max_age_seconds: int = _same_as(SettlementWorkerSettings, "db_secret_max_age_seconds")
+    db_secret_max_age_seconds: int = Field(
+        300,
+        alias="DB_SECRET_MAX_AGE_SECONDS",
+        ge=0,
+        description="How long the owner's secret is cached before it is read again (default 300).",
+    )
 
 
 class AlbApiSettings(ProcessPaymentSettings):

@@ -40,6 +40,7 @@ from payments.storage_schema import (
     merchant_item,
     merchant_lookup,
 )
+from testkit.pg_server import WRITER_USER
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -140,7 +141,6 @@ class AwsResources:
     notifications_queue_url: str
     bucket: str
     secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
-    writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
     key_hash_parameter_name: str
     key_hash_key: str  # the parameter's value (a test value)
 
@@ -162,10 +162,10 @@ def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: st
         )
 
 
-def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, str]) -> AwsResources:
+def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT).
 
-    `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
+    `db_secret`: the ledger owner's credentials (the ledger writer has none: it signs in with IAM).
     """
     clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager", "ssm")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
@@ -205,9 +205,6 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
-    writer_secret_arn = clients["secretsmanager"].create_secret(
-        Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
-    )["ARN"]
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -217,7 +214,6 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
-        writer_secret_arn=writer_secret_arn,
         key_hash_parameter_name=key_hash_parameter_name,
         key_hash_key=key_hash_key,
     )
@@ -264,9 +260,8 @@ def handler_environment(
         "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
         "AUDIT_BUCKET_NAME": resources.bucket,
         "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
-        "DB_SECRET_ARN": resources.writer_secret_arn,
         "DB_OWNER_SECRET_ARN": resources.secret_arn,
-        "DB_WRITER_SECRET_ARN": resources.writer_secret_arn,
+        "DB_WRITER_USER": WRITER_USER,
         "DB_PROXY_ENDPOINT": db_host,
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,
