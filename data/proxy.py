@@ -98,7 +98,7 @@ class DatabaseProxy(pulumi.ComponentResource):
                     "secret_arn": args.owner_secret_arn,
                     "iam_auth": "DISABLED",
                     "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
-                    "description": "Ledger owner (the deploy's migration step): master credentials kept and rotated by RDS",
+                    "description": "Ledger owner (the migration step): master credentials RDS keeps and rotates",
                 },
             ],
             tags=ctx.tags(proxy_name),

@@ -85,7 +85,7 @@ def _proxy_tls(args: ResourceValidationArgs) -> str | None:
 
 
 # Secrets Manager names the secrets RDS creates and rotates for a database's master user `rds!...`.
-RDS_MANAGED_SECRET = ":secret:rds!"
+RDS_MANAGED_SECRET = ":secret:rds!"  # noqa: S105 (a name prefix, not a password)
 
 
 def _proxy_iam_sign_in(args: ResourceValidationArgs) -> str | None:

@@ -135,20 +135,18 @@ def test_the_worker_signs_in_with_an_iam_token_rds_would_accept(
 
     (sign_in,) = presented
     assert user == sign_in["user"] == WRITER_USER
-    credentials = Credentials(
-        FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], FAKE_CREDENTIALS["AWS_SESSION_TOKEN"]
-    )
+    access_key, secret_key = FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+    credentials = Credentials(access_key, secret_key, FAKE_CREDENTIALS["AWS_SESSION_TOKEN"])
     expected = {"host": env["DB_PROXY_ENDPOINT"], "port": int(env["DB_PORT"]), "user": WRITER_USER, "region": REGION}
-    verify_token(sign_in["password"], **expected, credentials=credentials, now=dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    verify_token(sign_in["password"], **expected, credentials=credentials, now=now)
     for wrong in ({"user": APP_USER}, {"port": expected["port"] + 1}, {"region": "eu-west-1"}):
         with pytest.raises(InvalidTokenError):
-            verify_token(sign_in["password"], **{**expected, **wrong}, credentials=credentials, now=dt.datetime.now(dt.UTC))
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
+            verify_token(sign_in["password"], **{**expected, **wrong}, credentials=credentials, now=now)
     with pytest.raises(InvalidTokenError, match="expired"):
-        verify_token(sign_in["password"], **expected, credentials=credentials, now=later)
-    other = Credentials(FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], "another-secret-key")
+        verify_token(sign_in["password"], **expected, credentials=credentials, now=now + dt.timedelta(minutes=16))
     with pytest.raises(InvalidTokenError, match="signature"):
-        verify_token(sign_in["password"], **expected, credentials=other, now=dt.datetime.now(dt.UTC))
+        verify_token(sign_in["password"], **expected, credentials=Credentials(access_key, "another-key"), now=now)
 
 
 def test_rotated_owner_password_is_read_again_from_secrets_manager(

@@ -224,5 +224,5 @@ def test_without_iam_authentication_the_migration_step_says_what_is_missing(
 ) -> None:
     monkeypatch.setattr(ledger_roles, "IAM_AUTHENTICATION_ROLE", "rds_iam_absent")
 
-    with pytest.raises(RoleProvisioningError, match="rds_iam_absent does not exist.*IAM database authentication"):
+    with pytest.raises(RoleProvisioningError, match=r"rds_iam_absent does not exist.*IAM database authentication"):
         migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))
