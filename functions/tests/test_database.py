@@ -137,16 +137,23 @@ def test_the_worker_signs_in_with_an_iam_token_rds_would_accept(
     assert user == sign_in["user"] == WRITER_USER
     access_key, secret_key = FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
     credentials = Credentials(access_key, secret_key, FAKE_CREDENTIALS["AWS_SESSION_TOKEN"])
-    expected = {"host": env["DB_PROXY_ENDPOINT"], "port": int(env["DB_PORT"]), "user": WRITER_USER, "region": REGION}
     now = dt.datetime.now(dt.UTC)
-    verify_token(sign_in["password"], **expected, credentials=credentials, now=now)
-    for wrong in ({"user": APP_USER}, {"port": expected["port"] + 1}, {"region": "eu-west-1"}):
+    port = int(env["DB_PORT"])
+
+    def verify(**other: Any) -> None:
+        """RDS's check of the presented token, against what it was expected to be for (or `other`)."""
+        expected: dict[str, Any] = {"host": env["DB_PROXY_ENDPOINT"], "port": port, "user": WRITER_USER}
+        expected |= {"region": REGION, "credentials": credentials, "now": now}
+        verify_token(sign_in["password"], **(expected | other))
+
+    verify()
+    for other in ({"user": APP_USER}, {"port": port + 1}, {"region": "eu-west-1"}):
         with pytest.raises(InvalidTokenError):
-            verify_token(sign_in["password"], **{**expected, **wrong}, credentials=credentials, now=now)
+            verify(**other)
     with pytest.raises(InvalidTokenError, match="expired"):
-        verify_token(sign_in["password"], **expected, credentials=credentials, now=now + dt.timedelta(minutes=16))
+        verify(now=now + dt.timedelta(minutes=16))
     with pytest.raises(InvalidTokenError, match="signature"):
-        verify_token(sign_in["password"], **expected, credentials=Credentials(access_key, "another-key"), now=now)
+        verify(credentials=Credentials(access_key, "another-key"))
 
 
 def test_rotated_owner_password_is_read_again_from_secrets_manager(
