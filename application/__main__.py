@@ -39,7 +39,6 @@ promotion = PromotionRecordReference("application", platform) if platform.promot
 kms_key_arn = data.require("kmsKeyArn")
 transactions_table_arn = data.require("transactionsTableArn")
 database_secret_arn = data.require("databaseSecretArn")  # the ledger owner's: the migration step only
-ledger_writer_secret_arn = data.require("ledgerWriterSecretArn")  # the settlement worker's
 artifact = lambda_artifact()  # rebuilt first when missing or stale
 opts = ctx.component_opts()
 (settlement_worker,) = functions_invoked_by("queue")  # the payment queue's consumer, the notifications' publisher
@@ -86,9 +85,8 @@ environments = function_environments(
         "IDEMPOTENCY_TABLE_NAME": data.require("idempotencyTableName"),
         "AUDIT_BUCKET_NAME": data.require("auditBucketName"),
         "AUDIT_KMS_KEY_ARN": kms_key_arn,
-        "DB_SECRET_ARN": ledger_writer_secret_arn,
         "DB_OWNER_SECRET_ARN": database_secret_arn,
-        "DB_WRITER_SECRET_ARN": ledger_writer_secret_arn,
+        "DB_WRITER_USER": data.require("ledgerWriterUsername"),
         "DB_PROXY_ENDPOINT": data.require("proxyEndpoint"),
         "DB_PORT": data.require("databasePort").apply(lambda port: str(int(port))),
         "DB_NAME": data.require("databaseName"),
@@ -108,7 +106,7 @@ statements = function_statements(
         "auditRecords": audit_records(data.require("auditBucketArn")),
         "notificationTopic": notifications.arn,
         "ledgerOwnerSecret": database_secret_arn,
-        "ledgerWriterSecret": ledger_writer_secret_arn,
+        "ledgerWriterAtProxy": data.require("ledgerWriterConnectArn"),
     },
 )
 shared_args = functools.partial(

@@ -1,5 +1,6 @@
-"""Data layer: the data key, PostgreSQL behind RDS Proxy, DynamoDB, S3 audit trail, ALB log bucket,
-the functions' secrets and optional DR copies. Reads networking; exports the DATA contract.
+"""Data layer: the data key, PostgreSQL behind RDS Proxy (IAM sign-in for the ledger writer), DynamoDB,
+S3 audit trail, ALB log bucket, the functions' key-hash parameter and optional DR copies. Reads
+networking; exports the DATA contract.
 
 The functions find what they read through environment variables the application layer sets from
 this layer's exports (one source of truth): names and ARNs, never a value; the one value they
@@ -15,7 +16,7 @@ from data.database import ENHANCED_MONITORING_LOG_GROUP, Database, DatabaseArgs
 from data.dr import DisasterRecovery, DisasterRecoveryArgs
 from data.function_secrets import FunctionSecrets, FunctionSecretsArgs
 from data.kms import DataKey, DataKeyArgs
-from data.proxy import DatabaseProxy, DatabaseProxyArgs
+from data.proxy import LEDGER_WRITER_USERNAME, DatabaseProxy, DatabaseProxyArgs
 from data.settings import DataSettings
 from data.tables import PaymentTables, PaymentTablesArgs
 from shared.bootstrap import start_layer
@@ -61,10 +62,10 @@ proxy = DatabaseProxy(
     DatabaseProxyArgs(
         subnet_ids=private_subnet_ids,
         security_group_id=networking.require("proxySecurityGroupId"),
-        secret_arn=database.secret_arn,
-        writer_secret_arn=function_secrets.ledger_writer_arn,
+        owner_secret_arn=database.secret_arn,
         kms_key_arn=key.arn,
         target=database.proxy_target,
+        database_resource_id=database.resource_id,
         depends_on=[database],
     ),
     ctx,
@@ -124,7 +125,8 @@ pulumi.export("databaseEndpoint", database.address)
 pulumi.export("databasePort", database.port)
 pulumi.export("databaseName", settings.database_name)
 pulumi.export("databaseSecretArn", database.secret_arn)
-pulumi.export("ledgerWriterSecretArn", function_secrets.ledger_writer_arn)
+pulumi.export("ledgerWriterUsername", LEDGER_WRITER_USERNAME)
+pulumi.export("ledgerWriterConnectArn", proxy.writer_connect_arn)
 pulumi.export("keyHashParameterName", function_secrets.key_hash_parameter.name)
 pulumi.export("keyHashParameterArn", function_secrets.key_hash_parameter.arn)
 pulumi.export("keyHashKey", function_secrets.key_hash_key)

@@ -37,7 +37,7 @@ class DatabaseArgs:
 
 
 class Database(pulumi.ComponentResource):
-    """Outputs: `address`, `port`, `database_name`, `identifier`, `arn`, `secret_arn`, `engine`.
+    """Outputs: `address`, `port`, `database_name`, `identifier`, `arn`, `resource_id`, `secret_arn`, `engine`.
 
     Aurora: `auto_minor_version_upgrade` is set on each instance (the cluster-level flag is for
     Multi-AZ DB clusters).
@@ -47,6 +47,7 @@ class Database(pulumi.ComponentResource):
     port: pulumi.Output[int]
     identifier: pulumi.Output[str]
     arn: pulumi.Output[str]
+    resource_id: pulumi.Output[str]  # what IAM database authentication names it by (`rds-db:connect`)
     secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None):
@@ -247,7 +248,7 @@ class Database(pulumi.ComponentResource):
             **self._performance_insights(),
         )
         self.address, self.port = instance.address, instance.port
-        self.identifier, self.arn = instance.identifier, instance.arn
+        self.identifier, self.arn, self.resource_id = instance.identifier, instance.arn, instance.resource_id
         self.secret_arn = instance.master_user_secrets.apply(_managed_secret_arn)
 
     def _aurora(self, family: str) -> None:
@@ -297,6 +298,7 @@ class Database(pulumi.ComponentResource):
         ]
         self.address, self.port = cluster.endpoint, cluster.port
         self.identifier, self.arn = cluster.cluster_identifier, cluster.arn
+        self.resource_id = cluster.cluster_resource_id
         self.secret_arn = cluster.master_user_secrets.apply(_managed_secret_arn)
 
 

@@ -2,10 +2,14 @@
 
 Clients must use TLS (`require_tls`); the proxy's certificate is issued by ACM under the Amazon
 roots, so the functions verify it with `verify-full` against the Amazon Linux trust store.
-Client authentication is by password, looked up in a registered secret (`iam_auth` DISABLED):
-the RDS-managed master secret (the ledger owner: the deploy's migration step) and the ledger
-writer's secret (the settlement worker, DB_SECRET_ARN in payments/settings.py). Switching to IAM
-tokens means setting `CLIENT_IAM_AUTH = "REQUIRED"` and granting the functions `rds-db:connect`.
+
+Authentication is IAM end to end (`default_auth_scheme = IAM_AUTH`). The settlement worker signs a
+15-minute token for the ledger writer (its role may `rds-db:connect` as that user at this proxy:
+`writer_connect_arn`), and the proxy signs in to PostgreSQL as that user with IAM as well (this
+proxy's role may `rds-db:connect` as that user at the database). The ledger writer has no password
+anywhere, so there is nothing to rotate. The one secret registered in `auths` is the RDS-managed
+master secret (the ledger owner, rotated by RDS): the deploy's migration step signs in with it to
+migrate and to provision the writer role (a member of `rds_iam`, without a password).
 """
 
 from dataclasses import dataclass
@@ -16,7 +20,7 @@ import pulumi_aws as aws
 from shared.context import LayerContext
 from shared.roles import service_role
 
-CLIENT_IAM_AUTH = "DISABLED"
+LEDGER_WRITER_USERNAME = "payments_ledger_writer"  # provisioned by the functions' migration step
 IDLE_CLIENT_TIMEOUT_SECONDS = 1800
 
 
@@ -24,36 +28,50 @@ IDLE_CLIENT_TIMEOUT_SECONDS = 1800
 class DatabaseProxyArgs:
     subnet_ids: pulumi.Input[list[str]]
     security_group_id: pulumi.Input[str]
-    secret_arn: pulumi.Input[str]  # the master (owner) secret, kept by RDS
-    writer_secret_arn: pulumi.Input[str]  # the ledger writer's secret (function_secrets.py)
+    owner_secret_arn: pulumi.Input[str]  # the master (owner) secret, kept by RDS
     kms_key_arn: pulumi.Input[str]
     target: dict[str, pulumi.Input[str]]  # db_instance_identifier or db_cluster_identifier
+    database_resource_id: pulumi.Input[str]  # how IAM names the database (db-... or cluster-...)
     depends_on: list[pulumi.Resource]
 
 
 class DatabaseProxy(pulumi.ComponentResource):
+    """Outputs: `endpoint`, and `writer_connect_arn` (the `rds-db:connect` resource of the ledger writer here)."""
+
     proxy: aws.rds.Proxy
+    endpoint: pulumi.Output[str]
+    writer_connect_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: DatabaseProxyArgs, ctx: LayerContext, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("payments:data:DatabaseProxy", name, None, opts)
-        region = ctx.region
+        region, account = ctx.region, ctx.account_id
         proxy_name = ctx.name("db-proxy", "rds-proxy")
         role = service_role(
             f"{name}-role",
             role_type="role-db-proxy",
             service="rds.amazonaws.com",
-            description="RDS Proxy reads the database secret (and nothing else)",
+            description="RDS Proxy reads the owner's secret and signs in to the database as the ledger writer",
             statements=[
                 {
-                    "Sid": "ReadDatabaseSecret",
+                    "Sid": "ReadOwnerSecret",
                     "Effect": "Allow",
                     "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    "Resource": [args.secret_arn, args.writer_secret_arn],
+                    "Resource": args.owner_secret_arn,
                 },
                 {
-                    "Sid": "DecryptDatabaseSecret",
+                    "Sid": "ConnectAsLedgerWriter",
+                    "Effect": "Allow",
+                    "Action": "rds-db:connect",
+                    "Resource": pulumi.Output.concat(
+                        f"arn:aws:rds-db:{region}:{account}:dbuser:",
+                        args.database_resource_id,
+                        f"/{LEDGER_WRITER_USERNAME}",
+                    ),
+                },
+                {
+                    "Sid": "DecryptOwnerSecret",
                     "Effect": "Allow",
                     "Action": "kms:Decrypt",
                     "Resource": args.kms_key_arn,
@@ -68,6 +86,7 @@ class DatabaseProxy(pulumi.ComponentResource):
             name=proxy_name,
             engine_family="POSTGRESQL",
             require_tls=True,
+            default_auth_scheme="IAM_AUTH",
             debug_logging=False,  # would log SQL text
             idle_client_timeout=IDLE_CLIENT_TIMEOUT_SECONDS,
             role_arn=role.arn,
@@ -76,17 +95,10 @@ class DatabaseProxy(pulumi.ComponentResource):
             auths=[
                 {
                     "auth_scheme": "SECRETS",
-                    "secret_arn": args.secret_arn,
-                    "iam_auth": CLIENT_IAM_AUTH,
+                    "secret_arn": args.owner_secret_arn,
+                    "iam_auth": "DISABLED",
                     "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
-                    "description": "Master credentials kept and rotated by RDS",
-                },
-                {
-                    "auth_scheme": "SECRETS",
-                    "secret_arn": args.writer_secret_arn,
-                    "iam_auth": CLIENT_IAM_AUTH,
-                    "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
-                    "description": "Ledger writer (settlement worker): INSERT and SELECT only",
+                    "description": "Ledger owner (the migration step): master credentials RDS keeps and rotates",
                 },
             ],
             tags=ctx.tags(proxy_name),
@@ -110,4 +122,12 @@ class DatabaseProxy(pulumi.ComponentResource):
             opts=ctx.child(self, depends_on=args.depends_on),
         )
         self.endpoint = self.proxy.endpoint
-        self.register_outputs({"endpoint": self.proxy.endpoint, "arn": self.proxy.arn})
+        # The proxy's resource id is the last field of its ARN (arn:aws:rds:<region>:<account>:db-proxy:prx-...).
+        self.writer_connect_arn = pulumi.Output.concat(
+            f"arn:aws:rds-db:{region}:{account}:dbuser:",
+            self.proxy.arn.apply(lambda arn: arn.rsplit(":", 1)[-1]),
+            f"/{LEDGER_WRITER_USERNAME}",
+        )
+        self.register_outputs(
+            {"endpoint": self.endpoint, "arn": self.proxy.arn, "writerConnectArn": self.writer_connect_arn}
+        )

@@ -6,7 +6,7 @@ off in dev), so it is held to the stack config, not to a policy.
 
 from pulumi_policy import ResourceValidationArgs
 
-from policy.rules import Check, for_types, is_set, items, resource_policy, value
+from policy.rules import Check, for_types, is_set, items, known, resource_policy, value
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -84,6 +84,26 @@ def _proxy_tls(args: ResourceValidationArgs) -> str | None:
     return None if value(args.props, "requireTls") is True else "the proxy accepts plain text: set requireTls=true"
 
 
+# Secrets Manager names the secrets RDS creates and rotates for a database's master user `rds!...`.
+RDS_MANAGED_SECRET = ":secret:rds!"  # noqa: S105 (a name prefix, not a password)
+
+
+def _proxy_iam_sign_in(args: ResourceValidationArgs) -> str | None:
+    if value(args.props, "defaultAuthScheme") != "IAM_AUTH":
+        return (
+            "the proxy signs users in with passwords kept in secrets: set defaultAuthScheme=IAM_AUTH, so that "
+            "application users sign in with IAM end to end and have no password"
+        )
+    for auth in items(value(args.props, "auths")):
+        arn = known(auth, "secretArn")
+        if arn is not None and RDS_MANAGED_SECRET not in str(arn):
+            return (
+                f"the proxy registers the secret {arn}, whose password nothing rotates: register only the "
+                "RDS-managed master secret and let application users sign in with IAM"
+            )
+    return None
+
+
 def _table_cmk(args: ResourceValidationArgs) -> str | None:
     if value(args.props, "serverSideEncryption", "enabled") is not True:
         return "the table uses the AWS-owned key: set serverSideEncryption.enabled=true with kmsKeyArn (platform CMK)"
@@ -136,6 +156,11 @@ POLICIES = (
         "rds-proxy-tls-required",
         "RDS Proxy requires TLS from its clients.",
         {PROXY: _proxy_tls},
+    ),
+    resource_policy(
+        "rds-proxy-iam-sign-in (PCI DSS 8.3.9)",
+        "RDS Proxy signs application users in with IAM end to end; the only secret it registers is RDS's own.",
+        {PROXY: _proxy_iam_sign_in},
     ),
     resource_policy(
         "dynamodb-table-encrypted-with-cmk (CKV_AWS_119)",

@@ -80,9 +80,13 @@ DATA = _contract(
             "Secrets Manager secret (username/password) kept and rotated by RDS, CMK-encrypted: the ledger owner, "
             "for the deploy-time migration step only (DB_OWNER_SECRET_ARN), never the worker."
         ),
-        "ledgerWriterSecretArn": (
-            "Secrets Manager secret (username/password, generated, CMK-encrypted) of the ledger writer role the "
-            "settlement worker connects as (DB_SECRET_ARN; the migration step's DB_WRITER_SECRET_ARN)."
+        "ledgerWriterUsername": (
+            "PostgreSQL role the settlement worker signs in as with IAM through the proxy, and the migration step "
+            "provisions (DB_WRITER_USER); it has no password."
+        ),
+        "ledgerWriterConnectArn": (
+            "rds-db:connect resource of the ledger writer at the proxy (arn:aws:rds-db:...:dbuser:prx-.../<user>): "
+            "the settlement worker's only database grant."
         ),
         "keyHashParameterName": (
             "SSM SecureString parameter (64-character generated key, CMK-encrypted): KEY_HASH_PARAMETER_NAME."
@@ -184,7 +188,8 @@ APPLICATION = _contract(
             "auditBucketName",
             "auditBucketArn",
             "databaseSecretArn",
-            "ledgerWriterSecretArn",
+            "ledgerWriterUsername",
+            "ledgerWriterConnectArn",
             "keyHashParameterName",
             "keyHashParameterArn",
             "keyHashKey",

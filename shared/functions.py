@@ -118,7 +118,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Grant("SettleTransactions", ("dynamodb:UpdateItem",), ("transactionsTable",)),
             Grant("WriteAuditRecords", ("s3:PutObject",), ("auditRecords",)),
             Grant("PublishSettlements", ("sns:Publish",), ("notificationTopic",)),
-            Grant("ReadLedgerWriterSecret", ("secretsmanager:GetSecretValue",), ("ledgerWriterSecret",)),
+            # IAM database authentication through RDS Proxy: the ledger writer has no password.
+            Grant("ConnectAsLedgerWriter", ("rds-db:connect",), ("ledgerWriterAtProxy",)),
         ),
         alarms=True,
     ),
@@ -128,14 +129,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Applies the ledger's pending schema migrations; invoked once per artifact at deploy time",
         invoked_by="deploy",
         timeout_seconds=300,
-        # The owner's secret to migrate as the owner; the writer's to set the writer role's password.
-        grants=(
-            Grant(
-                "ReadLedgerSecrets",
-                ("secretsmanager:GetSecretValue",),
-                ("ledgerOwnerSecret", "ledgerWriterSecret"),
-            ),
-        ),
+        # The owner's secret, to migrate as the owner and provision the writer role (which has no password).
+        grants=(Grant("ReadLedgerOwnerSecret", ("secretsmanager:GetSecretValue",), ("ledgerOwnerSecret",)),),
         alarms=False,  # a failed run fails the deployment that invoked it
     ),
     FunctionSpec(

@@ -18,5 +18,5 @@ _CONFIG = Config(
 
 
 @execution_environment.cached
-def client(service: Literal["dynamodb", "sqs", "sns", "s3", "secretsmanager", "ssm"]) -> Any:
+def client(service: Literal["dynamodb", "sqs", "sns", "s3", "secretsmanager", "ssm", "rds"]) -> Any:
     return boto3.client(service, config=_CONFIG)

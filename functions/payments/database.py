@@ -1,10 +1,12 @@
-"""A PostgreSQL connection for the handlers: TLS verify-full, Secrets Manager credentials, reused.
+"""A PostgreSQL connection for the handlers: TLS verify-full, signed in as the caller says, reused.
 
-One connection per execution environment, opened on first use and reused by later invocations;
-the credentials come from the secret the caller names (the worker: the ledger writer's; the
-migration step: the owner's). A connection that went stale (proxy idle timeout, server restart,
-failover) is replaced and the work retried once; rejected credentials (a rotated secret) are
-fetched again and the connection retried once.
+One connection per execution environment, opened on first use and reused by later invocations.
+The caller says how it signs in: the settlement worker with an IAM token for the ledger writer
+(`IamToken`: no password exists), the migration step with the owner's secret
+(`payments.secret_credentials`: the RDS-managed master secret). A connection that went stale (proxy
+idle timeout, server restart, failover) is replaced and the work retried once; rejected credentials
+(a rotated secret, a token signed with credentials that expired meanwhile) are made again and the
+connection retried once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import pg8000.native
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pg8000.exceptions import DatabaseError
 
 from payments import aws_clients
@@ -40,8 +41,6 @@ class ConnectionSettings(Protocol):
     def db_ca_bundle_path(self) -> str: ...
     @property
     def db_connect_timeout_seconds(self) -> float: ...
-    @property
-    def db_secret_max_age_seconds(self) -> int: ...
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -62,41 +61,41 @@ def tls_context(ca_bundle_path: str) -> ssl.SSLContext:
     return context
 
 
-def read_credentials(
-    secrets: SecretsProvider, secret_arn: str, variable: str, *, max_age: int, refresh: bool = False
-) -> dict[str, Any]:
-    """`{"username", "password"}` from a Secrets Manager secret (the RDS-managed secret format)."""
-    secret = secrets.get(secret_arn, max_age=max_age, transform="json", force_fetch=refresh)
-    if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
-        raise DatabaseUnavailableError(f"the {variable} secret must be JSON with 'username' and 'password'")
-    return secret
+class SignIn(Protocol):
+    """Who to sign in as and with what; `fresh` after PostgreSQL rejected what the last call gave."""
+
+    def __call__(self, *, fresh: bool) -> tuple[str, str]: ...
+
+
+class IamToken:
+    """IAM database authentication: a token for `user` at `host:port`, valid 15 minutes, signed here with
+    the function's own credentials (no AWS call). The proxy accepts it when the function's role may
+    `rds-db:connect` as that user there; a new connection gets a new token."""
+
+    def __init__(self, user: str, host: str, port: int) -> None:
+        self._user, self._host, self._port = user, host, port
+
+    def __call__(self, *, fresh: bool) -> tuple[str, str]:
+        token = aws_clients.client("rds").generate_db_auth_token(
+            DBHostname=self._host, Port=self._port, DBUsername=self._user
+        )
+        return self._user, str(token)
 
 
 class Database:
-    def __init__(self, settings: ConnectionSettings, *, secret_arn: str, source_variable: str) -> None:
-        """`source_variable` names the environment variable `secret_arn` came from (in error messages)."""
+    def __init__(self, settings: ConnectionSettings, *, sign_in: SignIn) -> None:
         self._settings = settings
-        self._secret_arn = secret_arn
-        self._source_variable = source_variable
-        self.secrets = SecretsProvider(boto3_client=aws_clients.client("secretsmanager"))
+        self._sign_in = sign_in
         self._tls = tls_context(settings.db_ca_bundle_path)
         self._connection: pg8000.native.Connection | None = None
 
-    def _credentials(self, *, refresh: bool) -> dict[str, Any]:
-        return read_credentials(
-            self.secrets,
-            self._secret_arn,
-            self._source_variable,
-            max_age=self._settings.db_secret_max_age_seconds,
-            refresh=refresh,
-        )
-
-    def _connect(self, secret: dict[str, Any]) -> pg8000.native.Connection:
+    def _connect(self, *, fresh: bool) -> pg8000.native.Connection:
         settings = self._settings
+        user, password = self._sign_in(fresh=fresh)
         try:
             return pg8000.native.Connection(
-                user=secret["username"],
-                password=secret["password"],
+                user=user,
+                password=password,
                 host=settings.db_proxy_endpoint,
                 port=settings.db_port,
                 database=settings.db_name,
@@ -112,12 +111,12 @@ class Database:
 
     def _open(self) -> pg8000.native.Connection:
         try:
-            connection = self._connect(self._credentials(refresh=False))
+            connection = self._connect(fresh=False)
         except DatabaseError as error:
             if sqlstate(error) != REJECTED_CREDENTIALS_SQLSTATE:
                 raise
-            logger.warning("database rejected the cached credentials; reading the secret again")
-            connection = self._connect(self._credentials(refresh=True))
+            logger.warning("database rejected the credentials; signing in again with fresh ones")
+            connection = self._connect(fresh=True)
         return connection
 
     def _run(self, work: Callable[[Any], T], *, in_transaction: bool) -> T:

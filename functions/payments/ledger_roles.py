@@ -7,44 +7,27 @@ cannot UPDATE, DELETE or TRUNCATE, cannot ALTER a table or disable its triggers 
 can), and cannot create objects (no CREATE on the schema, no TEMPORARY on the database, for
 PUBLIC either). PUBLIC holds nothing on the ledger's tables and sequences, so a grant to PUBLIC
 (grant drift) never reaches the writer past the next deploy. Provisioning is idempotent: every
-deploy resets the role's attributes, password, memberships and grants, and PUBLIC's, to exactly this.
+deploy resets the role's attributes, memberships and grants, and PUBLIC's, to exactly this.
 
-The password reaches PostgreSQL only as a SCRAM-SHA-256 verifier computed here, so the plain
-password is never in statement text (or a server log line quoting it).
+The writer signs in with IAM only: it is a member of `rds_iam` (RDS then accepts nothing but an
+IAM token for it) and has no password (`PASSWORD NULL` also clears one an earlier version set).
 """
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
 from typing import Any
-
-import scramp
 
 WRITER_TABLES: tuple[str, ...] = ("ledger_entries", "settlements", "settlement_notifications")
 WRITER_PRIVILEGES = "SELECT, INSERT"
 # Withdraws claims of the calling transaction only (payments/migrations/0003_release_notification_claims.sql).
 WRITER_FUNCTIONS: tuple[str, ...] = ("release_notification_claims(uuid[])",)
-SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
+IAM_AUTHENTICATION_ROLE = "rds_iam"  # RDS's: its members sign in with IAM tokens only
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class RoleProvisioningError(RuntimeError):
-    """The writer role cannot be provisioned as asked (bad name, or it is the owner itself)."""
-
-
-def scram_verifier(password: str) -> str:
-    """The `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` form PostgreSQL stores."""
-    mechanism = scramp.ScramMechanism("SCRAM-SHA-256")
-    salt, stored_key, server_key, iterations = mechanism.make_auth_info(
-        password, iteration_count=SCRAM_ITERATIONS, salt=secrets.token_bytes(16)
-    )
-
-    def b64(raw: bytes) -> str:
-        return base64.b64encode(raw).decode("ascii")
-
-    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+    """The writer role cannot be provisioned as asked (bad name, the owner itself, no IAM authentication)."""
 
 
 def _quoted(connection: Any, identifier: str) -> str:
@@ -52,27 +35,31 @@ def _quoted(connection: Any, identifier: str) -> str:
     return str(quoted)
 
 
-def provision_writer(connection: Any, username: str, password: str) -> None:
+def provision_writer(connection: Any, username: str) -> None:
     """Create or update the writer role and reset its grants; call inside the migration transaction."""
     if not _ROLE_NAME.match(username):
         raise RoleProvisioningError("the writer role name must be lowercase letters, digits and _ (at most 63)")
     ((current,),) = connection.run("SELECT current_user")
     if current == username:
-        raise RoleProvisioningError("the writer secret names the owner role itself: give the writer its own user")
+        raise RoleProvisioningError("DB_WRITER_USER names the owner role itself: give the writer its own user")
+    if not connection.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=IAM_AUTHENTICATION_ROLE):
+        raise RoleProvisioningError(
+            f"role {IAM_AUTHENTICATION_ROLE} does not exist: the writer signs in with IAM, which needs RDS for "
+            "PostgreSQL (or Aurora PostgreSQL) with IAM database authentication enabled"
+        )
     role = _quoted(connection, username)
     ((database,),) = connection.run("SELECT quote_ident(current_database())")
     verb = "ALTER" if connection.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=username) else "CREATE"
     # Only attributes a non-superuser owner (RDS master: CREATEROLE) may set; SUPERUSER, REPLICATION
     # and BYPASSRLS are off for every role it creates.
-    connection.run(
-        f"{verb} ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '{scram_verifier(password)}'"
-    )
+    connection.run(f"{verb} ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD NULL")
     for (member_of,) in connection.run(
         "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
         " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :name",
         name=username,
     ):
         connection.run(f"REVOKE {member_of} FROM {role}")
+    connection.run(f"GRANT {IAM_AUTHENTICATION_ROLE} TO {role}")
     # Creating objects: nobody but the owner (PostgreSQL 14 lets PUBLIC create in `public` and make temp tables).
     connection.run("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     connection.run(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")

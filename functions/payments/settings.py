@@ -226,8 +226,15 @@ DbConnectTimeoutSeconds = Annotated[
         description="Socket timeout for connecting to and querying PostgreSQL, in seconds (default 5).",
     ),
 ]
-DbSecretMaxAgeSeconds = Annotated[
-    int, Meta(ge=0, description="How long the database secret is cached before it is read again (default 300).")
+DbWriterUser = Annotated[
+    str,
+    Meta(
+        pattern=r"^[a-z_][a-z0-9_]{0,62}\Z",
+        description=(
+            "PostgreSQL role of the ledger writer (INSERT and SELECT only): the worker signs in as it with an IAM "
+            "token (rds-db:connect) through the proxy; the migration step provisions it, without a password."
+        ),
+    ),
 ]
 
 
@@ -247,22 +254,12 @@ class SettlementWorkerSettings(CoreSettings, frozen=True, kw_only=True):
     audit_kms_key_arn: Annotated[
         str, Meta(description="KMS key for SSE-KMS on audit objects; empty uses the bucket's default encryption.")
     ] = field(default="", name="AUDIT_KMS_KEY_ARN")
-    db_secret_arn: Annotated[
-        str,
-        Meta(
-            pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-            description=(
-                "Secrets Manager secret of the ledger writer role the worker connects as ('username' and "
-                "'password', JSON): INSERT and SELECT only; never the master secret (see DB_WRITER_SECRET_ARN)."
-            ),
-        ),
-    ] = field(name="DB_SECRET_ARN")
+    db_writer_user: DbWriterUser = field(name="DB_WRITER_USER")
     db_proxy_endpoint: DbProxyEndpoint = field(name="DB_PROXY_ENDPOINT")
     db_port: DbPort = field(default=5432, name="DB_PORT")
     db_name: DbName = field(name="DB_NAME")
     db_ca_bundle_path: DbCaBundlePath = field(default=DEFAULT_DB_CA_BUNDLE_PATH, name="DB_CA_BUNDLE_PATH")
     db_connect_timeout_seconds: DbConnectTimeoutSeconds = field(default=5.0, name="DB_CONNECT_TIMEOUT_SECONDS")
-    db_secret_max_age_seconds: DbSecretMaxAgeSeconds = field(default=300, name="DB_SECRET_MAX_AGE_SECONDS")
 
 
 def _same_as(model: type[_EnvironmentModel], name: str) -> Any:
@@ -287,17 +284,7 @@ class MigrateLedgerSettings(_EnvironmentModel, frozen=True, kw_only=True):
             ),
         ),
     ] = field(name="DB_OWNER_SECRET_ARN")
-    db_writer_secret_arn: Annotated[
-        str,
-        Meta(
-            pattern=r"^arn:aws[a-z-]*:secretsmanager:",
-            description=(
-                "Secrets Manager secret of the ledger writer role ('username'/'password' JSON): the migration "
-                "step creates or updates that role (LOGIN, this password) and its grants; the worker's "
-                "DB_SECRET_ARN."
-            ),
-        ),
-    ] = field(name="DB_WRITER_SECRET_ARN")
+    db_writer_user: DbWriterUser = _same_as(SettlementWorkerSettings, "db_writer_user")
     db_proxy_endpoint: DbProxyEndpoint = _same_as(SettlementWorkerSettings, "db_proxy_endpoint")
     db_port: DbPort = _same_as(SettlementWorkerSettings, "db_port")
     db_name: DbName = _same_as(SettlementWorkerSettings, "db_name")
@@ -305,7 +292,9 @@ class MigrateLedgerSettings(_EnvironmentModel, frozen=True, kw_only=True):
     db_connect_timeout_seconds: DbConnectTimeoutSeconds = _same_as(
         SettlementWorkerSettings, "db_connect_timeout_seconds"
     )
-    db_secret_max_age_seconds: DbSecretMaxAgeSeconds = _same_as(SettlementWorkerSettings, "db_secret_max_age_seconds")
+    db_secret_max_age_seconds: Annotated[
+        int, Meta(ge=0, description="How long the owner's secret is cached before it is read again (default 300).")
+    ] = field(default=300, name="DB_SECRET_MAX_AGE_SECONDS")
 
 
 class AlbApiSettings(ProcessPaymentSettings, frozen=True, kw_only=True):

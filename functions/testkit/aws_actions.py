@@ -11,6 +11,11 @@ few operations whose IAM action has another name mapped explicitly, e.g. SNS `Pu
 needs `sns:Publish`, and DynamoDB `TransactWriteItems` the action of each of its entries) and the
 resource the request names (table name, queue URL, topic or secret ARN, parameter name, bucket/key, the
 SSE key the request asks for).
+
+IAM database authentication makes no request: the client signs a token locally
+(`generate_db_auth_token`), and the proxy authorizes it as `rds-db:connect` on that database user
+there. Its `before-sign.rds.connect` event is recorded as that action, on the host it was signed
+for, for the user it names.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -69,8 +75,8 @@ RESOURCE_PARAMETER = {
 class AwsCall:
     action: str  # the IAM action, e.g. "sns:Publish"
     operation: str  # the API operation, e.g. "PublishBatch"
-    resource: str  # what the request names: table name, queue URL, topic or secret ARN, bucket name
-    path: str | None = None  # S3 object key
+    resource: str  # what the request names: table name, queue URL, topic or secret ARN, bucket name, database host
+    path: str | None = None  # what is reached inside it: S3 object key, database user
     sse_kms_key: str | None = None  # the KMS key the request asks the service to encrypt with (S3 SSE-KMS)
 
 
@@ -116,6 +122,18 @@ class AwsCallRecorder:
         with self._lock:
             self.calls.extend(calls)
 
+    def _on_db_auth_token(self, request: Any, **_: Any) -> None:
+        if not self.active:
+            return
+        call = AwsCall(
+            action="rds-db:connect",
+            operation="connect",
+            resource=str(urlsplit(request.url).hostname),
+            path=str(request.data["DBUser"]),
+        )
+        with self._lock:
+            self.calls.append(call)
+
     def actions(self) -> set[str]:
         return {call.action for call in self.calls}
 
@@ -134,8 +152,10 @@ def recording_aws_calls() -> Iterator[AwsCallRecorder]:
     events = _default_session().events
     unique_id = f"aws-call-recorder-{id(recorder)}"
     events.register("provide-client-params", recorder._on_call, unique_id=unique_id)
+    events.register("before-sign.rds.connect", recorder._on_db_auth_token, unique_id=f"{unique_id}-token")
     try:
         yield recorder
     finally:
-        recorder.active = False  # clients created inside keep a copy of the handler: silence it
+        recorder.active = False  # clients created inside keep a copy of the handlers: silence them
         events.unregister("provide-client-params", unique_id=unique_id)
+        events.unregister("before-sign.rds.connect", unique_id=f"{unique_id}-token")

@@ -1,11 +1,13 @@
 """The AWS side of the tests and the benchmark: a moto server and the resources the application layer makes.
 
-Everything runs against one moto server on 127.0.0.1 (real HTTP, clients on many threads); boto3
-reaches it through AWS_ENDPOINT_URL. The server handles one request at a time: moto's backends are
-not safe under concurrent requests, and its TransactWriteItems undoes a failed transaction by
-restoring a copy of the whole table taken when the request started, which would also undo writes
-other requests made meanwhile. DynamoDB isolates transactions; serving requests one at a time does
-too.
+Everything runs against one moto server on 127.0.0.1 (real HTTP, clients on many threads), in the
+tests' process or, for measurements, in a process of its own; boto3 reaches it through
+AWS_ENDPOINT_URL. The server handles one request at a time: moto's backends are not safe under
+concurrent requests, and its TransactWriteItems undoes a failed transaction by restoring a copy of
+the whole table taken when the request started, which would also undo writes other requests made
+meanwhile. DynamoDB isolates transactions; serving requests one at a time does too. Each response
+carries the time moto took to produce it (`PROCESSING_TIME_HEADER`), which the benchmark leaves
+out of its figures (functions/bench.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from payments.key_hashing import KeyHasher
 from payments.storage_schema import (
@@ -40,6 +42,7 @@ from payments.storage_schema import (
     merchant_item,
     merchant_lookup,
 )
+from testkit.pg_server import WRITER_USER
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -63,10 +66,13 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }
+# Seconds from moto receiving the request to its response starting (moto's work, the lock's wait excluded).
+PROCESSING_TIME_HEADER = "x-moto-processing-seconds"
 
 
 class _OneRequestAtATime:
-    """A WSGI application serving its requests one after the other (see the module docstring)."""
+    """A WSGI application serving its requests one after the other, each response saying how long it took
+    (see the module docstring)."""
 
     def __init__(self, application: Any) -> None:
         self._application = application
@@ -74,15 +80,26 @@ class _OneRequestAtATime:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         with self._lock:
-            return list(self._application(environ, start_response))
+            started = time.perf_counter()
+
+            def timed_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                elapsed = f"{time.perf_counter() - started:.6f}"
+                return start_response(status, [*headers, (PROCESSING_TIME_HEADER, elapsed)], exc_info)
+
+            return list(self._application(environ, timed_start_response))
+
+
+def _server(port: int) -> BaseWSGIServer:
+    """moto on 127.0.0.1:`port` (0: a free port), not yet serving."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call otherwise
+    application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    return make_server("127.0.0.1", port, application, threaded=True)
 
 
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto on a free loopback port; yield its endpoint URL."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call otherwise
-    application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, application, threaded=True)
+    server = _server(0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -104,7 +121,7 @@ def moto_server_process() -> Iterator[str]:
         port = int(probe.getsockname()[1])
     endpoint = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-c", f"from testkit.aws_support import serve_moto; serve_moto({port})"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -124,6 +141,11 @@ def moto_server_process() -> Iterator[str]:
         server.wait(10)
 
 
+def serve_moto(port: int) -> None:
+    """What the process of `moto_server_process` runs: the tests' moto server, on `port`, until the process ends."""
+    _server(port).serve_forever()
+
+
 def reset_moto(endpoint: str) -> None:
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback moto server)
@@ -140,7 +162,6 @@ class AwsResources:
     notifications_queue_url: str
     bucket: str
     secret_arn: str  # the ledger owner's credentials (the RDS master secret): the migration step only
-    writer_secret_arn: str  # the ledger writer's credentials: the settlement worker
     key_hash_parameter_name: str
     key_hash_key: str  # the parameter's value (a test value)
 
@@ -162,10 +183,10 @@ def _create_table(dynamodb: Any, name: str, schema: TableSchema, kms_key_arn: st
         )
 
 
-def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, str]) -> AwsResources:
+def create_resources(db_secret: Mapping[str, str]) -> AwsResources:
     """What the data and application layers create, at test scale (receives before DLQ: MAX_RECEIVE_COUNT).
 
-    `db_secret`: the ledger owner's credentials; `writer_secret`: the ledger writer's.
+    `db_secret`: the ledger owner's credentials (the ledger writer has none: it signs in with IAM).
     """
     clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "s3", "kms", "secretsmanager", "ssm")}
     kms_key_arn = clients["kms"].create_key(Description="payments test key")["KeyMetadata"]["Arn"]
@@ -205,9 +226,6 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
     secret_arn = clients["secretsmanager"].create_secret(
         Name="payments/db-test", SecretString=json.dumps(dict(db_secret)), KmsKeyId=kms_key_arn
     )["ARN"]
-    writer_secret_arn = clients["secretsmanager"].create_secret(
-        Name="payments/db-ledger-writer-test", SecretString=json.dumps(dict(writer_secret)), KmsKeyId=kms_key_arn
-    )["ARN"]
     return AwsResources(
         clients=clients,
         kms_key_arn=kms_key_arn,
@@ -217,7 +235,6 @@ def create_resources(db_secret: Mapping[str, str], writer_secret: Mapping[str, s
         notifications_queue_url=notifications_queue_url,
         bucket=bucket,
         secret_arn=secret_arn,
-        writer_secret_arn=writer_secret_arn,
         key_hash_parameter_name=key_hash_parameter_name,
         key_hash_key=key_hash_key,
     )
@@ -264,9 +281,8 @@ def handler_environment(
         "NOTIFICATION_TOPIC_ARN": resources.topic_arn,
         "AUDIT_BUCKET_NAME": resources.bucket,
         "AUDIT_KMS_KEY_ARN": resources.kms_key_arn,
-        "DB_SECRET_ARN": resources.writer_secret_arn,
         "DB_OWNER_SECRET_ARN": resources.secret_arn,
-        "DB_WRITER_SECRET_ARN": resources.writer_secret_arn,
+        "DB_WRITER_USER": WRITER_USER,
         "DB_PROXY_ENDPOINT": db_host,
         "DB_PORT": str(db_port),
         "DB_NAME": db_name,

@@ -3,7 +3,10 @@
 Runs the server binaries `pg_bin.server_bin_dir()` finds (PG_BIN, PATH, pg_config, Homebrew, PGDG,
 Debian) on 127.0.0.1 and a free port (one server per pytest-xdist worker), with a
 test-only CA, a server certificate valid for 127.0.0.1 only (so connecting as "localhost" proves
-host-name verification), and pg_hba accepting only TLS (hostssl) with SCRAM passwords.
+host-name verification), and pg_hba accepting only TLS (hostssl): SCRAM passwords, except for
+members of `rds_iam`, the role RDS gives IAM database authentication. RDS accepts only an IAM
+token for them; this server cannot check one and trusts them instead, so the token the worker
+presents is checked by `testkit.iam_tokens.verify_token` where a test needs it.
 initdb refuses to run as root, so as root every server command runs as the `postgres` user.
 """
 
@@ -34,6 +37,7 @@ from testkit.pg_bin import server_bin_dir
 
 APP_USER = "payments_app"  # owns the ledger database and runs the migration step (RDS: the master user)
 WRITER_USER = "payments_ledger_writer"  # what the settlement worker connects as; the migration step creates it
+IAM_ROLE = "rds_iam"  # exists on every RDS for PostgreSQL database
 APP_DATABASE = "payments"
 PORT_ATTEMPTS = 3
 
@@ -151,7 +155,6 @@ class PostgresServer:
         self.host = "127.0.0.1"
         self.admin_password = secrets.token_urlsafe(24)
         self.app_password = secrets.token_urlsafe(24)
-        self.writer_password = secrets.token_urlsafe(24)
         self.pki = make_pki(self.base)
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
@@ -204,7 +207,11 @@ class PostgresServer:
         with (self.data_dir / "postgresql.conf").open("a") as config:
             config.writelines(f"{name} = {value}\n" for name, value in settings.items())
         (self.data_dir / "pg_hba.conf").write_text(
-            "# TLS only, passwords only, loopback only.\nhostssl all all 127.0.0.1/32 scram-sha-256\n"
+            "# TLS only, loopback only. SCRAM passwords, except members of rds_iam, whose IAM token RDS would\n"
+            "# check (testkit.iam_tokens checks the worker's). The owner is named first: it may grant rds_iam.\n"
+            f"hostssl all postgres,{APP_USER} 127.0.0.1/32 scram-sha-256\n"
+            f"hostssl all +{IAM_ROLE} 127.0.0.1/32 trust\n"
+            "hostssl all all 127.0.0.1/32 scram-sha-256\n"
         )
 
     def start(self) -> None:
@@ -236,7 +243,7 @@ class PostgresServer:
         return ssl.create_default_context(cafile=str(self.pki.ca_file))
 
     def connect(self, database: str = "postgres", user: str = "postgres") -> pg8000.native.Connection:
-        password = {"postgres": self.admin_password, WRITER_USER: self.writer_password}.get(user, self.app_password)
+        password = {"postgres": self.admin_password, WRITER_USER: ""}.get(user, self.app_password)
         return pg8000.native.Connection(
             user=user,
             password=password,
@@ -256,23 +263,23 @@ class PostgresServer:
             admin.close()
 
     def create_app_role(self) -> None:
-        """The owner role: not a superuser, may create roles (as RDS's master user)."""
+        """The owner role: not a superuser, may create roles and grant rds_iam (as RDS's master user)."""
         admin = self.connect()
         try:
+            admin.run(f"CREATE ROLE {IAM_ROLE} NOLOGIN")
             admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{self.app_password}'")
+            admin.run(f"GRANT {IAM_ROLE} TO {APP_USER} WITH ADMIN OPTION")  # PostgreSQL 16+ asks for it
         finally:
             admin.close()
 
-    def set_password(self, user: str, password: str) -> None:
+    def set_app_password(self, password: str) -> None:
+        """What RDS does when it rotates the master secret."""
         admin = self.connect()
         try:
-            admin.run(f"ALTER ROLE {user} PASSWORD '{password}'")
+            admin.run(f"ALTER ROLE {APP_USER} PASSWORD '{password}'")
         finally:
             admin.close()
-        if user == WRITER_USER:
-            self.writer_password = password
-        else:
-            self.app_password = password
+        self.app_password = password
 
     def remove(self) -> None:
         with contextlib.suppress(RuntimeError):

@@ -16,7 +16,7 @@ import pytest
 
 from testkit.aws_support import AwsResources, create_resources, handler_environment, reset_moto
 from testkit.fixtures import moto_endpoint, postgres
-from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
+from testkit.pg_server import APP_DATABASE, APP_USER, PostgresServer
 
 # Read by Powertools when the handler modules are imported (Logger and Metrics are module-level).
 os.environ["POWERTOOLS_SERVICE_NAME"] = "payments"
@@ -34,10 +34,7 @@ __all__ = ["moto_endpoint", "postgres"]  # the session servers, shared with test
 @pytest.fixture
 def aws(moto_endpoint: str, postgres: PostgresServer) -> AwsResources:
     reset_moto(moto_endpoint)
-    return create_resources(
-        {"username": APP_USER, "password": postgres.app_password},
-        {"username": WRITER_USER, "password": postgres.writer_password},
-    )
+    return create_resources({"username": APP_USER, "password": postgres.app_password})
 
 
 @pytest.fixture

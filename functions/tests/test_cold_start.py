@@ -30,7 +30,12 @@ NOT_NEEDED = {
     "process_payment": ("pg8000",),
     "verify_payment": ("pg8000", "aws_lambda_powertools.utilities.idempotency"),
     "alb_api": ("pg8000",),
-    "settlement_worker": ("aws_lambda_powertools.utilities.idempotency", "payments.intake"),
+    # It signs in with an IAM token: no secret, no parameter.
+    "settlement_worker": (
+        "aws_lambda_powertools.utilities.idempotency",
+        "aws_lambda_powertools.utilities.parameters",
+        "payments.intake",
+    ),
     "migrate_ledger": ("aws_lambda_powertools.utilities.idempotency", "payments.intake"),
 }
 

@@ -26,7 +26,7 @@ WORKER_ENVIRONMENT = {
     "TRANSACTIONS_TABLE_NAME": "transactions-dev",
     "NOTIFICATION_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:notifications-dev",
     "AUDIT_BUCKET_NAME": "audit-dev",
-    "DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-dev-AbCdEf",
+    "DB_WRITER_USER": "payments_ledger_writer",
     "DB_PROXY_ENDPOINT": "proxy-dev.proxy-abc.us-east-1.rds.amazonaws.com",
     "DB_NAME": "payments",
 }
@@ -49,9 +49,8 @@ def test_environment_variables_cover_every_setting_of_every_handler() -> None:
         "PAYMENT_QUEUE_URL",
         "NOTIFICATION_TOPIC_ARN",
         "AUDIT_BUCKET_NAME",
-        "DB_SECRET_ARN",
         "DB_OWNER_SECRET_ARN",
-        "DB_WRITER_SECRET_ARN",
+        "DB_WRITER_USER",
         "DB_PROXY_ENDPOINT",
         "DB_PORT",
         "DB_NAME",
@@ -93,7 +92,7 @@ def test_configuration_errors_name_every_bad_variable_at_once() -> None:
         settings.SettlementWorkerSettings.from_environ({"DB_PORT": "not-a-port", "ALLOWED_CURRENCIES": "x"})
 
     message = str(raised.value)
-    for name in ("TRANSACTIONS_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "DB_SECRET_ARN", "DB_PORT", "DB_NAME"):
+    for name in ("TRANSACTIONS_TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "DB_WRITER_USER", "DB_PORT", "DB_NAME"):
         assert name in message
     assert "not-a-port" not in message, "values (possibly secrets) are never echoed"
 

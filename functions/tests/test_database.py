@@ -1,7 +1,9 @@
-"""PostgreSQL access: TLS verify-full, credential rotation, connection reuse, migrations, append-only ledger."""
+"""PostgreSQL access: TLS verify-full, IAM sign-in, credential rotation, connection reuse, migrations, append-only
+ledger."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import ssl
@@ -13,19 +15,34 @@ from typing import Any
 
 import pg8000.native
 import pytest
+from botocore.credentials import Credentials
 from pg8000.exceptions import DatabaseError
 
+from payments import database as database_module
 from payments import schema_migrations
-from payments.database import Database, DatabaseUnavailableError
-from payments.settings import SettlementWorkerSettings
-from testkit.aws_support import AwsResources
+from payments.database import Database, DatabaseUnavailableError, IamToken
+from payments.secret_credentials import SecretCredentials
+from payments.settings import MigrateLedgerSettings, SettlementWorkerSettings
+from testkit.aws_support import FAKE_CREDENTIALS, REGION, AwsResources
+from testkit.iam_tokens import InvalidTokenError, verify_token
 from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, PostgresServer
 
 
 def _database(env: dict[str, str], **overrides: str) -> Database:
-    """The worker's connection: the ledger writer's credentials."""
+    """The worker's connection: the ledger writer, signed in with an IAM token."""
     settings = SettlementWorkerSettings.from_environ({**env, **overrides})
-    return Database(settings, secret_arn=settings.db_secret_arn, source_variable="DB_SECRET_ARN")
+    return Database(settings, sign_in=IamToken(settings.db_writer_user, settings.db_proxy_endpoint, settings.db_port))
+
+
+def _owner_database(env: dict[str, str]) -> Database:
+    """The migration step's connection: the owner, with the RDS-managed secret."""
+    settings = MigrateLedgerSettings.from_environ(env)
+    return Database(
+        settings,
+        sign_in=SecretCredentials(
+            settings.db_owner_secret_arn, "DB_OWNER_SECRET_ARN", max_age=settings.db_secret_max_age_seconds
+        ),
+    )
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -98,24 +115,66 @@ def test_server_refuses_unencrypted_connections(postgres: PostgresServer) -> Non
     assert "no encryption" in str(raised.value)
 
 
-def test_rotated_password_is_read_again_from_secrets_manager(
+def test_the_worker_signs_in_with_an_iam_token_rds_would_accept(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No password: each connection presents a fresh token for the writer at the proxy's host and port, signed
+    with the function's credentials; the token RDS Proxy checks is checked here (testkit.iam_tokens)."""
+    presented: list[dict[str, Any]] = []
+    connect = pg8000.native.Connection
+
+    def recording(**kwargs: Any) -> pg8000.native.Connection:
+        presented.append(kwargs)
+        return connect(**kwargs)
+
+    monkeypatch.setattr(database_module.pg8000.native, "Connection", recording)
+    database = _database(env)
+    try:
+        ((user,),) = database.in_transaction(lambda connection: connection.run("SELECT current_user"))
+    finally:
+        database.close()
+
+    (sign_in,) = presented
+    assert user == sign_in["user"] == WRITER_USER
+    access_key, secret_key = FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+    credentials = Credentials(access_key, secret_key, FAKE_CREDENTIALS["AWS_SESSION_TOKEN"])
+    now = dt.datetime.now(dt.UTC)
+    port = int(env["DB_PORT"])
+
+    def verify(**other: Any) -> None:
+        """RDS's check of the presented token, against what it was expected to be for (or `other`)."""
+        expected: dict[str, Any] = {"host": env["DB_PROXY_ENDPOINT"], "port": port, "user": WRITER_USER}
+        expected |= {"region": REGION, "credentials": credentials, "now": now}
+        verify_token(sign_in["password"], **(expected | other))
+
+    verify()
+    for other in ({"user": APP_USER}, {"port": port + 1}, {"region": "eu-west-1"}):
+        with pytest.raises(InvalidTokenError):
+            verify(**other)
+    with pytest.raises(InvalidTokenError, match="expired"):
+        verify(now=now + dt.timedelta(minutes=16))
+    with pytest.raises(InvalidTokenError, match="signature"):
+        verify(credentials=Credentials(access_key, "another-key"))
+
+
+def test_rotated_owner_password_is_read_again_from_secrets_manager(
     aws: AwsResources, env: dict[str, str], postgres: PostgresServer
 ) -> None:
-    database = _database(env)
+    database = _owner_database(env)
     try:
         database.in_transaction(lambda connection: connection.run("SELECT 1"))  # caches the secret
         database.close()
         rotated = f"rotated-{uuid.uuid4().hex}"
-        postgres.set_password(WRITER_USER, rotated)
+        postgres.set_app_password(rotated)
         aws.client("secretsmanager").put_secret_value(
-            SecretId=aws.writer_secret_arn, SecretString=json.dumps({"username": WRITER_USER, "password": rotated})
+            SecretId=aws.secret_arn, SecretString=json.dumps({"username": APP_USER, "password": rotated})
         )
 
         ((user,),) = database.in_transaction(lambda connection: connection.run("SELECT current_user"))
     finally:
         database.close()
 
-    assert user == WRITER_USER
+    assert user == APP_USER
 
 
 def test_migrations_apply_once_and_are_recorded(postgres: PostgresServer) -> None:

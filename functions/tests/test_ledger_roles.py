@@ -1,4 +1,5 @@
-"""Least privilege on the ledger: the worker connects as the writer, which may only INSERT and SELECT.
+"""Least privilege on the ledger: the worker signs in as the writer (IAM, no password), which may only INSERT and
+SELECT.
 
 Against the real PostgreSQL the session starts, after the deploy's migration step (the `env`
 fixture runs it as the owner, as the application layer does once per deploy).
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 from pg8000.exceptions import DatabaseError
 
+from payments import ledger_roles
 from payments.handlers import migrate_ledger, settlement_worker
+from payments.ledger_roles import IAM_AUTHENTICATION_ROLE, RoleProvisioningError
 from payments.pg import sqlstate
 from payments.settings import MigrateLedgerSettings
 from testkit.aws_support import AwsResources
@@ -179,18 +182,47 @@ def test_the_migration_step_revokes_what_public_was_granted_on_the_ledger(
         writer.close()
 
 
-def test_the_writer_password_is_the_one_in_its_secret(
+def _writer_sign_in(postgres: PostgresServer) -> tuple[bool, list[str]]:
+    """Whether the writer has a password (superuser view: pg_authid), and the roles it is a member of."""
+    admin = postgres.connect(APP_DATABASE)
+    try:
+        ((has_password,),) = admin.run(
+            "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :role", role=WRITER_USER
+        )
+        memberships = admin.run(
+            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+            " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :role ORDER BY 1",
+            role=WRITER_USER,
+        )
+    finally:
+        admin.close()
+    return bool(has_password), [row[0] for row in memberships]
+
+
+def test_the_writer_signs_in_with_iam_only_and_has_no_password(
     aws: AwsResources, env: dict[str, str], postgres: PostgresServer
 ) -> None:
-    """The migration step sets the password from DB_WRITER_SECRET_ARN (as a SCRAM verifier)."""
+    """A member of rds_iam (RDS then accepts only an IAM token for it) without a password; a password set
+    before (an earlier version's, or set by hand) is cleared, and other memberships revoked, on the next deploy."""
+    assert _writer_sign_in(postgres) == (False, [IAM_AUTHENTICATION_ROLE])
     owner = postgres.connect(APP_DATABASE, APP_USER)
     try:
-        owner.run(f"ALTER ROLE {WRITER_USER} PASSWORD 'something-else-entirely'")
+        owner.run(f"ALTER ROLE {WRITER_USER} PASSWORD 'a-static-password-from-before'")
+        owner.run(f"REVOKE {IAM_AUTHENTICATION_ROLE} FROM {WRITER_USER}")
+        owner.run(f"GRANT {APP_USER} TO {WRITER_USER}")
     finally:
         owner.close()
-    with pytest.raises(DatabaseError):
-        postgres.connect(APP_DATABASE, WRITER_USER).close()
+    assert _writer_sign_in(postgres) == (True, [APP_USER])
 
     migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))
 
-    postgres.connect(APP_DATABASE, WRITER_USER).close()
+    assert _writer_sign_in(postgres) == (False, [IAM_AUTHENTICATION_ROLE])
+
+
+def test_without_iam_authentication_the_migration_step_says_what_is_missing(
+    aws: AwsResources, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_roles, "IAM_AUTHENTICATION_ROLE", "rds_iam_absent")
+
+    with pytest.raises(RoleProvisioningError, match=r"rds_iam_absent does not exist.*IAM database authentication"):
+        migrate_ledger.migrate(MigrateLedgerSettings.from_environ(env))

@@ -6,7 +6,8 @@ variable that named it (`TRANSACTIONS_TABLE_NAME`, `KEY_HASH_PARAMETER_NAME`, ..
 worker's queue polled by the event source mapping, `EVENT_SOURCE`. In each environment's plan that
 variable's value leads to the planned resource and its ARN and encryption key. The role must then grant exactly:
 
-- each recorded action on the resource it touched (S3 objects: `<bucket arn>/<key>`);
+- each recorded action on the resource it touched (S3 objects: `<bucket arn>/<key>`; a database user
+  at a proxy: `arn:aws:rds-db:...:dbuser:<proxy id>/<user>`);
 - the KMS actions the service calls for the caller on that resource's key (`IMPLIED_KMS_ACTIONS`);
 - what Lambda does with the role given the planned function (`LAMBDA_SERVICE_ACTIONS`: its log
   group, its dead-letter target, its environment key);
@@ -100,6 +101,12 @@ def _targets(plan: Mapping[str, Any]) -> dict[str, Target]:
             case "aws:rds/instance:Instance" | "aws:rds/cluster:Cluster":
                 for managed in outputs.get("masterUserSecrets") or []:
                     found[managed["secretArn"]] = Target(managed["secretArn"], inputs["masterUserSecretKmsKeyId"])
+            case "aws:rds/proxy:Proxy":
+                # What a function reaches at a proxy endpoint is a database user there (rds-db:connect):
+                # arn:aws:rds-db:<region>:<account>:dbuser:<proxy id>/<user>, the user being the access's path.
+                _, _, _, region, account, resource = outputs["arn"].split(":", 5)
+                proxy_id = resource.rsplit(":", 1)[-1]
+                found[outputs["endpoint"]] = Target(f"arn:aws:rds-db:{region}:{account}:dbuser:{proxy_id}", None)
             case "aws:kms/key:Key":
                 found[outputs["arn"]] = Target(outputs["arn"], None)
             case "aws:cloudwatch/logGroup:LogGroup":

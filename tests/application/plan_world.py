@@ -4,11 +4,12 @@ each function, behind stand-ins of API Gateway (the plan's models and gateway re
 SQS event source mapping (the plan's batch size).
 
 What cannot exist offline is substituted, and only that (`PlanWorld.substituted` lists it):
-- the secrets' ARNs: AWS appends a random suffix to a secret's name, so the plan's ARNs are
-  placeholders; the secrets are created under the plan's names and each function gets their
-  moto ARNs instead;
+- the owner secret's ARN: AWS appends a random suffix to a secret's name, so the plan's ARN is a
+  placeholder; the secret is created under the plan's name and the migration step gets its moto
+  ARN instead;
 - `DB_PROXY_ENDPOINT` and `DB_PORT`: the RDS Proxy's host name becomes the local PostgreSQL
-  (127.0.0.1, a free port), which serves the plan's `DB_NAME` over TLS (verify-full);
+  (127.0.0.1, a free port), which serves the plan's `DB_NAME` over TLS (verify-full), and stands
+  in for the proxy's check of the worker's IAM token (testkit.pg_server);
 - `DB_CA_BUNDLE_PATH` (not set by the plan: the handlers default to the Lambda trust store, which
   signs RDS Proxy's certificate): the test CA that signed the local server's certificate;
 - the secrets' values (the plan never holds them): credentials of the local server's roles, a
@@ -42,7 +43,7 @@ from payments.settings import ENVIRONMENT_VARIABLES
 from payments.storage_schema import DIGEST_SHARDS, digest_shard_items
 from shared.functions import FUNCTIONS
 from testkit.lambda_support import FakeLambdaContext, alb_event, api_event, sqs_event
-from testkit.pg_server import APP_USER, WRITER_USER, PostgresServer
+from testkit.pg_server import APP_USER, PostgresServer
 from tests.support import layer_of
 
 
@@ -327,11 +328,8 @@ def _create_queues(plan: Mapping[str, Any], sqs: Any) -> dict[str, str]:
 def _create_secrets(plan: dict[str, Any], secretsmanager: Any, postgres: PostgresServer) -> dict[str, str]:
     """The secrets the functions read, under the plan's names and keys; plan ARN -> moto ARN."""
     data = layer_of(plan, "data")["outputs"]
-    values = {
-        data["databaseSecretArn"]: json.dumps({"username": APP_USER, "password": postgres.app_password}),
-        data["ledgerWriterSecretArn"]: json.dumps({"username": WRITER_USER, "password": postgres.writer_password}),
-    }
-    keys = {s["outputs"]["arn"]: s["inputs"]["kmsKeyId"] for s in of_type(plan, "aws:secretsmanager/secret:Secret")}
+    values = {data["databaseSecretArn"]: json.dumps({"username": APP_USER, "password": postgres.app_password})}
+    keys = {}
     for database in of_type(plan, "aws:rds/instance:Instance") + of_type(plan, "aws:rds/cluster:Cluster"):
         for managed in database["outputs"].get("masterUserSecrets") or []:
             keys[managed["secretArn"]] = database["inputs"]["masterUserSecretKmsKeyId"]

@@ -164,19 +164,20 @@ def test_environment_variables_are_exactly_what_each_handler_reads(env):
     assert process["PAYMENT_QUEUE_URL"] == named(layer, "queue", "queues-payment")["outputs"]["url"]
     assert worker["NOTIFICATION_TOPIC_ARN"] == one(layer, "aws:sns/topic:Topic")["outputs"]["arn"]
     assert worker["AUDIT_BUCKET_NAME"] == data["auditBucketName"]
-    assert worker["DB_SECRET_ARN"] == data["ledgerWriterSecretArn"]  # never the owner's
+    assert worker["DB_WRITER_USER"] == data["ledgerWriterUsername"]  # signs in with IAM: no secret, never the owner's
+    assert not {name for name in worker if "SECRET" in name}
     assert worker["DB_PROXY_ENDPOINT"] == data["proxyEndpoint"]
     assert (worker["DB_PORT"], worker["DB_NAME"]) == ("5432", data["databaseName"])
     assert worker["POWERTOOLS_SERVICE_NAME"] == layer["outputs"]["metricsServiceName"] == "payments"
     assert worker["POWERTOOLS_METRICS_NAMESPACE"] == layer["outputs"]["metricsNamespace"] == "Payments"
-    assert "PAYMENT_QUEUE_URL" not in worker and "DB_SECRET_ARN" not in process
+    assert "PAYMENT_QUEUE_URL" not in worker and not {name for name in process if name.startswith("DB_")}
     assert process["KEY_HASH_PARAMETER_NAME"] == data["keyHashParameterName"]
     verify = function(layer, "verify-payment")["inputs"]["environment"]["variables"]
     assert process["MERCHANTS_TABLE_NAME"] == verify["MERCHANTS_TABLE_NAME"] == data["merchantsTableName"]
     assert "KEY_HASH_PARAMETER_NAME" not in verify, "verify-payment derives no id"
     migration = function(layer, "migrate-ledger")["inputs"]["environment"]["variables"]
     assert migration["DB_OWNER_SECRET_ARN"] == data["databaseSecretArn"]
-    assert migration["DB_WRITER_SECRET_ARN"] == data["ledgerWriterSecretArn"]
+    assert migration["DB_WRITER_USER"] == data["ledgerWriterUsername"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -215,18 +216,16 @@ def test_each_role_reaches_only_its_own_resources():
     assert data["idempotencyTableArn"] not in verify and data["idempotencyTableArn"] not in worker
     assert worker[topic] == {"sns:Publish"} and topic not in process
     assert worker[f"{data['auditBucketArn']}/settlements/*"] == {"s3:PutObject"}
-    assert worker[data["ledgerWriterSecretArn"]] == {"secretsmanager:GetSecretValue"}
+    assert worker[data["ledgerWriterConnectArn"]] == {"rds-db:connect"}  # the writer at the proxy, nobody else
+    assert [resource for resource in worker if resource.startswith("arn:aws:secretsmanager:")] == []
     assert all(data["databaseSecretArn"] not in grants for grants in (process, verify, worker))
     assert process[data["keyHashParameterArn"]] == {"ssm:GetParameter"}
     assert data["keyHashParameterArn"] not in verify and data["keyHashParameterArn"] not in worker
     assert process[data["merchantsTableArn"]] == verify[data["merchantsTableArn"]] == {"dynamodb:GetItem"}
     assert data["merchantsTableArn"] not in worker
     migrate = granted("migrate-ledger")
-    assert (
-        migrate[data["databaseSecretArn"]]
-        == migrate[data["ledgerWriterSecretArn"]]
-        == {"secretsmanager:GetSecretValue"}
-    )
+    assert migrate[data["databaseSecretArn"]] == {"secretsmanager:GetSecretValue"}
+    assert [resource for resource in migrate if resource.startswith("arn:aws:rds-db:")] == []
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

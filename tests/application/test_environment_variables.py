@@ -23,7 +23,7 @@ def test_each_function_gets_exactly_the_supplied_variables_its_handler_reads():
     environments = function_environments({"process": PROCESS, "worker": WORKER}, supplied)
     assert set(environments["process"]) == set(HANDLER_ENVIRONMENT[PROCESS])
     assert set(environments["worker"]) == set(HANDLER_ENVIRONMENT[WORKER])
-    assert "PAYMENT_QUEUE_URL" not in environments["worker"] and "DB_SECRET_ARN" not in environments["process"]
+    assert "PAYMENT_QUEUE_URL" not in environments["worker"] and "DB_WRITER_USER" not in environments["process"]
 
 
 def test_optional_variables_may_be_left_to_their_defaults():

@@ -147,10 +147,7 @@ def recorded(moto_endpoint: str, postgres: PostgresServer) -> Iterator[dict[str,
 def test_the_scenarios_record_what_each_handler_calls(recorded: dict[str, set[Access]]):
     """The record itself, for the reader (and a tripwire for a handler that starts calling something new)."""
     actions = {function: {(a.action, a.source) for a in found} for function, found in recorded.items()}
-    assert actions["migrate-ledger"] == {
-        ("secretsmanager:GetSecretValue", "DB_OWNER_SECRET_ARN"),
-        ("secretsmanager:GetSecretValue", "DB_WRITER_SECRET_ARN"),
-    }
+    assert actions["migrate-ledger"] == {("secretsmanager:GetSecretValue", "DB_OWNER_SECRET_ARN")}
     # Who is calling: the merchants table, GetItem only; the key of the keyed hashes, one parameter.
     merchants = {("dynamodb:GetItem", "MERCHANTS_TABLE_NAME")}
     assert actions["process-payment"] == merchants | {
@@ -170,11 +167,14 @@ def test_the_scenarios_record_what_each_handler_calls(recorded: dict[str, set[Ac
         ("sqs:ReceiveMessage", EVENT_SOURCE),
         ("sqs:GetQueueAttributes", EVENT_SOURCE),
         ("sqs:DeleteMessage", EVENT_SOURCE),
-        ("secretsmanager:GetSecretValue", "DB_SECRET_ARN"),
+        ("rds-db:connect", "DB_PROXY_ENDPOINT"),
         ("dynamodb:UpdateItem", "TRANSACTIONS_TABLE_NAME"),
         ("s3:PutObject", "AUDIT_BUCKET_NAME"),
         ("sns:Publish", "NOTIFICATION_TOPIC_ARN"),
     }
+    # IAM database authentication: the worker signs in as the ledger writer, and as nobody else.
+    sign_ins = {a.path for a in recorded["settlement-worker"] if a.action == "rds-db:connect"}
+    assert sign_ins == {"payments_ledger_writer"}
     audit = [a for a in recorded["settlement-worker"] if a.action == "s3:PutObject"]
     assert audit and all(
         (a.path or "").startswith("settlements/") and a.key_source == "AUDIT_KMS_KEY_ARN" for a in audit

@@ -29,11 +29,7 @@ from tests.support import layer_of, planned
 pytestmark = pytest.mark.postgres
 
 ENV = "dev"
-SECRET_VARIABLES = {
-    "DB_SECRET_ARN",
-    "DB_OWNER_SECRET_ARN",
-    "DB_WRITER_SECRET_ARN",
-}
+SECRET_VARIABLES = {"DB_OWNER_SECRET_ARN"}  # the settlement worker signs in with IAM: it reads no secret
 DATABASE_VARIABLES = {"DB_PROXY_ENDPOINT", "DB_PORT", "DB_CA_BUNDLE_PATH"}
 
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from data.database import ENHANCED_MONITORING_LOG_GROUP, LOG_EXPORTS, PARAMETERS
-from data.function_secrets import KEY_HASH_LENGTH, LEDGER_WRITER_USERNAME
-from data.proxy import CLIENT_IAM_AUTH
+from data.function_secrets import KEY_HASH_LENGTH
+from data.proxy import LEDGER_WRITER_USERNAME
 from payments.storage_schema import IDEMPOTENCY_TABLE, MERCHANTS_TABLE, MERCHANTS_TABLE_TYPE, TRANSACTIONS_TABLE
 from shared.contracts import DATA
 from shared.environments import ENVIRONMENTS
@@ -107,35 +107,51 @@ def test_master_secret_rotates_every_30_days(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_proxy_requires_tls_and_authenticates_through_the_secret(env):
+def test_proxy_requires_tls_and_signs_the_ledger_writer_in_with_iam(env):
     layer, net = data_layer(env), networking_outputs(env)
     proxy = one(layer, TYPES["proxy"])
     inputs = proxy["inputs"]
     secret_arn = layer["outputs"]["databaseSecretArn"]
-    writer_secret_arn = layer["outputs"]["ledgerWriterSecretArn"]
     assert inputs["name"] == f"db-proxy-{env}-{EXPECTED[env]['suffix']}"
     assert inputs["engineFamily"] == "POSTGRESQL"
     assert inputs["requireTls"] is True
     assert inputs["debugLogging"] is False
     assert inputs["vpcSubnetIds"] == net["privateSubnetIds"]
     assert inputs["vpcSecurityGroupIds"] == [net["proxySecurityGroupId"]]
-    # the master (owner: the migration step) and the ledger writer (the settlement worker)
-    assert [auth["secretArn"] for auth in inputs["auths"]] == [secret_arn, writer_secret_arn]
-    for auth in inputs["auths"]:
-        assert auth["authScheme"] == "SECRETS"
-        assert auth["iamAuth"] == CLIENT_IAM_AUTH == "DISABLED"
-        assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
-    # its role may read exactly those secrets and decrypt them only through Secrets Manager
+    # IAM end to end for every user without a registered secret: the ledger writer has no password anywhere
+    assert inputs["defaultAuthScheme"] == "IAM_AUTH"
+    # the one registered secret: the master's, kept and rotated by RDS (the owner: the migration step)
+    (auth,) = inputs["auths"]
+    assert (auth["secretArn"], auth["authScheme"], auth["iamAuth"]) == (secret_arn, "SECRETS", "DISABLED")
+    assert auth["clientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
+    assert not by_name(layer, "secret") and "function-secrets-ledger-writer-password" not in by_name(
+        layer, "random_password"
+    )
+    # the database accepts IAM tokens
+    assert one(layer, TYPES["instance"])["inputs"]["iamDatabaseAuthenticationEnabled"] is True
+    # the worker's one database grant: the writer at this proxy (prx-... is the last field of the proxy's ARN)
+    proxy_id = proxy["outputs"]["arn"].rsplit(":", 1)[-1]
+    region = EXPECTED[env]["region"]
+    assert layer["outputs"]["ledgerWriterUsername"] == LEDGER_WRITER_USERNAME == "payments_ledger_writer"
+    assert layer["outputs"]["ledgerWriterConnectArn"] == (
+        f"arn:aws:rds-db:{region}:{ACCOUNT}:dbuser:{proxy_id}/{LEDGER_WRITER_USERNAME}"
+    )
+    # its role may read exactly the owner's secret, decrypt it only through Secrets Manager, and sign in to the
+    # database as the writer (the database's resource id names it to IAM)
     role = named(layer, "role", "db-proxy-role")
     assert inputs["roleArn"] == role["outputs"]["arn"]
     trust = policy_of({"inputs": {"policy": role["inputs"]["assumeRolePolicy"]}})["Statement"][0]
     assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
     policy = policy_of(named(layer, "role_policy", "db-proxy-role-policy"))
-    read = statement(policy, "ReadDatabaseSecret")
-    assert read["Resource"] == [secret_arn, writer_secret_arn]
+    read = statement(policy, "ReadOwnerSecret")
+    assert read["Resource"] == secret_arn
     assert set(read["Action"]) == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-    decrypt = statement(policy, "DecryptDatabaseSecret")
+    resource_id = one(layer, TYPES["instance"])["outputs"]["resourceId"]
+    connect = statement(policy, "ConnectAsLedgerWriter")
+    assert connect["Action"] == "rds-db:connect"
+    assert connect["Resource"] == f"arn:aws:rds-db:{region}:{ACCOUNT}:dbuser:{resource_id}/{LEDGER_WRITER_USERNAME}"
+    decrypt = statement(policy, "DecryptOwnerSecret")
     assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == key_arn(layer)
     via = decrypt["Condition"]["StringEquals"]["kms:ViaService"]
     assert via == f"secretsmanager.{EXPECTED[env]['region']}.amazonaws.com"
@@ -235,23 +251,11 @@ def test_exports_are_exactly_the_documented_contract(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_function_secrets_are_generated_encrypted_and_secret_in_state(env):
+def test_the_key_hash_key_is_generated_and_secret_in_state(env):
     layer = data_layer(env)
-    (secret,) = by_name(layer, "secret").values()
-    assert secret["inputs"]["name"] == f"ledger-writer-{env}-{EXPECTED[env]['suffix']}"
-    assert secret["inputs"]["kmsKeyId"] == key_arn(layer)
-    assert secret["inputs"]["recoveryWindowInDays"] == (30 if EXPECTED[env]["protect"] else 0)
-    assert layer["outputs"]["ledgerWriterSecretArn"] == secret["outputs"]["arn"]
-    version = named(layer, "secret_version", "function-secrets-ledger-writer-value")["inputs"]
-    assert version["secretId"] == secret["inputs"]["name"]  # the mock id of a secret is its name
-    assert version["secretString"] == "[secret]"  # generated, and kept secret in state
-    passwords = by_name(layer, "random_password")
-    writer = passwords["function-secrets-ledger-writer-password"]
-    assert writer["inputs"]["special"] is False and writer["inputs"]["length"] >= 32
-    hash_key = passwords["function-secrets-key-hash-key"]
+    hash_key = by_name(layer, "random_password")["function-secrets-key-hash-key"]
     assert hash_key["inputs"]["length"] == KEY_HASH_LENGTH == 64 and hash_key["inputs"]["special"] is False
-    assert {writer["outputs"]["result"], hash_key["outputs"]["result"]} == {"[secret]"}
-    assert LEDGER_WRITER_USERNAME == "payments_ledger_writer"  # payments.ledger_roles provisions this role
+    assert hash_key["outputs"]["result"] == "[secret]"
 
 
 def _environment_neutral(inputs, env):

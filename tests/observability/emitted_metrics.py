@@ -29,7 +29,7 @@ from testkit.aws_support import (
     reset_moto,
     table_items,
 )
-from testkit.pg_server import APP_DATABASE, APP_USER, WRITER_USER, running_postgres
+from testkit.pg_server import APP_DATABASE, APP_USER, running_postgres
 
 # The handlers' Powertools objects read these when payments.observability is first imported.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "payments")
@@ -128,10 +128,7 @@ def emitted_by_the_functions() -> set[EmittedMetric]:
         for name, value in process_environment(endpoint).items():
             patch.setenv(name, value)
         reset_moto(endpoint)
-        aws = create_resources(
-            {"username": APP_USER, "password": postgres.app_password},
-            {"username": WRITER_USER, "password": postgres.writer_password},
-        )
+        aws = create_resources({"username": APP_USER, "password": postgres.app_password})
         variables = handler_environment(
             aws, db_host=postgres.host, db_port=postgres.port, db_name=APP_DATABASE, ca_file=str(postgres.pki.ca_file)
         )

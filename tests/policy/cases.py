@@ -209,6 +209,8 @@ TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 TRAIL = "aws:cloudtrail/trail:Trail"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms-dev-d01"
 MONITORING_ROLE = "arn:aws:iam::123456789012:role/rds-monitoring-dev-d01"
+MANAGED_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+GENERATED_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ledger-writer-dev-d01-AbCdEf"
 _MANAGEMENT_EVENTS = {"name": "m", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]}
 _DATA_EVENTS = {"name": "d", "fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}]}
 
@@ -391,6 +393,18 @@ CASES: tuple[Case, ...] = (
         [res("aws:rds/proxy:Proxy", requireTls=False)],
         [res("aws:rds/proxy:Proxy", requireTls=True)],
         "set requireTls=true",
+    ),
+    Case(
+        "rds-proxy-iam-sign-in (PCI DSS 8.3.9)",
+        [res("aws:rds/proxy:Proxy", auths=[{"authScheme": "SECRETS", "secretArn": MANAGED_SECRET_ARN}])],
+        [res("aws:rds/proxy:Proxy", defaultAuthScheme="IAM_AUTH", auths=[{"secretArn": MANAGED_SECRET_ARN}])],
+        "set defaultAuthScheme=IAM_AUTH",
+    ),
+    Case(
+        "rds-proxy-iam-sign-in (PCI DSS 8.3.9)",
+        [res("aws:rds/proxy:Proxy", defaultAuthScheme="IAM_AUTH", auths=[{"secretArn": GENERATED_SECRET_ARN}])],
+        [res("aws:rds/proxy:Proxy", defaultAuthScheme="IAM_AUTH", auths=[])],
+        "whose password nothing rotates",
     ),
     Case(
         "dynamodb-table-encrypted-with-cmk (CKV_AWS_119)",

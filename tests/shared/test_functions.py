@@ -59,10 +59,10 @@ def test_grants_become_statements_on_the_supplied_resources():
     (migration,) = functions_invoked_by("deploy")
     assert statements[migration.name] == [
         {
-            "Sid": "ReadLedgerSecrets",
+            "Sid": "ReadLedgerOwnerSecret",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": ["arn:ledgerOwnerSecret", "arn:ledgerWriterSecret"],
+            "Resource": ["arn:ledgerOwnerSecret"],
         }
     ]
     assert set(statements) == {function.name for function in FUNCTIONS}

@@ -172,12 +172,12 @@ def test_secrets_are_redacted_in_the_terminal_and_the_report(
     world.set_secret_config("staging", "data", "data:apiToken", SECRET_TOKEN)
     # a value the stack marks secret, passed on unmarked, then changed in the cloud
     world.change_in_cloud("staging", "data", "database-instance", "tags", {"Note": f"token={SECRET_TOKEN}"})
-    version = next(r for r in planned("staging")["layers"][1]["resources"] if "ledger-writer-value" in r["urn"])
-    exported_secret = plaintext_secret("staging", version["urn"])
-    rotated = "plaintext-rotated-in-the-console"
-    world.change_in_cloud(
-        "staging", "data", "SecretVersion::function-secrets-ledger-writer-value", "secretString", secret(rotated)
+    parameter = next(
+        r for r in planned("staging")["layers"][1]["resources"] if r["urn"].endswith("::function-secrets-key-hash")
     )
+    exported_secret = plaintext_secret("staging", parameter["urn"])
+    rotated = "plaintext-rotated-in-the-console"
+    world.change_in_cloud("staging", "data", "Parameter::function-secrets-key-hash", "value", secret(rotated))
 
     code, report = run_drift(tmp_path)
 
@@ -190,7 +190,7 @@ def test_secrets_are_redacted_in_the_terminal_and_the_report(
         assert rotated not in text
     note = next(i for i in report["items"] if i["path"] == "tags.Note")
     assert note["right_value"] == "token=[secret]"
-    rotation = next(i for i in report["items"] if i["path"] == "secretString")
+    rotation = next(i for i in report["items"] if i["path"] == "value")
     assert (rotation["left_value"], rotation["right_value"]) == ("[secret]", "[secret]")
 
 

@@ -164,8 +164,8 @@ def _port_renames_and_secret(scratch: Scratch) -> None:
     )
     scratch.edit(
         "data/function_secrets.py",
-        '{"username": LEDGER_WRITER_USERNAME, "password": password.result}',
-        f'{{"username": LEDGER_WRITER_USERNAME, "password": password.result, "canary": "{CANARY}"}}',
+        "value=self.key_hash_key,",
+        f'value=pulumi.Output.concat(self.key_hash_key, "{CANARY}"),',
     )
 
 

@@ -135,12 +135,6 @@ def _artifact_hash(env: str) -> None:  # CKV_AWS_272
     assert len(artifact) == 64 and all(f["inputs"].get("sourceCodeHash") for f in functions)
 
 
-def _ledger_writer_static(env: str) -> None:  # CKV2_AWS_57 on the ledger writer
-    writer = named(env, "aws:secretsmanager/secret:Secret", "function-secrets-ledger-writer")
-    rotations = {r["inputs"]["secretId"] for r in of_type(env, "aws:secretsmanager/secretRotation:SecretRotation")}
-    assert writer["outputs"]["arn"] not in rotations and writer["inputs"]["name"] not in rotations
-
-
 def _no_notifications(env: str) -> None:  # CKV2_AWS_62
     assert of_type(env, "aws:s3/bucketNotification:BucketNotification") == []
 
@@ -192,7 +186,6 @@ FACTS: dict[tuple[str, str, str], Callable[[str], None]] = {
     ("checkov", "CKV_AWS_120", "aws_api_gateway_stage.api_stage"): _no_cache,
     ("checkov", "CKV_AWS_225", "aws_api_gateway_method_settings.api_method_settings"): _no_cache,
     ("checkov", "CKV_AWS_272", "aws_lambda_function.*_function"): _artifact_hash,
-    ("checkov", "CKV2_AWS_57", "aws_secretsmanager_secret.function_secrets_ledger_writer"): _ledger_writer_static,
     ("checkov", "CKV2_AWS_62", "aws_s3_bucket.audit_bucket"): _no_notifications,
     ("checkov", "CKV_AWS_144", "aws_s3_bucket.audit_bucket"): _no_replication,
     ("checkov", "CKV_AWS_252", "aws_cloudtrail.audit_trail_trail"): _trail_reviewed,

@@ -31,8 +31,13 @@ COMPUTING_PACKAGES = ("aws:", "random:")
 COMPUTED = re.compile(
     r"^(arn:.+|https?://.+|.+\.amazonaws\.com(:\d+)?|[a-z0-9]+-[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{10}"
     # ELB ARN suffixes (CloudWatch's LoadBalancer and TargetGroup dimensions): app/<name>/<id>, targetgroup/<name>/<id>
-    r"|(app|net|targetgroup)/[A-Za-z0-9-]+/[0-9a-f]{16})$"
+    r"|(app|net|targetgroup)/[A-Za-z0-9-]+/[0-9a-f]{16}"
+    # RDS resource ids (DbiResourceId, DbClusterResourceId): how IAM database authentication names a database
+    r"|(db|cluster)-[A-Z0-9]{26})$"
 )
+# The id at the end of an ARN (`...:db-proxy:prx-0123abcd...`), which IAM names on its own in other ARNs
+# (`arn:aws:rds-db:...:dbuser:prx-0123abcd.../<user>`).
+ARN_RESOURCE_ID = re.compile(r"^arn:.+[:/]([a-z]+-[0-9a-f]{8,})$")
 Source = Literal["plan", "deployed"]
 
 
@@ -95,6 +100,8 @@ class Normalizer:
         for path, value in _leaves(resource.get("outputs") or {}):
             if isinstance(value, str) and COMPUTED.match(value) and json.dumps(value) not in inputs:
                 self._computed.setdefault(value, f"<{_short_key(key)}.{path}>")
+                if embedded := ARN_RESOURCE_ID.match(value):
+                    self._computed.setdefault(embedded.group(1), f"<{_short_key(key)}.{path}:id>")
 
     def text(self, value: str) -> str:
         # Linux device paths (`/dev/xvda` in launch templates) are not the dev environment's name.

@@ -3,8 +3,8 @@
 Invoked once per deploy by the application layer (before the settlement worker gets traffic),
 never by the worker: the worker connects as the writer and cannot migrate. Under one advisory lock
 and in one transaction it applies the pending `payments/migrations/*.sql` and creates or updates
-the writer role (LOGIN, the password in DB_WRITER_SECRET_ARN) with exactly its grants
-(`payments.ledger_roles`). Safe to run again; concurrent runs serialize. Fails (raises) on any
+the writer role (DB_WRITER_USER: LOGIN, a member of `rds_iam`, no password) with exactly its
+grants (`payments.ledger_roles`). Safe to run again; concurrent runs serialize. Fails (raises) on any
 error so the deploy stops.
 """
 
@@ -15,28 +15,31 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from payments.database import Database, read_credentials
+from payments.database import Database
 from payments.ledger_roles import provision_writer
 from payments.observability import logger
 from payments.schema_migrations import apply_migrations
+from payments.secret_credentials import SecretCredentials
 from payments.settings import MigrateLedgerSettings
 
 
 def migrate(settings: MigrateLedgerSettings) -> dict[str, Any]:
     """Apply the migrations and provision the writer; return what was done (no secrets)."""
-    owner = Database(settings, secret_arn=settings.db_owner_secret_arn, source_variable="DB_OWNER_SECRET_ARN")
+    owner = Database(
+        settings,
+        sign_in=SecretCredentials(
+            settings.db_owner_secret_arn, "DB_OWNER_SECRET_ARN", max_age=settings.db_secret_max_age_seconds
+        ),
+    )
     try:
-        writer = read_credentials(
-            owner.secrets, settings.db_writer_secret_arn, "DB_WRITER_SECRET_ARN", max_age=0, refresh=True
-        )
         applied = owner.on_connection(
             lambda connection: apply_migrations(
-                connection, then=lambda locked: provision_writer(locked, writer["username"], writer["password"])
+                connection, then=lambda locked: provision_writer(locked, settings.db_writer_user)
             )
         )
     finally:
         owner.close()
-    return {"migrations_applied": applied, "writer_role": writer["username"]}
+    return {"migrations_applied": applied, "writer_role": settings.db_writer_user}
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

@@ -2,8 +2,9 @@
 
 A failed message becomes visible again and is retried; after the queue's maxReceiveCount SQS moves
 it to the dead-letter queue. Nothing is acknowledged unless it was settled (or was a transaction
-deliberately marked FAILED, which is logged and counted). The worker connects as the ledger
-writer and never migrates: the deploy runs `payments.handlers.migrate_ledger` first.
+deliberately marked FAILED, which is logged and counted). The worker signs in as the ledger
+writer with an IAM token (it has no password) and never migrates: the deploy runs
+`payments.handlers.migrate_ledger` first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import aws_clients, execution_environment, metric_names
-from payments.database import Database
+from payments.database import Database, IamToken
 from payments.models import AcceptedPayment, SettlementMessage
 from payments.observability import logger, metrics
 from payments.queue import PAYMENT_ATTRIBUTE
@@ -40,7 +41,9 @@ def build_settler() -> Settler:
     settings = SettlementWorkerSettings.from_environ(os.environ)
     return Settler(
         settings=settings,
-        database=Database(settings, secret_arn=settings.db_secret_arn, source_variable="DB_SECRET_ARN"),
+        database=Database(
+            settings, sign_in=IamToken(settings.db_writer_user, settings.db_proxy_endpoint, settings.db_port)
+        ),
         store=TransactionStore(settings.transactions_table_name, aws_clients.client("dynamodb")),
         s3=aws_clients.client("s3"),
         sns=aws_clients.client("sns"),
