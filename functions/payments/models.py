@@ -15,13 +15,13 @@ from uuid import UUID
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from payments.settings import CurrencyCode
 from payments.storage_schema import TransactionStatus
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 
 MerchantId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{3,64}\Z")]
 PaymentMethodToken = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{8,128}\Z")]
-CurrencyCode = Annotated[str, Meta(pattern=r"^[A-Z]{3}\Z")]
 
 
 class PaymentRequest(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
