@@ -23,7 +23,7 @@ WRITER_PRIVILEGES = "SELECT, INSERT"
 # Withdraws claims of the calling transaction only (payments/migrations/0003_release_notification_claims.sql).
 WRITER_FUNCTIONS: tuple[str, ...] = ("release_notification_claims(uuid[])",)
 IAM_AUTHENTICATION_ROLE = "rds_iam"  # RDS's: its members sign in with IAM tokens only
-_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+ROLE_NAME_PATTERN = r"^[a-z_][a-z0-9_]{0,62}\Z"  # an unquoted PostgreSQL identifier (DB_WRITER_USER too)
 
 
 class RoleProvisioningError(RuntimeError):
@@ -35,21 +35,25 @@ def _quoted(connection: Any, identifier: str) -> str:
     return str(quoted)
 
 
+def _role_exists(connection: Any, name: str) -> bool:
+    return bool(connection.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=name))
+
+
 def provision_writer(connection: Any, username: str) -> None:
     """Create or update the writer role and reset its grants; call inside the migration transaction."""
-    if not _ROLE_NAME.match(username):
+    if not re.match(ROLE_NAME_PATTERN, username):
         raise RoleProvisioningError("the writer role name must be lowercase letters, digits and _ (at most 63)")
     ((current,),) = connection.run("SELECT current_user")
     if current == username:
         raise RoleProvisioningError("DB_WRITER_USER names the owner role itself: give the writer its own user")
-    if not connection.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=IAM_AUTHENTICATION_ROLE):
+    if not _role_exists(connection, IAM_AUTHENTICATION_ROLE):
         raise RoleProvisioningError(
             f"role {IAM_AUTHENTICATION_ROLE} does not exist: the writer signs in with IAM, which needs RDS for "
             "PostgreSQL (or Aurora PostgreSQL) with IAM database authentication enabled"
         )
     role = _quoted(connection, username)
     ((database,),) = connection.run("SELECT quote_ident(current_database())")
-    verb = "ALTER" if connection.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=username) else "CREATE"
+    verb = "ALTER" if _role_exists(connection, username) else "CREATE"
     # Only attributes a non-superuser owner (RDS master: CREATEROLE) may set; SUPERUSER, REPLICATION
     # and BYPASSRLS are off for every role it creates.
     connection.run(f"{verb} ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD NULL")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Self, get_args
 import msgspec
 from msgspec import NODEFAULT, Meta, field
 
+from payments.ledger_roles import ROLE_NAME_PATTERN
 from payments.validation import InvalidFields, convert
 
 # Declared here, and read by the request model too (payments.models): every handler imports its settings, while
@@ -232,7 +233,7 @@ DbConnectTimeoutSeconds = Annotated[
 DbWriterUser = Annotated[
     str,
     Meta(
-        pattern=r"^[a-z_][a-z0-9_]{0,62}\Z",
+        pattern=ROLE_NAME_PATTERN,
         description=(
             "PostgreSQL role of the ledger writer (INSERT and SELECT only): the worker signs in as it with an IAM "
             "token (rds-db:connect) through the proxy; the migration step provisions it, without a password."

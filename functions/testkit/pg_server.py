@@ -33,11 +33,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from payments.ledger_roles import IAM_AUTHENTICATION_ROLE as IAM_ROLE  # exists on every RDS PostgreSQL database
 from testkit.pg_bin import server_bin_dir
 
 APP_USER = "payments_app"  # owns the ledger database and runs the migration step (RDS: the master user)
 WRITER_USER = "payments_ledger_writer"  # what the settlement worker connects as; the migration step creates it
-IAM_ROLE = "rds_iam"  # exists on every RDS for PostgreSQL database
 APP_DATABASE = "payments"
 PORT_ATTEMPTS = 3
 
